@@ -1,0 +1,340 @@
+//! One path of MODEL.md §3: draw the parameters, simulate adoption, sectors, assets and
+//! groups on the time grid, and record each entity's outcomes.
+//!
+//! [`PathSimulator`] holds what is fixed for a run (the model, grid, lags, weights); a
+//! [`Scratch`] holds the buffers one worker reuses from path to path, so the hot loop does not
+//! allocate. Entities are numbered groups first, then assets, as in `summary.csv`.
+
+use rand::Rng;
+use rand_distr::{Distribution as _, Exp1, StandardNormal};
+
+use crate::adoption::AdoptionDraw;
+use crate::model::{AdoptionKey, Model};
+use crate::outcome::{StepReturns, max_drawdown, total_return};
+
+/// The draws of one asset's parameters.
+#[derive(Debug, Clone, Copy, Default)]
+struct AssetDraw {
+    other_growth: f64,
+    /// (mu_a - pi_a - sigma_a^2 / 2): the annual drift of log P beyond log F.
+    price_drift: f64,
+    volatility: f64,
+    /// The first step j with t_j >= tau (steps + 1 when the asset survives the horizon).
+    failure_step: usize,
+}
+
+/// Per-worker buffers, reused for every path.
+pub struct Scratch {
+    w_adoption: Vec<f64>,
+    log_adoption: Vec<f64>,
+    /// Correlated sector Brownian motions, sector-major, S x (T + 1).
+    w_sector: Vec<f64>,
+    /// Sector revenue indices R_s(t_j), sector-major.
+    revenue: Vec<f64>,
+    /// Entity values X(t_j), entity-major (groups, then assets), E x (T + 1).
+    value: Vec<f64>,
+    /// W_a(t_T) of each asset, for the baseline.
+    w_asset_end: Vec<f64>,
+    independent: Vec<f64>,
+    sector_draws: Vec<[f64; 3]>,
+    asset_draws: Vec<AssetDraw>,
+    baseline_terminal: Vec<f64>,
+}
+
+/// What one path records: the entity outcomes and the adoption index.
+pub struct PathRecord<'a> {
+    /// total_return of each entity.
+    pub total_return: &'a mut [f64],
+    /// max_drawdown of each entity.
+    pub max_drawdown: &'a mut [f64],
+    /// uplift of each entity (empty without a baseline).
+    pub uplift: &'a mut [f64],
+    /// A(t_j) for j = 0..=T.
+    pub adoption: &'a mut [f64],
+    /// Baseline A(t_j) (empty without a baseline).
+    pub baseline_adoption: &'a mut [f64],
+    /// Pooled step returns of each entity, added to.
+    pub step_returns: &'a mut [StepReturns],
+}
+
+/// The fixed part of a run: model, grid and derived constants.
+pub struct PathSimulator<'m> {
+    model: &'m Model,
+    steps: usize,
+    dt: f64,
+    sqrt_dt: f64,
+    lag_steps: Vec<usize>,
+    /// omega_a / (sum of omega in the asset's group).
+    asset_share: Vec<f64>,
+    rf_per_step: f64,
+}
+
+impl<'m> PathSimulator<'m> {
+    /// Prepares a simulator for `model`.
+    pub fn new(model: &'m Model) -> Self {
+        let steps = model.steps();
+        let dt = model.dt();
+        let k = f64::from(model.steps_per_year);
+        let lag_steps = model
+            .sectors
+            .iter()
+            .map(|s| (s.lag_years * k).round() as usize)
+            .collect();
+        let asset_share = model
+            .assets
+            .iter()
+            .map(|a| {
+                let total: f64 = model.groups[a.group]
+                    .assets
+                    .iter()
+                    .map(|&i| model.assets[i].weight)
+                    .sum();
+                a.weight / total
+            })
+            .collect();
+        Self {
+            model,
+            steps,
+            dt,
+            sqrt_dt: dt.sqrt(),
+            lag_steps,
+            asset_share,
+            rf_per_step: model.risk_free_rate / k,
+        }
+    }
+
+    /// Number of entities: groups, then assets.
+    pub fn entities(&self) -> usize {
+        self.model.groups.len() + self.model.assets.len()
+    }
+
+    /// T, the number of steps.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// Fresh buffers for one worker.
+    pub fn scratch(&self) -> Scratch {
+        let n = self.steps + 1;
+        let s = self.model.sectors.len();
+        let a = self.model.assets.len();
+        Scratch {
+            w_adoption: vec![0.0; n],
+            log_adoption: vec![0.0; n],
+            w_sector: vec![0.0; s * n],
+            revenue: vec![0.0; s * n],
+            value: vec![0.0; self.entities() * n],
+            w_asset_end: vec![0.0; a],
+            independent: vec![0.0; s],
+            sector_draws: vec![[0.0; 3]; s],
+            asset_draws: vec![AssetDraw::default(); a],
+            baseline_terminal: vec![0.0; self.entities()],
+        }
+    }
+
+    /// Simulates one path. `rng` drives the boom's draws and every shock; `baseline_rng` draws
+    /// only the keys `[baseline]` overrides, so the boom's numbers do not depend on them.
+    pub fn simulate<R: Rng>(
+        &self,
+        rng: &mut R,
+        baseline_rng: &mut R,
+        scratch: &mut Scratch,
+        out: PathRecord<'_>,
+    ) {
+        let model = self.model;
+        let n = self.steps + 1;
+        let t_end = self.steps as f64 * self.dt;
+        let groups = model.groups.len();
+
+        // 1. Parameter draws, in file order.
+        let mut adoption = AdoptionDraw {
+            process: model.adoption.process,
+            values: [0.0; 6],
+        };
+        for (key, d) in model.adoption.parameters() {
+            adoption.values[key as usize] = d.sample(rng);
+        }
+        for (draw, sector) in scratch.sector_draws.iter_mut().zip(&model.sectors) {
+            *draw = [
+                sector.elasticity.sample(rng),
+                sector.drift.sample(rng),
+                sector.volatility.sample(rng),
+            ];
+        }
+        for (draw, asset) in scratch.asset_draws.iter_mut().zip(&model.assets) {
+            let other_growth = asset.other_growth.sample(rng);
+            let priced_in = asset.priced_in.sample(rng);
+            let expected_return = asset.expected_return.sample(rng);
+            let volatility = asset.volatility.sample(rng);
+            let failure_rate = asset.failure_rate.sample(rng);
+            // tau ~ Exponential(lambda): always drawn, so the stream does not depend on lambda.
+            let e: f64 = Exp1.sample(rng);
+            let tau = e / failure_rate;
+            let failure_step = if tau > t_end {
+                n
+            } else {
+                // The first j with t_j = j * dt >= tau.
+                let mut j = (tau / self.dt).ceil() as usize;
+                while j > 0 && (j - 1) as f64 * self.dt >= tau {
+                    j -= 1;
+                }
+                while (j as f64) * self.dt < tau {
+                    j += 1;
+                }
+                j
+            };
+            *draw = AssetDraw {
+                other_growth,
+                price_drift: expected_return - priced_in - volatility * volatility / 2.0,
+                volatility,
+                failure_step,
+            };
+        }
+
+        // 2. Adoption: log A(t_j) = log c(t_j) + sigma_A W_A(t_j).
+        let sigma_a = adoption.volatility();
+        scratch.w_adoption[0] = 0.0;
+        for j in 1..n {
+            let z: f64 = StandardNormal.sample(rng);
+            scratch.w_adoption[j] = scratch.w_adoption[j - 1] + self.sqrt_dt * z;
+        }
+        for j in 0..n {
+            let t = j as f64 * self.dt;
+            let log_a = adoption.log_curve(t) + sigma_a * scratch.w_adoption[j];
+            scratch.log_adoption[j] = log_a;
+            out.adoption[j] = log_a.exp();
+        }
+
+        // 3. Sectors: correlated Brownian motions, then log R_s.
+        let s_count = model.sectors.len();
+        let factor = &model.correlation.factor;
+        for s in 0..s_count {
+            scratch.w_sector[s * n] = 0.0;
+        }
+        for j in 1..n {
+            for z in scratch.independent.iter_mut() {
+                *z = StandardNormal.sample(rng);
+            }
+            for s in 0..s_count {
+                let row = &factor[s * s_count..s * s_count + s + 1];
+                let eps: f64 = row
+                    .iter()
+                    .zip(&scratch.independent)
+                    .map(|(l, z)| l * z)
+                    .sum();
+                scratch.w_sector[s * n + j] = scratch.w_sector[s * n + j - 1] + self.sqrt_dt * eps;
+            }
+        }
+        for s in 0..s_count {
+            let [beta, drift, sigma] = scratch.sector_draws[s];
+            let lag = self.lag_steps[s];
+            for j in 0..n {
+                let t = j as f64 * self.dt;
+                let lagged = if j >= lag {
+                    scratch.log_adoption[j - lag]
+                } else {
+                    0.0
+                };
+                scratch.revenue[s * n + j] =
+                    (drift * t + beta * lagged + sigma * scratch.w_sector[s * n + j]).exp();
+            }
+        }
+
+        // 4. Assets: F_a, then P_a with idiosyncratic shocks and failure.
+        let (group_values, asset_values) = scratch.value.split_at_mut(groups * n);
+        group_values.fill(0.0);
+        for (a, asset) in model.assets.iter().enumerate() {
+            let draw = scratch.asset_draws[a];
+            let outside = 1.0 - asset.exposure.iter().map(|(_, w)| w).sum::<f64>();
+            let series = &mut asset_values[a * n..(a + 1) * n];
+            let mut w = 0.0;
+            series[0] = 1.0;
+            for (j, p) in series.iter_mut().enumerate().skip(1) {
+                let z: f64 = StandardNormal.sample(rng);
+                w += self.sqrt_dt * z;
+                if j >= draw.failure_step {
+                    *p = 0.0;
+                    continue;
+                }
+                let t = j as f64 * self.dt;
+                let mut fundamentals = outside * (draw.other_growth * t).exp();
+                for &(s, weight) in &asset.exposure {
+                    fundamentals += weight * scratch.revenue[s * n + j];
+                }
+                *p = fundamentals * (draw.price_drift * t + draw.volatility * w).exp();
+            }
+            scratch.w_asset_end[a] = w;
+            // 5. Groups: weighted buy-and-hold average.
+            let share = self.asset_share[a];
+            let group = &mut group_values[asset.group * n..(asset.group + 1) * n];
+            for (g, p) in group.iter_mut().zip(series.iter()) {
+                *g += share * p;
+            }
+        }
+
+        // 6. Outcomes.
+        for e in 0..self.entities() {
+            let series = &scratch.value[e * n..(e + 1) * n];
+            out.total_return[e] = total_return(series);
+            out.max_drawdown[e] = max_drawdown(series);
+            out.step_returns[e].add_series(series, self.rf_per_step);
+        }
+
+        // 7. Baseline on the same draws and shocks; only X(t_T) is needed for the uplift.
+        if let Some(baseline) = &model.baseline {
+            let mut base = AdoptionDraw {
+                process: baseline.process,
+                values: adoption.values,
+            };
+            for (key, d) in baseline.overrides() {
+                base.values[key as usize] = d.sample(baseline_rng);
+            }
+            let sigma_b = base.get(AdoptionKey::Volatility);
+            for j in 0..n {
+                let t = j as f64 * self.dt;
+                let log_a = base.log_curve(t) + sigma_b * scratch.w_adoption[j];
+                scratch.log_adoption[j] = log_a;
+                out.baseline_adoption[j] = log_a.exp();
+            }
+            let j = self.steps;
+            let terminal = &mut scratch.baseline_terminal;
+            terminal[..groups].fill(0.0);
+            for (a, asset) in model.assets.iter().enumerate() {
+                let draw = scratch.asset_draws[a];
+                let value = if j >= draw.failure_step {
+                    0.0
+                } else {
+                    let mut fundamentals = (1.0
+                        - asset.exposure.iter().map(|(_, w)| w).sum::<f64>())
+                        * (draw.other_growth * t_end).exp();
+                    for &(s, weight) in &asset.exposure {
+                        let [beta, drift, sigma] = scratch.sector_draws[s];
+                        let lag = self.lag_steps[s];
+                        let lagged = if j >= lag {
+                            scratch.log_adoption[j - lag]
+                        } else {
+                            0.0
+                        };
+                        let revenue =
+                            (drift * t_end + beta * lagged + sigma * scratch.w_sector[s * n + j])
+                                .exp();
+                        fundamentals += weight * revenue;
+                    }
+                    fundamentals
+                        * (draw.price_drift * t_end + draw.volatility * scratch.w_asset_end[a])
+                            .exp()
+                };
+                terminal[groups + a] = value;
+                terminal[asset.group] += self.asset_share[a] * value;
+            }
+            for ((uplift, boom), base) in out
+                .uplift
+                .iter_mut()
+                .zip(&*out.total_return)
+                .zip(terminal.iter())
+            {
+                *uplift = boom - (base - 1.0);
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! `manifest.json`: the provenance of a run (version, model and its SHA-256, seed, paths,
+//! threads, time, command line), so a result can be traced and reproduced.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Export, OutputError, RunReport};
+
+/// The provenance of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// The boomsim version that ran.
+    pub boomsim_version: &'static str,
+    /// `[model].name`.
+    pub model_name: String,
+    /// The model file as given (or the built-in default).
+    pub model_path: String,
+    /// SHA-256 of the model file's bytes, hex.
+    pub model_sha256: String,
+    /// The seed.
+    pub seed: u64,
+    /// N.
+    pub paths: usize,
+    /// T.
+    pub steps: usize,
+    /// Worker threads used (does not change any other output).
+    pub threads: usize,
+    /// Wall-clock seconds of the simulation and summary.
+    pub elapsed_seconds: f64,
+    /// The command line, one argument per element.
+    pub command_line: Vec<String>,
+}
+
+/// Hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `manifest.json`.
+pub struct ManifestJson;
+
+impl Export for ManifestJson {
+    fn file_name(&self) -> &'static str {
+        "manifest.json"
+    }
+
+    fn render(&self, report: &RunReport) -> Result<Vec<u8>, OutputError> {
+        let mut bytes =
+            serde_json::to_vec_pretty(&report.manifest).map_err(|e| OutputError::Format {
+                file: self.file_name(),
+                message: e.to_string(),
+            })?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sha256_of_abc() {
+        assert_eq!(
+            super::sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! What a person reads in the terminal: the ranked group table after a run, and the
+//! one-screen model summary of `check`.
+
+use std::fmt::Write as _;
+
+use crate::model::Model;
+use crate::summary::{Kind, SummaryRow};
+
+fn percent(x: f64) -> String {
+    format!("{:+.1}%", 100.0 * x)
+}
+
+fn optional(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    x.map_or_else(|| "-".to_string(), f)
+}
+
+/// The groups ranked by Sharpe ratio: name, p05, p50, p95, cvar95, sharpe, uplift_mean,
+/// profile. Returns in percent of the initial value.
+pub fn group_table(rows: &[SummaryRow]) -> String {
+    let mut groups: Vec<&SummaryRow> = rows.iter().filter(|r| r.kind == Kind::Group).collect();
+    groups.sort_by_key(|r| r.rank);
+    let header = [
+        "rank",
+        "group",
+        "p05",
+        "p50",
+        "p95",
+        "cvar95",
+        "sharpe",
+        "uplift_mean",
+        "profile",
+    ];
+    let cells: Vec<[String; 9]> = groups
+        .iter()
+        .map(|r| {
+            [
+                r.rank.to_string(),
+                r.name.clone(),
+                percent(r.p05),
+                percent(r.p50),
+                percent(r.p95),
+                percent(r.cvar95),
+                optional(r.sharpe, |s| format!("{s:.2}")),
+                optional(r.uplift_mean, percent),
+                r.profile.name().to_string(),
+            ]
+        })
+        .collect();
+    let mut width = header.map(str::len);
+    for row in &cells {
+        for (w, c) in width.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, row: &[String]| {
+        for (i, (c, w)) in row.iter().zip(width).enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            if i == 1 || i == 8 {
+                let _ = write!(out, "{c:<w$}");
+            } else {
+                let _ = write!(out, "{c:>w$}");
+            }
+        }
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        out.push('\n');
+    };
+    line(&mut out, &header.map(String::from));
+    for row in &cells {
+        line(&mut out, row);
+    }
+    out
+}
+
+/// `check`'s summary: the grid, the adoption process, sectors, groups with their assets,
+/// and every uncertain parameter with its 5th, 50th and 95th percentiles.
+pub fn model_summary(model: &Model, file: &str) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{file}: valid model `{}`", model.name);
+    if let Some(d) = &model.description {
+        let _ = writeln!(o, "  {d}");
+    }
+    let _ = writeln!(
+        o,
+        "grid: {} years x {} steps/year = {} steps; risk-free rate {}",
+        model.horizon_years,
+        model.steps_per_year,
+        model.steps(),
+        model.risk_free_rate
+    );
+    let _ = write!(o, "adoption: {}", model.adoption.process.name());
+    match &model.baseline {
+        Some(b) => {
+            let keys: Vec<&str> = b.overrides().map(|(k, _)| k.name()).collect();
+            let _ = writeln!(
+                o,
+                "; baseline {} overriding {}",
+                b.process.name(),
+                keys.join(", ")
+            );
+        }
+        None => {
+            let _ = writeln!(o, "; no baseline");
+        }
+    }
+    let names: Vec<&str> = model.sectors.iter().map(|s| s.name.as_str()).collect();
+    let _ = writeln!(o, "sectors ({}): {}", names.len(), names.join(", "));
+    let _ = writeln!(
+        o,
+        "groups ({}), assets ({}):",
+        model.groups.len(),
+        model.assets.len()
+    );
+    for g in &model.groups {
+        let assets: Vec<&str> = g
+            .assets
+            .iter()
+            .map(|&i| model.assets[i].name.as_str())
+            .collect();
+        let _ = writeln!(o, "  {}: {}", g.name, assets.join(", "));
+    }
+    let uncertain = model.uncertain_parameters();
+    let _ = writeln!(o, "uncertain parameters ({}):", uncertain.len());
+    let width = uncertain.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let dwidth = uncertain
+        .iter()
+        .map(|(_, d)| d.text().len())
+        .max()
+        .unwrap_or(0);
+    for (key, d) in &uncertain {
+        let _ = writeln!(
+            o,
+            "  {key:<width$}  {:<dwidth$}  p05 {:>9.4}  p50 {:>9.4}  p95 {:>9.4}",
+            d.text(),
+            d.quantile(0.05),
+            d.quantile(0.5),
+            d.quantile(0.95),
+        );
+    }
+    o
+}

@@ -1,0 +1,17 @@
+//! boomsim: what returns and risks a several-fold growth in a technology's adoption creates,
+//! group by group of investments, by Monte Carlo simulation.
+//!
+//! The modules follow the data flow of a run:
+//! [`model`] (load and validate a model file) -> [`distribution`] (the uncertain parameters)
+//! -> [`engine`] (paths in parallel, with [`adoption`] curves) -> [`outcome`] (per path) ->
+//! [`summary`] (across paths) -> [`export`] (CSV, JSON, terminal). [`run`] ties them together.
+//! `../shared/MODEL.md` (kept in the repository as the contract) defines every number.
+
+pub mod adoption;
+pub mod distribution;
+pub mod engine;
+pub mod export;
+pub mod model;
+pub mod outcome;
+pub mod run;
+pub mod summary;

@@ -1,0 +1,157 @@
+//! Errors in a model file that a person can act on.
+//!
+//! A [`Diagnostic`] names the key path, says what is wrong and what would be valid, and carries
+//! the byte span of the offending text; [`ModelError`] holds every diagnostic of one file with
+//! that file's text, so it renders `file:line:column`, the source line and a caret under it.
+
+use std::fmt;
+use std::ops::Range;
+
+/// One problem in a model file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    /// The key path, e.g. `assets.nvidia.exposure.ml_ia` (empty for a TOML syntax error).
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+    /// What would be valid, with the closest name when there is one.
+    pub help: Option<String>,
+    /// Byte range of the offending text in the file.
+    pub span: Range<usize>,
+}
+
+/// Every problem found in one model file. No run starts while one exists.
+#[derive(Debug, Clone)]
+pub struct ModelError {
+    /// The file as the user named it.
+    pub file: String,
+    /// The file's text, to turn spans into lines and columns.
+    pub source: String,
+    /// The problems, in the order of the file.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ModelError {
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        line_column(&self.source, offset)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset in `source`.
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..floor_char_boundary(source, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.diagnostics.len();
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            let (line, column) = self.line_column(d.span.start);
+            write!(f, "{}:{line}:{column}: ", self.file)?;
+            if !d.key.is_empty() {
+                write!(f, "{}: ", d.key)?;
+            }
+            writeln!(f, "{}", d.message)?;
+            if let Some(text) = self.source.lines().nth(line - 1) {
+                let width = self.source[d.span.clone()]
+                    .lines()
+                    .next()
+                    .map_or(1, |s| s.chars().count().max(1));
+                writeln!(f, "{line:>5} | {text}")?;
+                writeln!(f, "      | {}{}", " ".repeat(column - 1), "^".repeat(width))?;
+            }
+            if let Some(help) = &d.help {
+                writeln!(f, "      = help: {help}")?;
+            }
+        }
+        if count > 1 {
+            write!(f, "\n{count} errors in {}", self.file)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+/// The name in `candidates` closest to `name`, when one is close enough to be a likely typo.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// "did you mean `x`? valid: a, b, c" for an unknown name.
+pub fn suggest(name: &str, what: &str, candidates: &[&str]) -> String {
+    let list = candidates
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match closest(name, candidates.iter().copied()) {
+        Some(c) => format!("did you mean `{c}`? valid {what}: {list}"),
+        None if candidates.is_empty() => format!("no {what} are defined"),
+        None => format!("valid {what}: {list}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters_from_one() {
+        let s = "a = 1\nbé = 2\n";
+        assert_eq!(line_column(s, 0), (1, 1));
+        assert_eq!(line_column(s, 6), (2, 1));
+        let eq = s.find("= 2").unwrap();
+        assert_eq!(line_column(s, eq), (2, 4));
+    }
+
+    #[test]
+    fn suggests_the_closest_name() {
+        assert_eq!(closest("ml_ia", ["ml_ai", "cloud_infra"]), Some("ml_ai"));
+        assert_eq!(closest("zzz", ["ml_ai", "cloud_infra"]), None);
+        let s = suggest("ml_ia", "sectors", &["ml_ai", "cloud"]);
+        assert!(s.starts_with("did you mean `ml_ai`?"), "{s}");
+    }
+
+    #[test]
+    fn renders_file_line_column_key_and_caret() {
+        let e = ModelError {
+            file: "m.toml".into(),
+            source: "[x]\nkey = 3\n".into(),
+            diagnostics: vec![Diagnostic {
+                key: "x.key".into(),
+                message: "bad".into(),
+                help: Some("use 2".into()),
+                span: 10..11,
+            }],
+        };
+        let text = e.to_string();
+        assert!(text.starts_with("m.toml:2:7: x.key: bad\n"), "{text}");
+        assert!(
+            text.contains("    2 | key = 3\n      |       ^\n"),
+            "{text}"
+        );
+        assert!(text.contains("help: use 2"));
+    }
+}

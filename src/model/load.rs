@@ -1,0 +1,1159 @@
+//! Model file loading: TOML text -> validated [`Model`], or every problem in the file.
+//!
+//! The text is parsed by the `toml` crate into its spanned document tree (`DeTable`), which
+//! keeps the byte span of every key and value. We walk that tree rather than deriving
+//! `Deserialize`, because serde stops at the first error while `check` must report them all,
+//! each with the file, line, column, key path and a suggestion (MODEL.md §2).
+
+use std::ops::Range;
+use std::path::Path;
+
+use toml::Spanned;
+use toml::de::{DeString, DeTable, DeValue};
+
+use super::diagnostic::{Diagnostic, ModelError, suggest};
+use super::{
+    Adoption, AdoptionKey, Asset, Baseline, Correlation, Group, Model, Process, Sector, steps,
+};
+use crate::distribution::Distribution;
+
+/// Larger grids are refused: T = round(H * k) above this is almost surely a typo, and the
+/// adoption fan keeps T + 1 values per path.
+pub const MAX_STEPS: usize = 10_000;
+
+/// Why a model could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read model file {path}: {source}")]
+    Io {
+        /// The path as given.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file was read but is not a valid model.
+    #[error("{0}")]
+    Invalid(ModelError),
+}
+
+/// Reads and validates a model file. Returns the model and the file's bytes (for hashing).
+pub fn load_file(path: &Path) -> Result<(Model, Vec<u8>), LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let file = path.display().to_string();
+    let text = String::from_utf8(bytes.clone()).map_err(|e| {
+        LoadError::Invalid(ModelError {
+            file: file.clone(),
+            source: String::new(),
+            diagnostics: vec![Diagnostic {
+                key: String::new(),
+                message: format!(
+                    "the file is not UTF-8 text (byte {})",
+                    e.utf8_error().valid_up_to()
+                ),
+                help: Some("save the model file as UTF-8".into()),
+                span: 0..0,
+            }],
+        })
+    })?;
+    let model = parse_model(&text, &file).map_err(LoadError::Invalid)?;
+    Ok((model, bytes))
+}
+
+/// Validates model text; `file` names it in messages.
+pub fn parse_model(source: &str, file: &str) -> Result<Model, ModelError> {
+    let fail = |diagnostics: Vec<Diagnostic>| ModelError {
+        file: file.to_string(),
+        source: source.to_string(),
+        diagnostics,
+    };
+    let (root, syntax) = DeTable::parse_recoverable(source);
+    if !syntax.is_empty() {
+        return Err(fail(
+            syntax
+                .iter()
+                .map(|e| Diagnostic {
+                    key: String::new(),
+                    message: format!("invalid TOML: {}", e.message().trim()),
+                    help: Some("see https://toml.io for the syntax".into()),
+                    span: e.span().unwrap_or(0..0),
+                })
+                .collect(),
+        ));
+    }
+    let mut loader = Loader::default();
+    let root = Fields::of("", 0..0, root.get_ref());
+    let model = loader.model(&root);
+    let mut diagnostics = loader.diagnostics;
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    diagnostics.dedup();
+    match model {
+        Some(m) if diagnostics.is_empty() => Ok(m),
+        _ => Err(fail(diagnostics)),
+    }
+}
+
+type Key<'i> = Spanned<DeString<'i>>;
+type Value<'i> = Spanned<DeValue<'i>>;
+
+/// One key = value of a table, with its full key path.
+struct Field<'t, 'i> {
+    path: String,
+    key: &'t Key<'i>,
+    value: &'t Value<'i>,
+}
+
+/// The entries of one table (or of a table merged over another, for `[baseline]`).
+struct Fields<'t, 'i> {
+    path: String,
+    span: Range<usize>,
+    entries: Vec<Field<'t, 'i>>,
+}
+
+impl<'t, 'i> Fields<'t, 'i> {
+    fn of(path: &str, span: Range<usize>, table: &'t DeTable<'i>) -> Self {
+        let entries = table
+            .iter()
+            .map(|(key, value)| Field {
+                path: join(path, key.get_ref()),
+                key,
+                value,
+            })
+            .collect();
+        Self {
+            path: path.to_string(),
+            span,
+            entries,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&Field<'t, 'i>> {
+        self.entries.iter().find(|f| f.key.get_ref() == key)
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The valid range of a numeric field.
+#[derive(Clone, Copy, PartialEq)]
+enum Bound {
+    Any,
+    Positive,
+    NonNegative,
+}
+
+impl Bound {
+    fn holds(self, x: f64) -> bool {
+        match self {
+            Bound::Any => true,
+            Bound::Positive => x > 0.0,
+            Bound::NonNegative => x >= 0.0,
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Bound::Any => "any number",
+            Bound::Positive => "> 0",
+            Bound::NonNegative => ">= 0",
+        }
+    }
+}
+
+#[derive(Default)]
+struct Loader {
+    diagnostics: Vec<Diagnostic>,
+}
+
+const TOP_KEYS: [&str; 7] = [
+    "model",
+    "adoption",
+    "baseline",
+    "sectors",
+    "correlation",
+    "groups",
+    "assets",
+];
+const MODEL_KEYS: [&str; 6] = [
+    "name",
+    "description",
+    "horizon_years",
+    "steps_per_year",
+    "risk_free_rate",
+    "expected_return",
+];
+const ADOPTION_KEYS: [&str; 7] = [
+    "process",
+    "ceiling",
+    "rate",
+    "p",
+    "q",
+    "log_drift",
+    "volatility",
+];
+const SECTOR_KEYS: [&str; 5] = ["label", "elasticity", "lag_years", "drift", "volatility"];
+const CORRELATION_KEYS: [&str; 2] = ["default", "pairs"];
+const PAIR_KEYS: [&str; 3] = ["a", "b", "rho"];
+const GROUP_KEYS: [&str; 1] = ["label"];
+const ASSET_KEYS: [&str; 9] = [
+    "label",
+    "group",
+    "exposure",
+    "other_growth",
+    "priced_in",
+    "expected_return",
+    "volatility",
+    "failure_rate",
+    "weight",
+];
+
+impl Loader {
+    fn error(&mut self, key: &str, span: Range<usize>, message: String, help: Option<String>) {
+        self.diagnostics.push(Diagnostic {
+            key: key.to_string(),
+            message,
+            help,
+            span,
+        });
+    }
+
+    fn model(&mut self, root: &Fields) -> Option<Model> {
+        self.allow_keys(root, &TOP_KEYS, "top-level tables");
+        let header = self.table(root, "model", true);
+        let adoption_fields = self.table(root, "adoption", true);
+        let baseline_fields = self.table(root, "baseline", false);
+        let sector_tables = self.table(root, "sectors", true);
+        let correlation_fields = self.table(root, "correlation", false);
+        let group_tables = self.table(root, "groups", true);
+        let asset_tables = self.table(root, "assets", true);
+
+        let settings = header.as_ref().and_then(|h| self.settings(h));
+        let adoption = adoption_fields
+            .as_ref()
+            .and_then(|a| self.adoption(a, "adoption"));
+        let baseline = match (&baseline_fields, &adoption_fields, &adoption) {
+            (Some(b), Some(a), Some(adoption)) => self.baseline(b, a, adoption),
+            _ => None,
+        };
+        let sectors = sector_tables
+            .as_ref()
+            .map(|t| self.sectors(t))
+            .unwrap_or_default();
+        let sector_names: Vec<&str> = sectors.iter().map(|s| s.name.as_str()).collect();
+        let correlation = match &correlation_fields {
+            Some(c) => self.correlation(c, &sector_names),
+            None => Some(Correlation::identity(sectors.len())),
+        };
+        let mut groups = group_tables
+            .as_ref()
+            .map(|t| self.groups(t))
+            .unwrap_or_default();
+        let assets = asset_tables
+            .as_ref()
+            .map(|t| {
+                self.assets(
+                    t,
+                    &sector_names,
+                    &groups,
+                    settings.as_ref().map_or(0.0, |s| s.expected_return),
+                )
+            })
+            .unwrap_or_default();
+        for (i, asset) in assets.iter().enumerate() {
+            groups[asset.group].0.assets.push(i);
+        }
+        for (group, span) in &groups {
+            if group.assets.is_empty() {
+                self.error(
+                    &format!("groups.{}", group.name),
+                    span.clone(),
+                    format!("group `{}` has no assets", group.name),
+                    Some(format!(
+                        "add an asset with group = \"{}\", or remove the group",
+                        group.name
+                    )),
+                );
+            }
+        }
+        if let (Some(t), true) = (&sector_tables, sectors.is_empty()) {
+            self.at_least_one(t, "sector", "[sectors.ml_ai]\nelasticity = 1.4");
+        }
+        if let (Some(t), true) = (&group_tables, groups.is_empty()) {
+            self.at_least_one(t, "group", "[groups.public_equities]");
+        }
+        if let (Some(t), true) = (&asset_tables, assets.is_empty()) {
+            self.at_least_one(t, "asset", "[assets.nvidia]\ngroup = \"public_equities\"");
+        }
+        let settings = settings?;
+        Some(Model {
+            name: settings.name,
+            description: settings.description,
+            horizon_years: settings.horizon_years,
+            steps_per_year: settings.steps_per_year,
+            risk_free_rate: settings.risk_free_rate,
+            adoption: adoption?,
+            baseline,
+            sectors,
+            correlation: correlation?,
+            groups: groups.into_iter().map(|(g, _)| g).collect(),
+            assets,
+        })
+    }
+
+    fn at_least_one(&mut self, t: &Fields, what: &str, example: &str) {
+        self.error(
+            &t.path,
+            t.span.clone(),
+            format!("the model needs at least one {what}"),
+            Some(format!("add a table such as\n{example}")),
+        );
+    }
+
+    fn allow_keys(&mut self, fields: &Fields, allowed: &[&str], what: &str) {
+        for f in &fields.entries {
+            let name = f.key.get_ref();
+            if !allowed.contains(&name.as_ref()) {
+                self.error(
+                    &f.path,
+                    f.key.span(),
+                    format!("unknown key `{name}`"),
+                    Some(suggest(name, what, allowed)),
+                );
+            }
+        }
+    }
+
+    /// A sub-table; `None` (with an error when `required`) when absent or not a table.
+    fn table<'t, 'i>(
+        &mut self,
+        parent: &Fields<'t, 'i>,
+        key: &str,
+        required: bool,
+    ) -> Option<Fields<'t, 'i>> {
+        let Some(f) = parent.get(key) else {
+            if required {
+                self.error(
+                    &join(&parent.path, key),
+                    parent.span.clone(),
+                    format!("missing table [{}]", join(&parent.path, key)),
+                    Some(format!(
+                        "add a [{}] table (see MODEL.md §2)",
+                        join(&parent.path, key)
+                    )),
+                );
+            }
+            return None;
+        };
+        self.as_table(f)
+    }
+
+    fn as_table<'t, 'i>(&mut self, f: &Field<'t, 'i>) -> Option<Fields<'t, 'i>> {
+        match f.value.get_ref() {
+            DeValue::Table(t) => Some(Fields::of(&f.path, f.value.span(), t)),
+            other => {
+                self.error(
+                    &f.path,
+                    f.value.span(),
+                    format!("`{}` must be a table, not a {}", f.path, other.type_str()),
+                    Some(format!("write it as [{}] with keys below it", f.path)),
+                );
+                None
+            }
+        }
+    }
+
+    /// Every entry of a table of tables (`[sectors.x]`, `[groups.x]`, `[assets.x]`).
+    fn tables<'t, 'i>(&mut self, parent: &Fields<'t, 'i>) -> Vec<Fields<'t, 'i>> {
+        parent
+            .entries
+            .iter()
+            .filter_map(|f| self.as_table(f))
+            .collect()
+    }
+
+    fn missing(&mut self, fields: &Fields, key: &str, example: &str) {
+        self.error(
+            &join(&fields.path, key),
+            fields.span.clone(),
+            format!("missing key `{key}` in [{}]", fields.path),
+            Some(format!("add `{key} = {example}`")),
+        );
+    }
+
+    fn string(&mut self, fields: &Fields, key: &str) -> Option<String> {
+        let f = fields.get(key)?;
+        match f.value.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            other => {
+                self.error(
+                    &f.path,
+                    f.value.span(),
+                    format!("`{key}` must be a string, not a {}", other.type_str()),
+                    Some(format!("write `{key} = \"...\"`")),
+                );
+                None
+            }
+        }
+    }
+
+    /// A TOML number as f64; errors name the field.
+    fn number_value(&mut self, f: &Field) -> Result<f64, ()> {
+        let parsed = match f.value.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .map(|v| v as f64)
+                .ok(),
+            DeValue::Float(x) => x.as_str().parse::<f64>().ok(),
+            _ => return Err(()),
+        };
+        match parsed {
+            Some(v) if v.is_finite() => Ok(v),
+            _ => {
+                self.error(
+                    &f.path,
+                    f.value.span(),
+                    "every number must be finite".into(),
+                    Some("write a finite number such as 0.3".into()),
+                );
+                Err(())
+            }
+        }
+    }
+
+    fn check_bound(&mut self, f: &Field, v: f64, bound: Bound) -> Option<f64> {
+        if bound.holds(v) {
+            Some(v)
+        } else {
+            let key = f.key.get_ref();
+            self.error(
+                &f.path,
+                f.value.span(),
+                format!("`{key}` must be {}, got {v}", bound.text()),
+                Some(format!("set `{key}` to a number {}", bound.text())),
+            );
+            None
+        }
+    }
+
+    /// A constant numeric field (distributions not allowed).
+    fn constant(
+        &mut self,
+        fields: &Fields,
+        key: &str,
+        default: Option<f64>,
+        bound: Bound,
+        example: &str,
+    ) -> Option<f64> {
+        let Some(f) = fields.get(key) else {
+            if default.is_none() {
+                self.missing(fields, key, example);
+            }
+            return default;
+        };
+        if matches!(f.value.get_ref(), DeValue::Integer(_) | DeValue::Float(_)) {
+            let v = self.number_value(f).ok()?;
+            return self.check_bound(f, v, bound);
+        }
+        let help = if matches!(f.value.get_ref(), DeValue::String(_)) {
+            format!(
+                "`{key}` is a constant: write a number such as `{key} = {example}`, without quotes"
+            )
+        } else {
+            format!("write `{key} = {example}`")
+        };
+        self.error(
+            &f.path,
+            f.value.span(),
+            format!(
+                "`{key}` must be a number, not a {}",
+                f.value.get_ref().type_str()
+            ),
+            Some(help),
+        );
+        None
+    }
+
+    /// A numeric field that may be a distribution string (MODEL.md §2).
+    fn param(
+        &mut self,
+        fields: &Fields,
+        key: &str,
+        default: Option<f64>,
+        bound: Bound,
+        example: &str,
+    ) -> Option<Distribution> {
+        let Some(f) = fields.get(key) else {
+            if default.is_none() {
+                self.missing(fields, key, example);
+            }
+            return default.map(Distribution::constant);
+        };
+        self.param_value(f, bound, example)
+    }
+
+    fn param_value(&mut self, f: &Field, bound: Bound, example: &str) -> Option<Distribution> {
+        let key = f.key.get_ref();
+        let d = match f.value.get_ref() {
+            DeValue::Integer(_) | DeValue::Float(_) => {
+                let v = self.number_value(f).ok()?;
+                return self.check_bound(f, v, bound).map(Distribution::constant);
+            }
+            DeValue::String(s) => match Distribution::parse(s) {
+                Ok(d) => d,
+                Err(e) => {
+                    self.error(&f.path, f.value.span(), e.message, Some(e.help));
+                    return None;
+                }
+            },
+            other => {
+                self.error(
+                    &f.path,
+                    f.value.span(),
+                    format!(
+                        "`{key}` must be a number or a distribution string, not a {}",
+                        other.type_str()
+                    ),
+                    Some(format!("write `{key} = {example}`")),
+                );
+                return None;
+            }
+        };
+        if d.is_constant() {
+            return self.check_bound(f, d.quantile(0.5), bound).map(|_| d);
+        }
+        let (lo, _) = d.support();
+        let ok = match bound {
+            Bound::Any => true,
+            Bound::Positive => lo > 0.0 || (lo == 0.0 && d.lower_end_open()),
+            Bound::NonNegative => lo >= 0.0,
+        };
+        if ok {
+            return Some(d);
+        }
+        let what = if bound == Bound::Positive {
+            "<= 0"
+        } else {
+            "< 0"
+        };
+        self.error(
+            &f.path,
+            f.value.span(),
+            format!(
+                "`{}` can draw values {what}, but `{key}` must be {}",
+                d.text(),
+                bound.text()
+            ),
+            Some(
+                "use a distribution that stays in range: \"lognormal(mu, sigma)\", \"A to B\" \
+                 with 0 < A, or uniform/triangular/pert with an in-range minimum"
+                    .into(),
+            ),
+        );
+        None
+    }
+
+    fn settings(&mut self, h: &Fields) -> Option<Settings> {
+        self.allow_keys(h, &MODEL_KEYS, "keys of [model]");
+        let name = match self.string(h, "name") {
+            Some(n) => {
+                let valid = !n.is_empty()
+                    && !n.starts_with('.')
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                if !valid {
+                    let f = h.get("name").expect("read above");
+                    let fixed: String = n
+                        .chars()
+                        .map(|c| {
+                            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                                c
+                            } else {
+                                '-'
+                            }
+                        })
+                        .collect();
+                    self.error(
+                        &f.path,
+                        f.value.span(),
+                        format!(
+                            "`name` becomes the output folder name, and `{n}` is not a valid one"
+                        ),
+                        Some(format!(
+                            "use letters, digits, `-`, `_` and `.` only, e.g. \"{}\"",
+                            fixed.trim_start_matches('.')
+                        )),
+                    );
+                    None
+                } else {
+                    Some(n)
+                }
+            }
+            None => {
+                if h.get("name").is_none() {
+                    self.missing(h, "name", "\"python-5x\"");
+                }
+                None
+            }
+        };
+        let description = self.string(h, "description");
+        let horizon = self.constant(h, "horizon_years", None, Bound::Positive, "10");
+        let k = self.constant(h, "steps_per_year", None, Bound::Positive, "4");
+        let steps_per_year = match (k, h.get("steps_per_year")) {
+            (Some(k), Some(f)) if k.fract() != 0.0 || k > f64::from(u32::MAX) => {
+                self.error(
+                    &f.path,
+                    f.value.span(),
+                    format!("`steps_per_year` must be a whole number >= 1, got {k}"),
+                    Some("use 1 (yearly), 4 (quarterly), 12 (monthly) or 52 (weekly)".into()),
+                );
+                None
+            }
+            (Some(k), _) => Some(k as u32),
+            _ => None,
+        };
+        if let (Some(h_years), Some(k), Some(f)) = (horizon, steps_per_year, h.get("horizon_years"))
+        {
+            let t = steps(h_years, k);
+            if t == 0 || t > MAX_STEPS {
+                self.error(
+                    &f.path,
+                    f.value.span(),
+                    format!(
+                        "the grid has T = round(horizon_years * steps_per_year) = {t} steps; it must have 1 to {MAX_STEPS}"
+                    ),
+                    Some("lengthen the horizon or change steps_per_year".into()),
+                );
+                return None;
+            }
+        }
+        let risk_free_rate = self.constant(h, "risk_free_rate", Some(0.0), Bound::Any, "0.03");
+        let expected_return = self.constant(h, "expected_return", Some(0.0), Bound::Any, "0.07");
+        Some(Settings {
+            name: name?,
+            description,
+            horizon_years: horizon?,
+            steps_per_year: steps_per_year?,
+            risk_free_rate: risk_free_rate?,
+            expected_return: expected_return?,
+        })
+    }
+
+    fn process(&mut self, fields: &Fields) -> Option<Process> {
+        let Some(f) = fields.get("process") else {
+            self.missing(fields, "process", "\"logistic\"");
+            return None;
+        };
+        let names: Vec<&str> = Process::ALL.iter().map(|p| p.name()).collect();
+        let found = match f.value.get_ref() {
+            DeValue::String(s) => Process::ALL.into_iter().find(|p| p.name() == s.as_ref()),
+            _ => None,
+        };
+        if found.is_none() {
+            let written = match f.value.get_ref() {
+                DeValue::String(s) => s.to_string(),
+                other => other.type_str().to_string(),
+            };
+            self.error(
+                &f.path,
+                f.value.span(),
+                format!("unknown adoption process `{written}`"),
+                Some(suggest(&written, "processes", &names)),
+            );
+        }
+        found
+    }
+
+    /// Reads an adoption table. Keys the process does not read are errors when they are the
+    /// table's own (their path starts with `own`); inherited ones (a baseline's) are ignored.
+    fn adoption(&mut self, fields: &Fields, own: &str) -> Option<Adoption> {
+        self.allow_keys(fields, &ADOPTION_KEYS, "keys of [adoption]");
+        let process = self.process(fields)?;
+        let mut values: [Option<Distribution>; 6] = Default::default();
+        let mut complete = true;
+        for key in AdoptionKey::ALL {
+            let name = key.name();
+            let read = key == AdoptionKey::Volatility || process.keys().contains(&key);
+            if !read {
+                if let Some(f) = fields.get(name).filter(|f| f.path.starts_with(own)) {
+                    let users: Vec<&str> = Process::ALL
+                        .iter()
+                        .filter(|p| p.keys().contains(&key))
+                        .map(|p| p.name())
+                        .collect();
+                    self.error(
+                        &f.path,
+                        f.key.span(),
+                        format!("`{name}` is not used by process = \"{}\"", process.name()),
+                        Some(format!(
+                            "remove it, or set process = \"{}\"",
+                            users.join("\" or \"")
+                        )),
+                    );
+                }
+                continue;
+            }
+            let (bound, default, example) = match key {
+                AdoptionKey::Ceiling => (Bound::Positive, None, "\"2 to 10\""),
+                AdoptionKey::Rate => (Bound::Positive, None, "\"0.3 to 0.9\""),
+                AdoptionKey::P => (Bound::Positive, None, "0.03"),
+                AdoptionKey::Q => (Bound::NonNegative, None, "0.38"),
+                AdoptionKey::LogDrift => (Bound::Any, None, "0.15"),
+                AdoptionKey::Volatility => (Bound::NonNegative, Some(0.0), "0.10"),
+            };
+            values[key as usize] = self.param(fields, name, default, bound, example);
+            complete &= values[key as usize].is_some();
+        }
+        complete.then_some(Adoption { process, values })
+    }
+
+    fn baseline(&mut self, b: &Fields, a: &Fields, boom: &Adoption) -> Option<Baseline> {
+        self.allow_keys(
+            b,
+            &ADOPTION_KEYS,
+            "keys of [adoption] (the baseline overrides them)",
+        );
+        if b.entries.is_empty() {
+            self.error(
+                &b.path,
+                b.span.clone(),
+                "[baseline] overrides no key of [adoption]".into(),
+                Some(
+                    "override at least one key, e.g. ceiling = \"1.2 to 2\", or remove [baseline]"
+                        .into(),
+                ),
+            );
+            return None;
+        }
+        let mut merged = Fields {
+            path: b.path.clone(),
+            span: b.span.clone(),
+            entries: Vec::new(),
+        };
+        for f in &a.entries {
+            if b.get(f.key.get_ref()).is_none() {
+                merged.entries.push(Field {
+                    path: f.path.clone(),
+                    key: f.key,
+                    value: f.value,
+                });
+            }
+        }
+        for f in &b.entries {
+            if ADOPTION_KEYS.contains(&f.key.get_ref().as_ref()) {
+                merged.entries.push(Field {
+                    path: f.path.clone(),
+                    key: f.key,
+                    value: f.value,
+                });
+            }
+        }
+        let adoption = self.adoption(&merged, "baseline.")?;
+        let mut overrides: [Option<Distribution>; 6] = Default::default();
+        for key in AdoptionKey::ALL {
+            if b.get(key.name()).is_some() {
+                overrides[key as usize] = adoption.values[key as usize].clone();
+            }
+        }
+        // Keys the baseline's process reads must come from somewhere: the boom's draw or an
+        // override. Both exist here, since `adoption` validated the merged table.
+        debug_assert!(
+            adoption.process.keys().iter().all(|k| {
+                overrides[*k as usize].is_some() || boom.values[*k as usize].is_some()
+            })
+        );
+        Some(Baseline {
+            process: adoption.process,
+            overrides,
+        })
+    }
+
+    fn label(&mut self, fields: &Fields, name: &str) -> String {
+        self.string(fields, "label")
+            .unwrap_or_else(|| name.to_string())
+    }
+
+    fn sectors(&mut self, parent: &Fields) -> Vec<Sector> {
+        let mut out = Vec::new();
+        for t in self.tables(parent) {
+            self.allow_keys(&t, &SECTOR_KEYS, "keys of a sector");
+            let name = t.path["sectors.".len()..].to_string();
+            let label = self.label(&t, &name);
+            let elasticity = self.param(&t, "elasticity", None, Bound::Any, "\"normal(1.4, 0.3)\"");
+            let lag_years = self.constant(&t, "lag_years", Some(0.0), Bound::NonNegative, "0.5");
+            let drift = self.param(&t, "drift", Some(0.0), Bound::Any, "0.06");
+            let volatility = self.param(&t, "volatility", Some(0.0), Bound::NonNegative, "0.2");
+            if let (Some(elasticity), Some(lag_years), Some(drift), Some(volatility)) =
+                (elasticity, lag_years, drift, volatility)
+            {
+                out.push(Sector {
+                    name,
+                    label,
+                    elasticity,
+                    lag_years,
+                    drift,
+                    volatility,
+                });
+            }
+        }
+        out
+    }
+
+    fn correlation(&mut self, c: &Fields, sectors: &[&str]) -> Option<Correlation> {
+        self.allow_keys(c, &CORRELATION_KEYS, "keys of [correlation]");
+        let n = sectors.len();
+        let mut ok = true;
+        let default = self
+            .constant(c, "default", Some(0.0), Bound::Any, "0.3")
+            .and_then(|rho| self.rho_in_range(c.get("default"), rho));
+        ok &= default.is_some();
+        let default = default.unwrap_or(0.0);
+        let mut matrix = vec![default; n * n];
+        for i in 0..n {
+            matrix[i * n + i] = 1.0;
+        }
+        let mut set = vec![false; n * n];
+        if let Some(f) = c.get("pairs") {
+            let DeValue::Array(items) = f.value.get_ref() else {
+                self.error(
+                    &f.path,
+                    f.value.span(),
+                    format!(
+                        "`pairs` must be an array, not a {}",
+                        f.value.get_ref().type_str()
+                    ),
+                    Some(
+                        "write pairs = [ { a = \"ml_ai\", b = \"cloud_infra\", rho = 0.7 } ]"
+                            .into(),
+                    ),
+                );
+                return None;
+            };
+            for (idx, item) in items.iter().enumerate() {
+                let path = format!("{}[{idx}]", f.path);
+                let DeValue::Table(t) = item.get_ref() else {
+                    self.error(
+                        &path,
+                        item.span(),
+                        "each pair must be a table { a = ..., b = ..., rho = ... }".into(),
+                        Some("write { a = \"ml_ai\", b = \"cloud_infra\", rho = 0.7 }".into()),
+                    );
+                    ok = false;
+                    continue;
+                };
+                let pair = Fields::of(&path, item.span(), t);
+                self.allow_keys(&pair, &PAIR_KEYS, "keys of a correlation pair");
+                let a = self.sector_ref(&pair, "a", sectors);
+                let b = self.sector_ref(&pair, "b", sectors);
+                let rho = self
+                    .constant(&pair, "rho", None, Bound::Any, "0.7")
+                    .and_then(|rho| self.rho_in_range(pair.get("rho"), rho));
+                let (Some(a), Some(b), Some(rho)) = (a, b, rho) else {
+                    ok = false;
+                    continue;
+                };
+                if a == b {
+                    self.error(
+                        &path,
+                        item.span(),
+                        format!(
+                            "a pair needs two different sectors, got `{}` twice",
+                            sectors[a]
+                        ),
+                        Some("a sector's correlation with itself is always 1".into()),
+                    );
+                    ok = false;
+                    continue;
+                }
+                if set[a * n + b] {
+                    self.error(
+                        &path,
+                        item.span(),
+                        format!(
+                            "the pair `{}`, `{}` is listed twice",
+                            sectors[a], sectors[b]
+                        ),
+                        Some("keep one entry per pair".into()),
+                    );
+                    ok = false;
+                    continue;
+                }
+                set[a * n + b] = true;
+                set[b * n + a] = true;
+                matrix[a * n + b] = rho;
+                matrix[b * n + a] = rho;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        match cholesky_psd(&matrix, n) {
+            Some(factor) => Some(Correlation { matrix, factor }),
+            None => {
+                self.error(
+                    &c.path,
+                    c.span.clone(),
+                    "the sector correlation matrix is not positive semi-definite, so no shocks can have it".into(),
+                    Some(
+                        "make the correlations consistent: if a~b and b~c are strongly positive, \
+                         a~c cannot be strongly negative; lowering `default` or the largest |rho| helps"
+                            .into(),
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn rho_in_range(&mut self, f: Option<&Field>, rho: f64) -> Option<f64> {
+        if (-1.0..=1.0).contains(&rho) {
+            return Some(rho);
+        }
+        if let Some(f) = f {
+            self.error(
+                &f.path,
+                f.value.span(),
+                format!("a correlation must lie in [-1, 1], got {rho}"),
+                Some("use a value between -1 and 1".into()),
+            );
+        }
+        None
+    }
+
+    fn sector_ref(&mut self, fields: &Fields, key: &str, sectors: &[&str]) -> Option<usize> {
+        let Some(name) = self.string(fields, key) else {
+            if fields.get(key).is_none() {
+                self.missing(fields, key, "\"ml_ai\"");
+            }
+            return None;
+        };
+        let found = sectors.iter().position(|s| *s == name);
+        if found.is_none() {
+            let f = fields.get(key).expect("read above");
+            self.error(
+                &f.path,
+                f.value.span(),
+                format!("unknown sector `{name}`"),
+                Some(suggest(&name, "sectors", sectors)),
+            );
+        }
+        found
+    }
+
+    fn groups(&mut self, parent: &Fields) -> Vec<(Group, Range<usize>)> {
+        let mut out = Vec::new();
+        for t in self.tables(parent) {
+            self.allow_keys(&t, &GROUP_KEYS, "keys of a group");
+            let name = t.path["groups.".len()..].to_string();
+            let label = self.label(&t, &name);
+            out.push((
+                Group {
+                    name,
+                    label,
+                    assets: Vec::new(),
+                },
+                t.span.clone(),
+            ));
+        }
+        out
+    }
+
+    fn assets(
+        &mut self,
+        parent: &Fields,
+        sectors: &[&str],
+        groups: &[(Group, Range<usize>)],
+        model_expected_return: f64,
+    ) -> Vec<Asset> {
+        let group_names: Vec<&str> = groups.iter().map(|(g, _)| g.name.as_str()).collect();
+        let mut out = Vec::new();
+        for t in self.tables(parent) {
+            self.allow_keys(&t, &ASSET_KEYS, "keys of an asset");
+            let name = t.path["assets.".len()..].to_string();
+            let label = self.label(&t, &name);
+            let group = match self.string(&t, "group") {
+                Some(g) => {
+                    let found = group_names.iter().position(|n| *n == g);
+                    if found.is_none() {
+                        let f = t.get("group").expect("read above");
+                        self.error(
+                            &f.path,
+                            f.value.span(),
+                            format!("unknown group `{g}`"),
+                            Some(suggest(&g, "groups", &group_names)),
+                        );
+                    }
+                    found
+                }
+                None => {
+                    if t.get("group").is_none() {
+                        let example = group_names
+                            .first()
+                            .map_or("\"public_equities\"".to_string(), |g| format!("\"{g}\""));
+                        self.missing(&t, "group", &example);
+                    }
+                    None
+                }
+            };
+            let exposure = self.exposure(&t, sectors);
+            let other_growth = self.param(&t, "other_growth", Some(0.0), Bound::Any, "0.04");
+            let priced_in = self.param(&t, "priced_in", Some(0.0), Bound::Any, "\"0.08 to 0.18\"");
+            let expected_return = self.param(
+                &t,
+                "expected_return",
+                Some(model_expected_return),
+                Bound::Any,
+                "0.08",
+            );
+            let volatility = self.param(&t, "volatility", Some(0.0), Bound::NonNegative, "0.3");
+            let failure_rate = self.param(&t, "failure_rate", Some(0.0), Bound::NonNegative, "0.1");
+            let weight = self.constant(&t, "weight", Some(1.0), Bound::Positive, "1.0");
+            if let (
+                Some(group),
+                Some(exposure),
+                Some(other_growth),
+                Some(priced_in),
+                Some(expected_return),
+                Some(volatility),
+                Some(failure_rate),
+                Some(weight),
+            ) = (
+                group,
+                exposure,
+                other_growth,
+                priced_in,
+                expected_return,
+                volatility,
+                failure_rate,
+                weight,
+            ) {
+                out.push(Asset {
+                    name,
+                    label,
+                    group,
+                    exposure,
+                    other_growth,
+                    priced_in,
+                    expected_return,
+                    volatility,
+                    failure_rate,
+                    weight,
+                });
+            }
+        }
+        out
+    }
+
+    fn exposure(&mut self, asset: &Fields, sectors: &[&str]) -> Option<Vec<(usize, f64)>> {
+        let Some(f) = asset.get("exposure") else {
+            return Some(Vec::new());
+        };
+        let t = self.as_table(f)?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for e in &t.entries {
+            let name = e.key.get_ref();
+            let sector = sectors.iter().position(|s| *s == name.as_ref());
+            if sector.is_none() {
+                self.error(
+                    &e.path,
+                    e.key.span(),
+                    format!("unknown sector `{name}`"),
+                    Some(suggest(name, "sectors", sectors)),
+                );
+            }
+            let w = self.constant(&t, name, None, Bound::NonNegative, "0.5");
+            match (sector, w) {
+                (Some(s), Some(w)) => out.push((s, w)),
+                _ => ok = false,
+            }
+        }
+        let sum: f64 = out.iter().map(|(_, w)| w).sum();
+        if ok && sum > 1.0 + 1e-9 {
+            self.error(
+                &f.path,
+                f.value.span(),
+                format!("exposure weights sum to {sum}, more than 1"),
+                Some(
+                    "the weights are shares of the business: scale them so they sum to at most 1"
+                        .into(),
+                ),
+            );
+            ok = false;
+        }
+        ok.then_some(out)
+    }
+}
+
+struct Settings {
+    name: String,
+    description: Option<String>,
+    horizon_years: f64,
+    steps_per_year: u32,
+    risk_free_rate: f64,
+    expected_return: f64,
+}
+
+/// Cholesky factor L (row-major, lower-triangular) of a positive semi-definite matrix, with
+/// L L' = C. A zero pivot (a perfectly dependent row) gives a zero column; `None` when C is
+/// not positive semi-definite.
+pub fn cholesky_psd(c: &[f64], n: usize) -> Option<Vec<f64>> {
+    const TOL: f64 = 1e-10;
+    let mut l = vec![0.0; n * n];
+    for j in 0..n {
+        let mut d = c[j * n + j];
+        for k in 0..j {
+            d -= l[j * n + k] * l[j * n + k];
+        }
+        if d < -TOL {
+            return None;
+        }
+        let pivot = if d > TOL { d.sqrt() } else { 0.0 };
+        l[j * n + j] = pivot;
+        for i in j + 1..n {
+            let mut s = c[i * n + j];
+            for k in 0..j {
+                s -= l[i * n + k] * l[j * n + k];
+            }
+            if pivot > 0.0 {
+                l[i * n + j] = s / pivot;
+            } else if s.abs() > 1e-8 {
+                return None;
+            }
+        }
+    }
+    Some(l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cholesky_reproduces_the_matrix() {
+        let c = [1.0, 0.7, 0.3, 0.7, 1.0, 0.5, 0.3, 0.5, 1.0];
+        let l = cholesky_psd(&c, 3).unwrap();
+        for i in 0..3 {
+            for j in 0..3 {
+                let v: f64 = (0..3).map(|k| l[i * 3 + k] * l[j * 3 + k]).sum();
+                assert!((v - c[i * 3 + j]).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn cholesky_accepts_singular_and_rejects_indefinite() {
+        let singular = [1.0, 1.0, 1.0, 1.0];
+        let l = cholesky_psd(&singular, 2).unwrap();
+        assert_eq!(l, vec![1.0, 0.0, 1.0, 0.0]);
+        let indefinite = [1.0, 0.9, -0.9, 0.9, 1.0, 0.9, -0.9, 0.9, 1.0];
+        assert!(cholesky_psd(&indefinite, 3).is_none());
+    }
+}

@@ -1,0 +1,288 @@
+//! The validated model: what a model file says, once every rule of MODEL.md §2 holds.
+//!
+//! [`load`] turns TOML into a [`Model`] or into a [`ModelError`] listing every problem; the
+//! types here are what the engine reads. Names follow MODEL.md: `ceiling` is K, `elasticity`
+//! is beta_s, `priced_in` is pi_a, and so on.
+
+mod diagnostic;
+mod load;
+
+pub use diagnostic::{Diagnostic, ModelError, closest, line_column, suggest};
+pub use load::{LoadError, load_file, parse_model};
+
+use crate::distribution::Distribution;
+
+/// Years, as a real number (MODEL.md's H, t, lag).
+pub type Years = f64;
+/// A rate per year, as a fraction (0.03 = 3% a year).
+pub type AnnualRate = f64;
+
+/// A validated model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// `[model].name`: the default output folder is `output/<name>/`.
+    pub name: String,
+    /// `[model].description`.
+    pub description: Option<String>,
+    /// H > 0.
+    pub horizon_years: Years,
+    /// k >= 1.
+    pub steps_per_year: u32,
+    /// Annual risk-free rate for Sharpe and Sortino.
+    pub risk_free_rate: AnnualRate,
+    /// The adoption index process of the boom scenario.
+    pub adoption: Adoption,
+    /// The counterfactual: adoption keys overridden, when `[baseline]` exists.
+    pub baseline: Option<Baseline>,
+    /// The sectors, in file order.
+    pub sectors: Vec<Sector>,
+    /// The correlation of the sectors' revenue shocks.
+    pub correlation: Correlation,
+    /// The asset groups, in file order.
+    pub groups: Vec<Group>,
+    /// The assets, in file order.
+    pub assets: Vec<Asset>,
+}
+
+impl Model {
+    /// T = round(H * k), the number of steps.
+    pub fn steps(&self) -> usize {
+        steps(self.horizon_years, self.steps_per_year)
+    }
+
+    /// dt = 1 / k.
+    pub fn dt(&self) -> Years {
+        1.0 / f64::from(self.steps_per_year)
+    }
+
+    /// Every uncertain (non-constant) parameter, by key path, in file order.
+    pub fn uncertain_parameters(&self) -> Vec<(String, &Distribution)> {
+        let mut all: Vec<(String, &Distribution)> = Vec::new();
+        for (key, d) in self.adoption.parameters() {
+            all.push((format!("adoption.{}", key.name()), d));
+        }
+        if let Some(b) = &self.baseline {
+            for (key, d) in b.overrides() {
+                all.push((format!("baseline.{}", key.name()), d));
+            }
+        }
+        for s in &self.sectors {
+            all.push((format!("sectors.{}.elasticity", s.name), &s.elasticity));
+            all.push((format!("sectors.{}.drift", s.name), &s.drift));
+            all.push((format!("sectors.{}.volatility", s.name), &s.volatility));
+        }
+        for a in &self.assets {
+            for (field, d) in a.parameters() {
+                all.push((format!("assets.{}.{field}", a.name), d));
+            }
+        }
+        all.retain(|(_, d)| !d.is_constant());
+        all
+    }
+}
+
+/// T = round(H * k).
+pub fn steps(horizon_years: Years, steps_per_year: u32) -> usize {
+    (horizon_years * f64::from(steps_per_year)).round() as usize
+}
+
+/// The shape of the adoption curve c(t).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Process {
+    /// c(t) = K / (1 + (K - 1) exp(-r t)).
+    Logistic,
+    /// Bass diffusion from 1 towards K with innovation p and imitation q.
+    Bass,
+    /// c(t) = exp(mu t).
+    Gbm,
+}
+
+impl Process {
+    /// The name used in model files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Process::Logistic => "logistic",
+            Process::Bass => "bass",
+            Process::Gbm => "gbm",
+        }
+    }
+
+    /// Every process, for messages.
+    pub const ALL: [Process; 3] = [Process::Logistic, Process::Bass, Process::Gbm];
+
+    /// The adoption keys this process reads, besides `volatility`.
+    pub fn keys(self) -> &'static [AdoptionKey] {
+        match self {
+            Process::Logistic => &[AdoptionKey::Ceiling, AdoptionKey::Rate],
+            Process::Bass => &[AdoptionKey::Ceiling, AdoptionKey::P, AdoptionKey::Q],
+            Process::Gbm => &[AdoptionKey::LogDrift],
+        }
+    }
+}
+
+/// A numeric key of `[adoption]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdoptionKey {
+    /// K > 0, the saturation multiple (logistic, bass).
+    Ceiling = 0,
+    /// r > 0 per year (logistic).
+    Rate = 1,
+    /// p > 0 per year (bass).
+    P = 2,
+    /// q >= 0 per year (bass).
+    Q = 3,
+    /// mu, the annual drift of log A (gbm).
+    LogDrift = 4,
+    /// sigma_A >= 0.
+    Volatility = 5,
+}
+
+impl AdoptionKey {
+    /// Every key, in the order draws are made.
+    pub const ALL: [AdoptionKey; 6] = [
+        AdoptionKey::Ceiling,
+        AdoptionKey::Rate,
+        AdoptionKey::P,
+        AdoptionKey::Q,
+        AdoptionKey::LogDrift,
+        AdoptionKey::Volatility,
+    ];
+
+    /// The key as written in a model file.
+    pub fn name(self) -> &'static str {
+        match self {
+            AdoptionKey::Ceiling => "ceiling",
+            AdoptionKey::Rate => "rate",
+            AdoptionKey::P => "p",
+            AdoptionKey::Q => "q",
+            AdoptionKey::LogDrift => "log_drift",
+            AdoptionKey::Volatility => "volatility",
+        }
+    }
+}
+
+/// `[adoption]`: the process and its parameters (only those the process reads are set).
+#[derive(Debug, Clone)]
+pub struct Adoption {
+    /// The curve.
+    pub process: Process,
+    /// Indexed by [`AdoptionKey`]; `None` where the process does not read the key.
+    pub values: [Option<Distribution>; 6],
+}
+
+impl Adoption {
+    /// The parameters that are set, in draw order.
+    pub fn parameters(&self) -> impl Iterator<Item = (AdoptionKey, &Distribution)> {
+        AdoptionKey::ALL
+            .into_iter()
+            .filter_map(|k| self.values[k as usize].as_ref().map(|d| (k, d)))
+    }
+}
+
+/// `[baseline]`: the counterfactual adoption. Overridden keys are drawn on their own; every
+/// other parameter reuses the boom's draw (MODEL.md §3).
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// The baseline's process (the boom's unless overridden).
+    pub process: Process,
+    /// Indexed by [`AdoptionKey`]; `Some` where `[baseline]` overrides the key.
+    pub overrides: [Option<Distribution>; 6],
+}
+
+impl Baseline {
+    /// The overridden parameters, in draw order.
+    pub fn overrides(&self) -> impl Iterator<Item = (AdoptionKey, &Distribution)> {
+        AdoptionKey::ALL
+            .into_iter()
+            .filter_map(|k| self.overrides[k as usize].as_ref().map(|d| (k, d)))
+    }
+}
+
+/// `[sectors.<name>]`.
+#[derive(Debug, Clone)]
+pub struct Sector {
+    /// The table key.
+    pub name: String,
+    /// Human-readable name.
+    pub label: String,
+    /// beta_s: % sector revenue per % adoption (log-log).
+    pub elasticity: Distribution,
+    /// The delay before adoption acts on the sector.
+    pub lag_years: Years,
+    /// g_s: annual log revenue growth without any adoption change.
+    pub drift: Distribution,
+    /// sigma_s >= 0.
+    pub volatility: Distribution,
+}
+
+/// The sectors' shock correlation matrix C and a factor L with L L' = C.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    /// C, row-major, S x S.
+    pub matrix: Vec<f64>,
+    /// Lower-triangular L, row-major, S x S.
+    pub factor: Vec<f64>,
+}
+
+impl Correlation {
+    /// The identity: independent sector shocks.
+    pub fn identity(sectors: usize) -> Self {
+        let mut matrix = vec![0.0; sectors * sectors];
+        for i in 0..sectors {
+            matrix[i * sectors + i] = 1.0;
+        }
+        Self {
+            factor: matrix.clone(),
+            matrix,
+        }
+    }
+}
+
+/// `[groups.<name>]`.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// The table key.
+    pub name: String,
+    /// Human-readable name.
+    pub label: String,
+    /// Indices into [`Model::assets`] of the group's assets.
+    pub assets: Vec<usize>,
+}
+
+/// `[assets.<name>]`.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// The table key.
+    pub name: String,
+    /// Human-readable name.
+    pub label: String,
+    /// Index into [`Model::groups`].
+    pub group: usize,
+    /// (sector index, w_as): constant weights, each >= 0, summing to at most 1.
+    pub exposure: Vec<(usize, f64)>,
+    /// h_a: annual log growth of the business outside the sectors.
+    pub other_growth: Distribution,
+    /// pi_a: annual revenue growth the price already expects.
+    pub priced_in: Distribution,
+    /// mu_a: annual expected return when growth matches what is priced in.
+    pub expected_return: Distribution,
+    /// sigma_a >= 0: idiosyncratic volatility.
+    pub volatility: Distribution,
+    /// lambda_a >= 0: annual hazard of total loss.
+    pub failure_rate: Distribution,
+    /// omega_a > 0: weight inside the group.
+    pub weight: f64,
+}
+
+impl Asset {
+    /// The distribution-valued fields, in draw order.
+    pub fn parameters(&self) -> [(&'static str, &Distribution); 5] {
+        [
+            ("other_growth", &self.other_growth),
+            ("priced_in", &self.priced_in),
+            ("expected_return", &self.expected_return),
+            ("volatility", &self.volatility),
+            ("failure_rate", &self.failure_rate),
+        ]
+    }
+}

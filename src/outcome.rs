@@ -1,0 +1,143 @@
+//! Outcomes of one path for one entity (MODEL.md §4), and the pooled step-return accumulator.
+//!
+//! An entity's value series X(t_0..t_T) starts at 1. From it come the path's total return and
+//! maximum drawdown, and its step returns, which are pooled across paths in [`StepReturns`]:
+//! a mergeable accumulator (count, mean, sum of squared deviations, downside sum) so chunks
+//! of paths can be summarised separately and merged in a fixed order.
+
+/// total_return = X(t_T) - 1.
+#[inline]
+pub fn total_return(series: &[f64]) -> f64 {
+    series[series.len() - 1] - 1.0
+}
+
+/// max over j of 1 - X(t_j) / max over i <= j of X(t_i).
+#[inline]
+pub fn max_drawdown(series: &[f64]) -> f64 {
+    let mut peak = series[0];
+    let mut worst: f64 = 0.0;
+    for &x in series {
+        if x > peak {
+            peak = x;
+        }
+        if peak > 0.0 {
+            worst = worst.max(1.0 - x / peak);
+        }
+    }
+    worst
+}
+
+/// Pooled step returns x_j = X(t_j) / X(t_{j-1}) - 1 of many series.
+///
+/// Holds the count, mean and sum of squared deviations (merged with Chan et al.'s formula, so
+/// the order of merging fixes the bytes of the result) and the sum of squared shortfalls
+/// `min(0, x_j - threshold)^2` for the Sortino ratio's downside deviation.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StepReturns {
+    /// Number of pooled step returns.
+    pub count: u64,
+    /// Their mean.
+    pub mean: f64,
+    /// Sum of squared deviations from the mean.
+    pub m2: f64,
+    /// Sum of min(0, x_j - threshold)^2.
+    pub downside_sq: f64,
+}
+
+impl StepReturns {
+    /// Adds the step returns of one series; steps from a zero value are skipped (§4).
+    /// `threshold` is the per-step risk-free rate rf / k.
+    pub fn add_series(&mut self, series: &[f64], threshold: f64) {
+        let mut n = 0u64;
+        let mut sum = 0.0;
+        for w in series.windows(2) {
+            if w[0] != 0.0 {
+                sum += w[1] / w[0] - 1.0;
+                n += 1;
+            }
+        }
+        if n == 0 {
+            return;
+        }
+        let mean = sum / n as f64;
+        let mut m2 = 0.0;
+        let mut downside = 0.0;
+        for w in series.windows(2) {
+            if w[0] != 0.0 {
+                let x = w[1] / w[0] - 1.0;
+                m2 += (x - mean) * (x - mean);
+                let short = (x - threshold).min(0.0);
+                downside += short * short;
+            }
+        }
+        self.merge(&StepReturns {
+            count: n,
+            mean,
+            m2,
+            downside_sq: downside,
+        });
+    }
+
+    /// Merges another accumulator into this one.
+    pub fn merge(&mut self, other: &StepReturns) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = *other;
+            return;
+        }
+        let n = self.count + other.count;
+        let delta = other.mean - self.mean;
+        let (na, nb) = (self.count as f64, other.count as f64);
+        self.mean += delta * nb / n as f64;
+        self.m2 += other.m2 + delta * delta * na * nb / n as f64;
+        self.downside_sq += other.downside_sq;
+        self.count = n;
+    }
+
+    /// Sample standard deviation (n - 1); `None` with fewer than two returns.
+    pub fn sd(&self) -> Option<f64> {
+        (self.count >= 2).then(|| (self.m2 / (self.count - 1) as f64).sqrt())
+    }
+
+    /// sqrt(mean of min(0, x_j - threshold)^2); `None` without returns.
+    pub fn downside_deviation(&self) -> Option<f64> {
+        (self.count >= 1).then(|| (self.downside_sq / self.count as f64).sqrt())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drawdown_is_the_worst_fall_from_a_running_peak() {
+        assert_eq!(max_drawdown(&[1.0, 2.0, 1.0, 1.5, 0.5, 3.0]), 0.75);
+        assert_eq!(max_drawdown(&[1.0, 1.1, 1.2]), 0.0);
+        assert_eq!(max_drawdown(&[1.0, 0.0, 0.0]), 1.0);
+        assert!((total_return(&[1.0, 0.5, 1.25]) - 0.25).abs() < 1e-15);
+    }
+
+    #[test]
+    fn step_returns_skip_steps_from_zero_and_pool_by_merging() {
+        let mut a = StepReturns::default();
+        a.add_series(&[1.0, 1.1, 0.0, 0.0], 0.0);
+        // 0.1 and -1; the step from 0 is skipped.
+        assert_eq!(a.count, 2);
+        assert!((a.mean - (-0.45)).abs() < 1e-12);
+        let mut b = StepReturns::default();
+        b.add_series(&[1.0, 0.9, 0.99], 0.01);
+        let mut pooled = a;
+        pooled.merge(&b);
+        let xs = [0.1, -1.0, -0.1, 0.1];
+        let mean = xs.iter().sum::<f64>() / 4.0;
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / 3.0;
+        assert_eq!(pooled.count, 4);
+        assert!((pooled.mean - mean).abs() < 1e-12);
+        assert!((pooled.sd().unwrap() - var.sqrt()).abs() < 1e-12);
+        // Downside: a with threshold 0 gives 1; b with 0.01: (-0.11)^2 + (0.1-0.01 > 0 -> 0).
+        let expected = 1.0 + 0.11f64 * 0.11;
+        assert!((pooled.downside_sq - expected).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,484 @@
+//! Statistics across paths (MODEL.md §5): one [`SummaryRow`] per group and per asset, and the
+//! adoption fan. Pure mathematics: nothing here reads or writes files.
+//!
+//! A value that is undefined (a zero denominator, an empty set) is `None`, written as an empty
+//! cell; no NaN or infinity leaves this module.
+
+use serde::Serialize;
+
+use crate::engine::Simulation;
+use crate::model::Model;
+use crate::outcome::StepReturns;
+
+/// The quantile levels of the `pNN` columns.
+pub const QUANTILES: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99];
+
+/// Whether a row is a group or an asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// An asset group.
+    Group,
+    /// One asset.
+    Asset,
+}
+
+/// Where an entity stands against the median entity of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// p50 >= median and cvar95 <= median.
+    Core,
+    /// p50 >= median and cvar95 > median.
+    HighUpside,
+    /// p50 < median and cvar95 <= median.
+    Defensive,
+    /// p50 < median and cvar95 > median.
+    Avoid,
+}
+
+impl Profile {
+    /// The name written in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Core => "core",
+            Profile::HighUpside => "high-upside",
+            Profile::Defensive => "defensive",
+            Profile::Avoid => "avoid",
+        }
+    }
+}
+
+/// One row of `summary.csv`: the field names are the column names, in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryRow {
+    pub kind: Kind,
+    pub name: String,
+    pub label: String,
+    /// The group of an asset; a group's own name for a group.
+    pub group: String,
+    pub mean_return: f64,
+    pub sd_return: Option<f64>,
+    pub mcse_mean: Option<f64>,
+    pub p01: f64,
+    pub p05: f64,
+    pub p10: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub median_cagr: f64,
+    pub ann_return: f64,
+    pub ann_volatility: Option<f64>,
+    pub sharpe: Option<f64>,
+    pub sortino: Option<f64>,
+    pub var95: f64,
+    pub var99: f64,
+    pub cvar95: f64,
+    pub cvar99: f64,
+    pub prob_loss: f64,
+    pub mean_max_drawdown: f64,
+    pub p95_max_drawdown: f64,
+    pub uplift_mean: Option<f64>,
+    pub uplift_p05: Option<f64>,
+    pub uplift_p50: Option<f64>,
+    pub uplift_p95: Option<f64>,
+    pub prob_uplift: Option<f64>,
+    /// 1 = highest sharpe among entities of the same kind.
+    pub rank: usize,
+    pub profile: Profile,
+}
+
+/// Type-7 quantile (linear interpolation between order statistics; numpy's default, Excel's
+/// PERCENTILE.INC) of sorted, non-empty data.
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Sorts a copy in ascending order (total order; the data hold no NaN).
+pub fn sorted(values: &[f64]) -> Vec<f64> {
+    let mut v = values.to_vec();
+    v.sort_unstable_by(f64::total_cmp);
+    v
+}
+
+/// The usual median: the mean of the two middle values when the count is even.
+pub fn median(values: &[f64]) -> f64 {
+    let v = sorted(values);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+/// Minus the mean of the worst `ceil(fraction_percent / 100 * N)` values of sorted data,
+/// counted with integers so that the count is exact.
+pub fn cvar_sorted(sorted: &[f64], percent: usize) -> f64 {
+    let tail = (sorted.len() * percent).div_ceil(100);
+    -mean(&sorted[..tail])
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+fn sample_sd(values: &[f64], mean: f64) -> Option<f64> {
+    (values.len() >= 2).then(|| {
+        let ss: f64 = values.iter().map(|x| (x - mean) * (x - mean)).sum();
+        (ss / (values.len() - 1) as f64).sqrt()
+    })
+}
+
+fn share(values: &[f64], pred: impl Fn(f64) -> bool) -> f64 {
+    values.iter().filter(|&&x| pred(x)).count() as f64 / values.len() as f64
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// Everything of one entity that does not compare it with others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityStats {
+    pub mean_return: f64,
+    pub sd_return: Option<f64>,
+    pub mcse_mean: Option<f64>,
+    pub quantiles: [f64; 9],
+    pub median_cagr: f64,
+    pub ann_return: f64,
+    pub ann_volatility: Option<f64>,
+    pub sharpe: Option<f64>,
+    pub sortino: Option<f64>,
+    pub cvar95: f64,
+    pub cvar99: f64,
+    pub prob_loss: f64,
+    pub mean_max_drawdown: f64,
+    pub p95_max_drawdown: f64,
+    pub uplift: Option<UpliftStats>,
+}
+
+/// The uplift columns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UpliftStats {
+    pub mean: f64,
+    pub p05: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub prob: f64,
+}
+
+/// The time and rate settings the annualised columns need.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Annualisation {
+    /// H.
+    pub horizon_years: f64,
+    /// k.
+    pub steps_per_year: f64,
+    /// rf.
+    pub risk_free_rate: f64,
+}
+
+/// The §5 statistics of one entity from its per-path outcomes (each slice has N >= 1 values).
+pub fn entity_stats(
+    total_return: &[f64],
+    max_drawdown: &[f64],
+    uplift: Option<&[f64]>,
+    steps: &StepReturns,
+    annual: Annualisation,
+) -> EntityStats {
+    let n = total_return.len();
+    let h = annual.horizon_years;
+    let mean_return = mean(total_return);
+    let sd_return = sample_sd(total_return, mean_return);
+    let returns = sorted(total_return);
+    let quantiles = QUANTILES.map(|p| quantile_sorted(&returns, p));
+    let ann_return = (1.0 + mean_return).powf(1.0 / h) - 1.0;
+    let ann_volatility = steps.sd().map(|sd| sd * annual.steps_per_year.sqrt());
+    let excess = ann_return - annual.risk_free_rate;
+    let sharpe = ann_volatility.and_then(|v| finite(excess / v));
+    let sortino = steps
+        .downside_deviation()
+        .and_then(|d| finite(excess / (d * annual.steps_per_year.sqrt())));
+    let drawdowns = sorted(max_drawdown);
+    let uplift = uplift.map(|u| {
+        let s = sorted(u);
+        UpliftStats {
+            mean: mean(u),
+            p05: quantile_sorted(&s, 0.05),
+            p50: quantile_sorted(&s, 0.50),
+            p95: quantile_sorted(&s, 0.95),
+            prob: share(u, |x| x > 0.0),
+        }
+    });
+    EntityStats {
+        mean_return,
+        sd_return,
+        mcse_mean: sd_return.map(|sd| sd / (n as f64).sqrt()),
+        quantiles,
+        median_cagr: (1.0 + quantiles[4]).powf(1.0 / h) - 1.0,
+        ann_return,
+        ann_volatility,
+        sharpe,
+        sortino,
+        cvar95: cvar_sorted(&returns, 5),
+        cvar99: cvar_sorted(&returns, 1),
+        prob_loss: share(total_return, |x| x < 0.0),
+        mean_max_drawdown: mean(max_drawdown),
+        p95_max_drawdown: quantile_sorted(&drawdowns, 0.95),
+        uplift,
+    }
+}
+
+/// Ranks (by sharpe, highest first, empty last, ties in input order) and profiles entities of
+/// one kind. Returns (rank, profile) in input order.
+pub fn rank_and_profile(stats: &[&EntityStats]) -> Vec<(usize, Profile)> {
+    let mut order: Vec<usize> = (0..stats.len()).collect();
+    order.sort_by(|&a, &b| match (stats[a].sharpe, stats[b].sharpe) {
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    let mut rank = vec![0; stats.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r + 1;
+    }
+    let p50: Vec<f64> = stats.iter().map(|s| s.quantiles[4]).collect();
+    let cvar: Vec<f64> = stats.iter().map(|s| s.cvar95).collect();
+    let (median_p50, median_cvar) = (median(&p50), median(&cvar));
+    stats
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let upside = s.quantiles[4] >= median_p50;
+            let safe = s.cvar95 <= median_cvar;
+            let profile = match (upside, safe) {
+                (true, true) => Profile::Core,
+                (true, false) => Profile::HighUpside,
+                (false, true) => Profile::Defensive,
+                (false, false) => Profile::Avoid,
+            };
+            (rank[i], profile)
+        })
+        .collect()
+}
+
+fn row(
+    kind: Kind,
+    name: &str,
+    label: &str,
+    group: &str,
+    s: &EntityStats,
+    rp: (usize, Profile),
+) -> SummaryRow {
+    let q = s.quantiles;
+    SummaryRow {
+        kind,
+        name: name.to_string(),
+        label: label.to_string(),
+        group: group.to_string(),
+        mean_return: s.mean_return,
+        sd_return: s.sd_return,
+        mcse_mean: s.mcse_mean,
+        p01: q[0],
+        p05: q[1],
+        p10: q[2],
+        p25: q[3],
+        p50: q[4],
+        p75: q[5],
+        p90: q[6],
+        p95: q[7],
+        p99: q[8],
+        median_cagr: s.median_cagr,
+        ann_return: s.ann_return,
+        ann_volatility: s.ann_volatility,
+        sharpe: s.sharpe,
+        sortino: s.sortino,
+        var95: -q[1],
+        var99: -q[0],
+        cvar95: s.cvar95,
+        cvar99: s.cvar99,
+        prob_loss: s.prob_loss,
+        mean_max_drawdown: s.mean_max_drawdown,
+        p95_max_drawdown: s.p95_max_drawdown,
+        uplift_mean: s.uplift.map(|u| u.mean),
+        uplift_p05: s.uplift.map(|u| u.p05),
+        uplift_p50: s.uplift.map(|u| u.p50),
+        uplift_p95: s.uplift.map(|u| u.p95),
+        prob_uplift: s.uplift.map(|u| u.prob),
+        rank: rp.0,
+        profile: rp.1,
+    }
+}
+
+/// The rows of `summary.csv`: groups, then assets, in file order.
+pub fn summarize(model: &Model, sim: &Simulation) -> Vec<SummaryRow> {
+    let e = sim.entities;
+    let annual = Annualisation {
+        horizon_years: model.horizon_years,
+        steps_per_year: f64::from(model.steps_per_year),
+        risk_free_rate: model.risk_free_rate,
+    };
+    let stats: Vec<EntityStats> = (0..e)
+        .map(|i| {
+            let uplift = sim.uplift.as_ref().map(|u| Simulation::column(u, e, i));
+            entity_stats(
+                &Simulation::column(&sim.total_return, e, i),
+                &Simulation::column(&sim.max_drawdown, e, i),
+                uplift.as_deref(),
+                &sim.step_returns[i],
+                annual,
+            )
+        })
+        .collect();
+    let g = model.groups.len();
+    let (group_stats, asset_stats) = stats.split_at(g);
+    let group_rp = rank_and_profile(&group_stats.iter().collect::<Vec<_>>());
+    let asset_rp = rank_and_profile(&asset_stats.iter().collect::<Vec<_>>());
+    let mut rows = Vec::with_capacity(e);
+    for (i, grp) in model.groups.iter().enumerate() {
+        rows.push(row(
+            Kind::Group,
+            &grp.name,
+            &grp.label,
+            &grp.name,
+            &group_stats[i],
+            group_rp[i],
+        ));
+    }
+    for (i, a) in model.assets.iter().enumerate() {
+        let group = &model.groups[a.group].name;
+        rows.push(row(
+            Kind::Asset,
+            &a.name,
+            &a.label,
+            group,
+            &asset_stats[i],
+            asset_rp[i],
+        ));
+    }
+    rows
+}
+
+/// One step of the adoption fan chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FanStep {
+    /// j.
+    pub step: usize,
+    /// t_j in years.
+    pub year: f64,
+    /// mean, p05, p25, p50, p75, p95 of A(t_j).
+    pub boom: [f64; 6],
+    /// The same under the baseline.
+    pub baseline: Option<[f64; 6]>,
+}
+
+/// The fan levels after the mean.
+pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
+
+fn fan_stats(values: &[f64]) -> [f64; 6] {
+    let s = sorted(values);
+    let mut out = [mean(values), 0.0, 0.0, 0.0, 0.0, 0.0];
+    for (o, p) in out[1..].iter_mut().zip(FAN_QUANTILES) {
+        *o = quantile_sorted(&s, p);
+    }
+    out
+}
+
+/// The adoption fan: A(t_j) across paths at every step.
+pub fn adoption_fan(model: &Model, sim: &Simulation) -> Vec<FanStep> {
+    let n = sim.steps + 1;
+    (0..n)
+        .map(|j| FanStep {
+            step: j,
+            year: j as f64 * model.dt(),
+            boom: fan_stats(&Simulation::column(&sim.adoption, n, j)),
+            baseline: sim
+                .baseline_adoption
+                .as_ref()
+                .map(|b| fan_stats(&Simulation::column(b, n, j))),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type7_quantiles_match_numpy() {
+        // numpy.quantile([1, 2, 4, 8], [0, 0.1, 0.5, 0.95, 1]) = [1, 1.3, 3, 7.4, 8]
+        let s = [1.0, 2.0, 4.0, 8.0];
+        let want = [(0.0, 1.0), (0.1, 1.3), (0.5, 3.0), (0.95, 7.4), (1.0, 8.0)];
+        for (p, q) in want {
+            assert!((quantile_sorted(&s, p) - q).abs() < 1e-12, "p={p}");
+        }
+        assert_eq!(quantile_sorted(&[5.0], 0.3), 5.0);
+    }
+
+    #[test]
+    fn cvar_counts_the_tail_exactly() {
+        let s: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(cvar_sorted(&s, 5), -3.0); // mean of 1..=5
+        assert_eq!(cvar_sorted(&s, 1), -1.0);
+        let s: Vec<f64> = (1..=101).map(f64::from).collect();
+        assert_eq!(cvar_sorted(&s, 5), -3.5); // ceil(5.05) = 6 values
+        assert_eq!(cvar_sorted(&[2.0], 1), -2.0);
+    }
+
+    #[test]
+    fn median_averages_the_middle_pair() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+
+    fn stats(p50: f64, cvar95: f64, sharpe: Option<f64>) -> EntityStats {
+        let mut q = [0.0; 9];
+        q[4] = p50;
+        EntityStats {
+            mean_return: 0.0,
+            sd_return: None,
+            mcse_mean: None,
+            quantiles: q,
+            median_cagr: 0.0,
+            ann_return: 0.0,
+            ann_volatility: None,
+            sharpe,
+            sortino: None,
+            cvar95,
+            cvar99: 0.0,
+            prob_loss: 0.0,
+            mean_max_drawdown: 0.0,
+            p95_max_drawdown: 0.0,
+            uplift: None,
+        }
+    }
+
+    #[test]
+    fn ranks_by_sharpe_with_empty_last_and_profiles_against_medians() {
+        let s = [
+            stats(0.5, 0.1, Some(0.2)),  // p50 high, cvar low -> core
+            stats(0.9, 0.6, None),       // high, high -> high-upside, empty sharpe last
+            stats(0.1, 0.05, Some(0.9)), // low, low -> defensive
+            stats(0.2, 0.7, Some(-0.1)), // low, high -> avoid
+        ];
+        // medians: p50 (0.2 + 0.5) / 2 = 0.35; cvar95 (0.1 + 0.6) / 2 = 0.35
+        let rp = rank_and_profile(&s.iter().collect::<Vec<_>>());
+        assert_eq!(
+            rp,
+            vec![
+                (2, Profile::Core),
+                (4, Profile::HighUpside),
+                (1, Profile::Defensive),
+                (3, Profile::Avoid),
+            ]
+        );
+    }
+}
