@@ -25,7 +25,9 @@ pub const MAX_STEPS: usize = 10_000;
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("cannot read model file {path}: {source}")]
+    #[error(
+        "cannot read model file {path}: {source}\n  help: check the path; `boomsim run` without a file runs the default model, models/python-5x.toml"
+    )]
     Io {
         /// The path as given.
         path: String,
@@ -248,7 +250,9 @@ impl Loader {
             .as_ref()
             .map(|t| self.sectors(t))
             .unwrap_or_default();
-        let sector_names: Vec<&str> = sectors.iter().map(|s| s.name.as_str()).collect();
+        // Every sector table is a name others may refer to, valid or not, so one bad sector
+        // does not also make each reference to it an error.
+        let sector_names: Vec<&str> = sectors.iter().map(|(name, _)| name.as_str()).collect();
         let correlation = match &correlation_fields {
             Some(c) => self.correlation(c, &sector_names),
             None => Some(Correlation::identity(sectors.len())),
@@ -268,20 +272,26 @@ impl Loader {
                 )
             })
             .unwrap_or_default();
-        for (i, asset) in assets.iter().enumerate() {
-            groups[asset.group].0.assets.push(i);
+        let mut referenced = vec![false; groups.len()];
+        for (group, _) in &assets {
+            if let Some(g) = group {
+                referenced[*g] = true;
+            }
         }
-        for (group, span) in &groups {
-            if group.assets.is_empty() {
-                self.error(
-                    &format!("groups.{}", group.name),
-                    span.clone(),
-                    format!("group `{}` has no assets", group.name),
-                    Some(format!(
-                        "add an asset with group = \"{}\", or remove the group",
-                        group.name
-                    )),
-                );
+        // An asset whose group is unknown may have meant any group: no "empty group" then.
+        if assets.iter().all(|(group, _)| group.is_some()) {
+            for ((group, span), used) in groups.iter().zip(&referenced) {
+                if !used {
+                    self.error(
+                        &format!("groups.{}", group.name),
+                        span.clone(),
+                        format!("group `{}` has no assets", group.name),
+                        Some(format!(
+                            "add an asset with group = \"{}\", or remove the group",
+                            group.name
+                        )),
+                    );
+                }
             }
         }
         if let (Some(t), true) = (&sector_tables, sectors.is_empty()) {
@@ -292,6 +302,11 @@ impl Loader {
         }
         if let (Some(t), true) = (&asset_tables, assets.is_empty()) {
             self.at_least_one(t, "asset", "[assets.nvidia]\ngroup = \"public_equities\"");
+        }
+        let sectors: Vec<Sector> = sectors.into_iter().map(|(_, s)| s).collect::<Option<_>>()?;
+        let assets: Vec<Asset> = assets.into_iter().map(|(_, a)| a).collect::<Option<_>>()?;
+        for (i, asset) in assets.iter().enumerate() {
+            groups[asset.group].0.assets.push(i);
         }
         let settings = settings?;
         Some(Model {
@@ -780,7 +795,8 @@ impl Loader {
             .unwrap_or_else(|| name.to_string())
     }
 
-    fn sectors(&mut self, parent: &Fields) -> Vec<Sector> {
+    /// Every sector table: its name, and the sector when it is valid.
+    fn sectors(&mut self, parent: &Fields) -> Vec<(String, Option<Sector>)> {
         let mut out = Vec::new();
         for t in self.tables(parent) {
             self.allow_keys(&t, &SECTOR_KEYS, "keys of a sector");
@@ -790,18 +806,20 @@ impl Loader {
             let lag_years = self.constant(&t, "lag_years", Some(0.0), Bound::NonNegative, "0.5");
             let drift = self.param(&t, "drift", Some(0.0), Bound::Any, "0.06");
             let volatility = self.param(&t, "volatility", Some(0.0), Bound::NonNegative, "0.2");
-            if let (Some(elasticity), Some(lag_years), Some(drift), Some(volatility)) =
-                (elasticity, lag_years, drift, volatility)
-            {
-                out.push(Sector {
-                    name,
-                    label,
-                    elasticity,
-                    lag_years,
-                    drift,
-                    volatility,
-                });
-            }
+            let sector = match (elasticity, lag_years, drift, volatility) {
+                (Some(elasticity), Some(lag_years), Some(drift), Some(volatility)) => {
+                    Some(Sector {
+                        name: name.clone(),
+                        label,
+                        elasticity,
+                        lag_years,
+                        drift,
+                        volatility,
+                    })
+                }
+                _ => None,
+            };
+            out.push((name, sector));
         }
         out
     }
@@ -971,7 +989,7 @@ impl Loader {
         sectors: &[&str],
         groups: &[(Group, Range<usize>)],
         model_expected_return: f64,
-    ) -> Vec<Asset> {
+    ) -> Vec<(Option<usize>, Option<Asset>)> {
         let group_names: Vec<&str> = groups.iter().map(|(g, _)| g.name.as_str()).collect();
         let mut out = Vec::new();
         for t in self.tables(parent) {
@@ -1015,16 +1033,7 @@ impl Loader {
             let volatility = self.param(&t, "volatility", Some(0.0), Bound::NonNegative, "0.3");
             let failure_rate = self.param(&t, "failure_rate", Some(0.0), Bound::NonNegative, "0.1");
             let weight = self.constant(&t, "weight", Some(1.0), Bound::Positive, "1.0");
-            if let (
-                Some(group),
-                Some(exposure),
-                Some(other_growth),
-                Some(priced_in),
-                Some(expected_return),
-                Some(volatility),
-                Some(failure_rate),
-                Some(weight),
-            ) = (
+            let asset = match (
                 group,
                 exposure,
                 other_growth,
@@ -1034,7 +1043,16 @@ impl Loader {
                 failure_rate,
                 weight,
             ) {
-                out.push(Asset {
+                (
+                    Some(group),
+                    Some(exposure),
+                    Some(other_growth),
+                    Some(priced_in),
+                    Some(expected_return),
+                    Some(volatility),
+                    Some(failure_rate),
+                    Some(weight),
+                ) => Some(Asset {
                     name,
                     label,
                     group,
@@ -1045,8 +1063,10 @@ impl Loader {
                     volatility,
                     failure_rate,
                     weight,
-                });
-            }
+                }),
+                _ => None,
+            };
+            out.push((group, asset));
         }
         out
     }

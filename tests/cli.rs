@@ -1,0 +1,190 @@
+//! The `boomsim` binary end to end, each test in its own temporary folder: files, columns,
+//! exit codes, and that a failed run leaves an earlier result as it was.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn boomsim(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_boomsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run boomsim")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const SUMMARY_HEADER: &str = "kind,name,label,group,mean_return,sd_return,mcse_mean,p01,p05,p10,p25,p50,p75,p90,p95,p99,median_cagr,ann_return,ann_volatility,sharpe,sortino,var95,var99,cvar95,cvar99,prob_loss,mean_max_drawdown,p95_max_drawdown,uplift_mean,uplift_p05,uplift_p50,uplift_p95,prob_uplift,rank,profile";
+
+#[test]
+fn run_writes_the_three_files_with_the_contract_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    // No models/ folder here: the built-in default model runs.
+    let out = boomsim(dir.path(), &["run", "--paths", "2000", "--seed", "3"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run = dir.path().join("output/python-5x");
+    let summary = fs::read_to_string(run.join("summary.csv")).unwrap();
+    let mut lines = summary.lines();
+    assert_eq!(lines.next().unwrap(), SUMMARY_HEADER);
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 3 + 10, "3 groups and 10 assets");
+    assert!(rows[0].starts_with("group,public_equities,Public equities,public_equities,"));
+    assert!(rows[3].starts_with("asset,nvidia,NVIDIA,public_equities,"));
+    assert!(!summary.contains("NaN") && !summary.contains("inf"));
+    let profiles = ["core", "high-upside", "defensive", "avoid"];
+    assert!(
+        rows.iter()
+            .all(|r| profiles.contains(&r.rsplit(',').next().unwrap()))
+    );
+
+    let adoption = fs::read_to_string(run.join("adoption.csv")).unwrap();
+    let mut lines = adoption.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "step,year,mean,p05,p25,p50,p75,p95,baseline_mean,baseline_p05,baseline_p25,baseline_p50,baseline_p75,baseline_p95"
+    );
+    assert_eq!(lines.count(), 41, "steps 0 to 40");
+    assert!(
+        adoption.contains("\n0,0.0,1.0,1.0,1.0,1.0,1.0,1.0,1.0,"),
+        "A(0) = 1"
+    );
+
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(run.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["seed"], 3);
+    assert_eq!(manifest["paths"], 2000);
+    assert_eq!(manifest["model_name"], "python-5x");
+    assert_eq!(manifest["model_sha256"].as_str().unwrap().len(), 64);
+    assert!(manifest["threads"].as_u64().unwrap() >= 1);
+    assert!(manifest["elapsed_seconds"].as_f64().unwrap() > 0.0);
+    assert_eq!(manifest["command_line"][1], "run");
+
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("rank  group"), "{stdout}");
+    for g in ["public_equities", "private_startups", "alternative_assets"] {
+        assert!(stdout.contains(g), "{stdout}");
+    }
+    // Nothing but the run folder: no staging leftovers.
+    assert_eq!(fs::read_dir(dir.path().join("output")).unwrap().count(), 1);
+}
+
+#[test]
+fn csv_output_is_byte_identical_for_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    for t in ["1", "2"] {
+        let out = boomsim(
+            dir.path(),
+            &["run", "--paths", "1500", "--threads", t, "--out", t],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    for f in ["summary.csv", "adoption.csv"] {
+        let one = fs::read(dir.path().join("1").join(f)).unwrap();
+        let two = fs::read(dir.path().join("2").join(f)).unwrap();
+        assert!(one == two, "{f} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn an_invalid_model_exits_1_and_leaves_the_earlier_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = boomsim(dir.path(), &["run", "--paths", "300", "--out", "res"]);
+    assert!(ok.status.success());
+    let before = fs::read(dir.path().join("res/summary.csv")).unwrap();
+
+    let bad = include_str!("../models/python-5x.toml").replace("ml_ai = 0.6,", "ml_ia = 0.6,");
+    fs::write(dir.path().join("bad.toml"), bad).unwrap();
+    let out = boomsim(
+        dir.path(),
+        &["run", "bad.toml", "--paths", "300", "--out", "res"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("Error: bad.toml:"), "{err}");
+    assert!(
+        err.contains("assets.nvidia.exposure.ml_ia: unknown sector `ml_ia`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `ml_ai`?"), "{err}");
+    assert!(!err.contains("panicked"));
+    assert_eq!(
+        fs::read(dir.path().join("res/summary.csv")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn a_missing_model_file_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = boomsim(dir.path(), &["run", "nowhere.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot read model file nowhere.toml"), "{err}");
+    assert!(err.contains("help:"), "{err}");
+    assert!(!dir.path().join("output").exists());
+}
+
+#[test]
+fn bad_flags_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["run", "--paths", "0"][..],
+        &["run", "--threads", "0"],
+        &["run", "--sed", "3"],
+    ] {
+        let out = boomsim(dir.path(), args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(!text(&out.stderr).is_empty());
+    }
+    let out = boomsim(dir.path(), &["run", "--sed", "3"]);
+    assert!(
+        text(&out.stderr).contains("--seed"),
+        "clap suggests the flag"
+    );
+}
+
+#[test]
+fn a_folder_that_is_not_a_run_is_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("docs")).unwrap();
+    fs::write(dir.path().join("docs/keep.txt"), "mine").unwrap();
+    let out = boomsim(dir.path(), &["run", "--paths", "100", "--out", "docs"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not a boomsim run folder"));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("docs/keep.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn check_summarises_a_valid_model_and_lists_every_error_of_an_invalid_one() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("m.toml"),
+        include_str!("../models/python-5x.toml"),
+    )
+    .unwrap();
+    let out = boomsim(dir.path(), &["check", "m.toml"]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("valid model `python-5x`"));
+    assert!(stdout.contains("sectors (7)"));
+    assert!(stdout.contains("adoption.ceiling"));
+
+    let bad = include_str!("../models/python-5x.toml")
+        .replace("ml_ai = 0.6,", "ml_ia = 0.6,")
+        .replace("steps_per_year = 4 ", "steps_per_year = 0 ");
+    fs::write(dir.path().join("bad.toml"), bad).unwrap();
+    let out = boomsim(dir.path(), &["check", "bad.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("model.steps_per_year") && err.contains("ml_ia"),
+        "{err}"
+    );
+    assert!(err.contains("2 errors in bad.toml"), "{err}");
+}
