@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::engine::{RunConfig, simulate};
+use crate::engine::{RunConfig, simulate_paths, thread_pool};
 use crate::export::{Manifest, OutputError, RunReport, render_all, sha256_hex, write_folder};
 
 use crate::model::{LoadError, Model, load_file, parse_model};
@@ -104,15 +104,19 @@ pub struct RunOutcome {
 pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
     let (model, bytes) = request.model.load()?;
     let started = Instant::now();
-    let sim = simulate(&model, &request.config).map_err(|source| RunError::Threads {
+    let pool = thread_pool(request.config.threads).map_err(|source| RunError::Threads {
         threads: request
             .config
             .threads
             .map_or_else(|| "all".to_string(), |t| t.to_string()),
         source,
     })?;
-    let rows = summarize(&model, &sim);
-    let fan = adoption_fan(&model, &sim);
+    let (sim, rows, fan) = pool.install(|| {
+        let sim = simulate_paths(&model, request.config.paths, request.config.seed);
+        let rows = summarize(&model, &sim);
+        let fan = adoption_fan(&model, &sim);
+        (sim, rows, fan)
+    });
     let manifest = Manifest {
         boomsim_version: env!("CARGO_PKG_VERSION"),
         model_name: model.name.clone(),

@@ -4,6 +4,7 @@
 //! A value that is undefined (a zero denominator, an empty set) is `None`, written as an empty
 //! cell; no NaN or infinity leaves this module.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::Simulation;
@@ -327,6 +328,7 @@ pub fn summarize(model: &Model, sim: &Simulation) -> Vec<SummaryRow> {
         risk_free_rate: model.risk_free_rate,
     };
     let stats: Vec<EntityStats> = (0..e)
+        .into_par_iter()
         .map(|i| {
             let uplift = sim.uplift.as_ref().map(|u| Simulation::column(u, e, i));
             entity_stats(
@@ -396,6 +398,7 @@ fn fan_stats(values: &[f64]) -> [f64; 6] {
 pub fn adoption_fan(model: &Model, sim: &Simulation) -> Vec<FanStep> {
     let n = sim.steps + 1;
     (0..n)
+        .into_par_iter()
         .map(|j| FanStep {
             step: j,
             year: j as f64 * model.dt(),

@@ -99,22 +99,28 @@ impl Simulation {
     }
 }
 
-/// Runs `config.paths` paths of `model`.
+/// A rayon pool of `threads` workers (`None`: every core).
+pub fn thread_pool(
+    threads: Option<usize>,
+) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        builder = builder.num_threads(t);
+    }
+    builder.build()
+}
+
+/// Runs `config.paths` paths of `model` on a pool of `config.threads` workers.
 pub fn simulate(
     model: &Model,
     config: &RunConfig,
 ) -> Result<Simulation, rayon::ThreadPoolBuildError> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = config.threads {
-        builder = builder.num_threads(t);
-    }
-    let pool = builder.build()?;
-    let mut sim = pool.install(|| simulate_in_pool(model, config.paths, config.seed));
-    sim.threads = pool.current_num_threads();
-    Ok(sim)
+    let pool = thread_pool(config.threads)?;
+    Ok(pool.install(|| simulate_paths(model, config.paths, config.seed)))
 }
 
-fn simulate_in_pool(model: &Model, paths: usize, seed: u64) -> Simulation {
+/// Runs `paths` paths of `model` on the current rayon pool.
+pub fn simulate_paths(model: &Model, paths: usize, seed: u64) -> Simulation {
     let sim = PathSimulator::new(model);
     let e = sim.entities();
     let n = sim.steps() + 1;
