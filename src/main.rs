@@ -79,13 +79,17 @@ fn main() -> ExitCode {
                 Ok(outcome) => {
                     let m = &outcome.manifest;
                     print(&format!(
-                        "{}: {} paths, seed {}, {} threads, {:.2} s\n\n{}\nwritten to {}/ (summary.csv, adoption.csv, manifest.json)\n",
+                        "{}: {} paths, seed {}, {} threads, {:.2} s\n\n{}\n\
+                         Total returns over {} years; cvar95 = average loss of the worst 5% of paths;\n\
+                         uplift_mean = boom minus baseline; ranked by Sharpe ratio.\n\
+                         Written to {}/ (summary.csv, adoption.csv, manifest.json)\n",
                         m.model_name,
                         m.paths,
                         m.seed,
                         m.threads,
                         m.elapsed_seconds,
                         group_table(&outcome.rows),
+                        outcome.horizon_years,
                         outcome.out_dir.display()
                     ));
                     ExitCode::SUCCESS

@@ -98,6 +98,8 @@ pub struct RunOutcome {
     pub rows: Vec<SummaryRow>,
     /// The manifest written.
     pub manifest: Manifest,
+    /// H, for reading the returns.
+    pub horizon_years: f64,
 }
 
 /// Runs a request: load, simulate, summarise, write the folder whole.
@@ -145,5 +147,6 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
         out_dir,
         rows: report.rows,
         manifest: report.manifest,
+        horizon_years: model.horizon_years,
     })
 }

@@ -10,12 +10,18 @@ fn percent(x: f64) -> String {
     format!("{:+.1}%", 100.0 * x)
 }
 
+/// A loss, positive, without a sign.
+fn loss(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x + 0.0)
+}
+
 fn optional(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
     x.map_or_else(|| "-".to_string(), f)
 }
 
 /// The groups ranked by Sharpe ratio: name, p05, p50, p95, cvar95, sharpe, uplift_mean,
-/// profile. Returns in percent of the initial value.
+/// profile. Returns in percent of the initial value over the whole horizon; cvar95 is the
+/// average loss of the worst 5% of paths.
 pub fn group_table(rows: &[SummaryRow]) -> String {
     let mut groups: Vec<&SummaryRow> = rows.iter().filter(|r| r.kind == Kind::Group).collect();
     groups.sort_by_key(|r| r.rank);
@@ -39,7 +45,7 @@ pub fn group_table(rows: &[SummaryRow]) -> String {
                 percent(r.p05),
                 percent(r.p50),
                 percent(r.p95),
-                percent(r.cvar95),
+                loss(r.cvar95),
                 optional(r.sharpe, |s| format!("{s:.2}")),
                 optional(r.uplift_mean, percent),
                 r.profile.name().to_string(),
@@ -135,9 +141,9 @@ pub fn model_summary(model: &Model, file: &str) -> String {
             o,
             "  {key:<width$}  {:<dwidth$}  p05 {:>9.4}  p50 {:>9.4}  p95 {:>9.4}",
             d.text(),
-            d.quantile(0.05),
-            d.quantile(0.5),
-            d.quantile(0.95),
+            d.quantile(0.05) + 0.0,
+            d.quantile(0.5) + 0.0,
+            d.quantile(0.95) + 0.0,
         );
     }
     o
