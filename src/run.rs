@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::engine::{RunConfig, simulate_paths, thread_pool};
+use crate::engine::{EngineError, RunConfig, simulate_paths, thread_pool};
 use crate::export::{Manifest, OutputError, RunReport, render_all, sha256_hex, write_folder};
 
 use crate::model::{LoadError, Model, load_file, parse_model};
@@ -77,14 +77,9 @@ pub enum RunError {
     /// The model could not be loaded.
     #[error("{0}")]
     Load(#[from] LoadError),
-    /// The worker threads could not start.
-    #[error("cannot start {threads} worker threads: {source}")]
-    Threads {
-        /// The requested count.
-        threads: String,
-        /// rayon's error.
-        source: rayon::ThreadPoolBuildError,
-    },
+    /// The simulation could not run.
+    #[error("{0}")]
+    Engine(#[from] EngineError),
     /// Outputs could not be written; an earlier result was left as it was.
     #[error("{0}")]
     Output(#[from] OutputError),
@@ -106,19 +101,13 @@ pub struct RunOutcome {
 pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
     let (model, bytes) = request.model.load()?;
     let started = Instant::now();
-    let pool = thread_pool(request.config.threads).map_err(|source| RunError::Threads {
-        threads: request
-            .config
-            .threads
-            .map_or_else(|| "all".to_string(), |t| t.to_string()),
-        source,
-    })?;
+    let pool = thread_pool(request.config.threads)?;
     let (sim, rows, fan) = pool.install(|| {
-        let sim = simulate_paths(&model, request.config.paths, request.config.seed);
+        let sim = simulate_paths(&model, request.config.paths, request.config.seed)?;
         let rows = summarize(&model, &sim);
         let fan = adoption_fan(&model, &sim);
-        (sim, rows, fan)
-    });
+        Ok::<_, EngineError>((sim, rows, fan))
+    })?;
     let manifest = Manifest {
         boomsim_version: env!("CARGO_PKG_VERSION"),
         model_name: model.name.clone(),

@@ -99,38 +99,80 @@ impl Simulation {
     }
 }
 
+/// Why a simulation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The worker threads could not start.
+    #[error("cannot start {threads} worker threads: {source}")]
+    Threads {
+        /// The requested count.
+        threads: String,
+        /// rayon's error.
+        source: rayon::ThreadPoolBuildError,
+    },
+    /// The per-path outcomes do not fit in memory.
+    #[error(
+        "{paths} paths need {gib:.1} GiB of memory for their outcomes, which could not be allocated\n  help: run fewer --paths"
+    )]
+    OutOfMemory {
+        /// N.
+        paths: usize,
+        /// The memory asked for, in GiB.
+        gib: f64,
+    },
+}
+
 /// A rayon pool of `threads` workers (`None`: every core).
-pub fn thread_pool(
-    threads: Option<usize>,
-) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, EngineError> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
         builder = builder.num_threads(t);
     }
-    builder.build()
+    builder.build().map_err(|source| EngineError::Threads {
+        threads: threads.map_or_else(|| "all".to_string(), |t| t.to_string()),
+        source,
+    })
 }
 
 /// Runs `config.paths` paths of `model` on a pool of `config.threads` workers.
-pub fn simulate(
-    model: &Model,
-    config: &RunConfig,
-) -> Result<Simulation, rayon::ThreadPoolBuildError> {
+pub fn simulate(model: &Model, config: &RunConfig) -> Result<Simulation, EngineError> {
     let pool = thread_pool(config.threads)?;
-    Ok(pool.install(|| simulate_paths(model, config.paths, config.seed)))
+    pool.install(|| simulate_paths(model, config.paths, config.seed))
+}
+
+/// Bytes of per-path outcomes a run of `paths` paths keeps.
+pub fn outcome_bytes(model: &Model, paths: usize) -> usize {
+    let e = model.groups.len() + model.assets.len();
+    let n = model.steps() + 1;
+    let b = usize::from(model.baseline.is_some());
+    paths.saturating_mul((2 + b) * e + (1 + b) * n) * std::mem::size_of::<f64>()
+}
+
+/// A zeroed buffer, or an error instead of an abort when memory runs out.
+fn zeroed(len: usize, model: &Model, paths: usize) -> Result<Vec<f64>, EngineError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| EngineError::OutOfMemory {
+            paths,
+            gib: outcome_bytes(model, paths) as f64 / (1u64 << 30) as f64,
+        })?;
+    v.resize(len, 0.0);
+    Ok(v)
 }
 
 /// Runs `paths` paths of `model` on the current rayon pool.
-pub fn simulate_paths(model: &Model, paths: usize, seed: u64) -> Simulation {
+pub fn simulate_paths(model: &Model, paths: usize, seed: u64) -> Result<Simulation, EngineError> {
     let sim = PathSimulator::new(model);
     let e = sim.entities();
     let n = sim.steps() + 1;
     let has_baseline = model.baseline.is_some();
     let b = usize::from(has_baseline);
-    let mut total_return = vec![0.0; paths * e];
-    let mut max_drawdown = vec![0.0; paths * e];
-    let mut uplift = vec![0.0; paths * e * b];
-    let mut adoption = vec![0.0; paths * n];
-    let mut baseline_adoption = vec![0.0; paths * n * b];
+    let buffer = |len: usize| zeroed(len, model, paths);
+    let mut total_return = buffer(paths * e)?;
+    let mut max_drawdown = buffer(paths * e)?;
+    let mut uplift = buffer(paths * e * b)?;
+    let mut adoption = buffer(paths * n)?;
+    let mut baseline_adoption = buffer(paths * n * b)?;
 
     let chunks = paths.div_ceil(CHUNK_PATHS);
     let mut tasks = Vec::with_capacity(chunks);
@@ -185,7 +227,7 @@ pub fn simulate_paths(model: &Model, paths: usize, seed: u64) -> Simulation {
             acc.merge(part);
         }
     }
-    Simulation {
+    Ok(Simulation {
         paths,
         steps: sim.steps(),
         entities: e,
@@ -196,7 +238,7 @@ pub fn simulate_paths(model: &Model, paths: usize, seed: u64) -> Simulation {
         adoption,
         baseline_adoption: has_baseline.then_some(baseline_adoption),
         step_returns,
-    }
+    })
 }
 
 #[cfg(test)]
