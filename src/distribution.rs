@@ -170,10 +170,7 @@ impl Distribution {
 
     /// True when the support's lower end is open (a lognormal never draws exactly 0).
     pub fn lower_end_open(&self) -> bool {
-        matches!(
-            self.family,
-            Family::LogNormal { .. } | Family::Normal { .. }
-        )
+        matches!(self.family, Family::LogNormal { .. })
     }
 }
 

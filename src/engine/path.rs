@@ -66,6 +66,8 @@ pub struct PathSimulator<'m> {
     lag_steps: Vec<usize>,
     /// omega_a / (sum of omega in the asset's group).
     asset_share: Vec<f64>,
+    /// 1 - sum of the asset's exposures: the share of its business outside the sectors.
+    outside_share: Vec<f64>,
     rf_per_step: f64,
 }
 
@@ -92,6 +94,11 @@ impl<'m> PathSimulator<'m> {
                 a.weight / total
             })
             .collect();
+        let outside_share = model
+            .assets
+            .iter()
+            .map(|a| 1.0 - a.exposure.iter().map(|(_, w)| w).sum::<f64>())
+            .collect();
         Self {
             model,
             steps,
@@ -99,6 +106,7 @@ impl<'m> PathSimulator<'m> {
             sqrt_dt: dt.sqrt(),
             lag_steps,
             asset_share,
+            outside_share,
             rf_per_step: model.risk_free_rate / k,
         }
     }
@@ -245,7 +253,7 @@ impl<'m> PathSimulator<'m> {
         group_values.fill(0.0);
         for (a, asset) in model.assets.iter().enumerate() {
             let draw = scratch.asset_draws[a];
-            let outside = 1.0 - asset.exposure.iter().map(|(_, w)| w).sum::<f64>();
+            let outside = self.outside_share[a];
             let series = &mut asset_values[a * n..(a + 1) * n];
             let mut w = 0.0;
             series[0] = 1.0;
@@ -304,9 +312,8 @@ impl<'m> PathSimulator<'m> {
                 let value = if j >= draw.failure_step {
                     0.0
                 } else {
-                    let mut fundamentals = (1.0
-                        - asset.exposure.iter().map(|(_, w)| w).sum::<f64>())
-                        * (draw.other_growth * t_end).exp();
+                    let mut fundamentals =
+                        self.outside_share[a] * (draw.other_growth * t_end).exp();
                     for &(s, weight) in &asset.exposure {
                         let [beta, drift, sigma] = scratch.sector_draws[s];
                         let lag = self.lag_steps[s];

@@ -467,11 +467,9 @@ impl Loader {
         bound: Bound,
         example: &str,
     ) -> Option<f64> {
-        let Some(f) = fields.get(key) else {
-            if default.is_none() {
-                self.missing(fields, key, example);
-            }
-            return default;
+        let f = match self.field_or_default(fields, key, default, example) {
+            Ok(f) => f,
+            Err(default) => return default,
         };
         if matches!(f.value.get_ref(), DeValue::Integer(_) | DeValue::Float(_)) {
             let v = self.number_value(f).ok()?;
@@ -505,13 +503,26 @@ impl Loader {
         bound: Bound,
         example: &str,
     ) -> Option<Distribution> {
-        let Some(f) = fields.get(key) else {
+        match self.field_or_default(fields, key, default, example) {
+            Ok(f) => self.param_value(f, bound, example),
+            Err(default) => default.map(Distribution::constant),
+        }
+    }
+
+    /// The field `key`; when absent, `Err` with its default (and an error when it has none).
+    fn field_or_default<'f, 't, 'i>(
+        &mut self,
+        fields: &'f Fields<'t, 'i>,
+        key: &str,
+        default: Option<f64>,
+        example: &str,
+    ) -> Result<&'f Field<'t, 'i>, Option<f64>> {
+        fields.get(key).ok_or_else(|| {
             if default.is_none() {
                 self.missing(fields, key, example);
             }
-            return default.map(Distribution::constant);
-        };
-        self.param_value(f, bound, example)
+            default
+        })
     }
 
     fn param_value(&mut self, f: &Field, bound: Bound, example: &str) -> Option<Distribution> {
