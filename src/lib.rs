@@ -8,6 +8,7 @@
 //! `../shared/MODEL.md` (kept in the repository as the contract) defines every number.
 
 pub mod adoption;
+pub mod condition;
 pub mod distribution;
 pub mod engine;
 pub mod export;

@@ -45,9 +45,9 @@ pub struct StepReturns {
 }
 
 impl StepReturns {
-    /// Adds the step returns of one series; steps from a zero value are skipped (§4).
+    /// The step returns of one series; steps from a zero value are skipped (§4).
     /// `threshold` is the per-step risk-free rate rf / k.
-    pub fn add_series(&mut self, series: &[f64], threshold: f64) {
+    pub fn of_series(series: &[f64], threshold: f64) -> Self {
         let mut n = 0u64;
         let mut sum = 0.0;
         for w in series.windows(2) {
@@ -57,7 +57,7 @@ impl StepReturns {
             }
         }
         if n == 0 {
-            return;
+            return Self::default();
         }
         let mean = sum / n as f64;
         let mut m2 = 0.0;
@@ -70,12 +70,17 @@ impl StepReturns {
                 downside += short * short;
             }
         }
-        self.merge(&StepReturns {
+        StepReturns {
             count: n,
             mean,
             m2,
             downside_sq: downside,
-        });
+        }
+    }
+
+    /// Adds the step returns of one series (see [`StepReturns::of_series`]).
+    pub fn add_series(&mut self, series: &[f64], threshold: f64) {
+        self.merge(&Self::of_series(series, threshold));
     }
 
     /// Merges another accumulator into this one.

@@ -103,7 +103,7 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
     let started = Instant::now();
     let pool = thread_pool(request.config.threads)?;
     let (sim, rows, fan) = pool.install(|| {
-        let sim = simulate_paths(&model, request.config.paths, request.config.seed)?;
+        let sim = simulate_paths(&model, request.config.paths, request.config.seed, None)?;
         let rows = summarize(&model, &sim);
         let fan = adoption_fan(&model, &sim);
         Ok::<_, EngineError>((sim, rows, fan))

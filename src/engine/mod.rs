@@ -14,6 +14,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
+use crate::condition::Condition;
 use crate::model::Model;
 use crate::outcome::StepReturns;
 
@@ -83,8 +84,30 @@ pub struct Simulation {
     pub adoption: Vec<f64>,
     /// Baseline A(t_j); `None` without a baseline.
     pub baseline_adoption: Option<Vec<f64>>,
+    /// The uncertain parameters' draws, path-major: `[path * parameters + parameter]`.
+    pub draws: Vec<f64>,
+    /// Number of uncertain parameters (columns of `draws`).
+    pub parameters: usize,
     /// Pooled step returns of each entity.
     pub step_returns: Vec<StepReturns>,
+    /// With `--where`: which paths meet the condition, and their pooled step returns.
+    pub condition: Option<ConditionalPaths>,
+}
+
+/// The paths that meet a `--where` condition.
+#[derive(Debug, Clone)]
+pub struct ConditionalPaths {
+    /// One flag per path.
+    pub matches: Vec<bool>,
+    /// Pooled step returns of each entity over the matching paths.
+    pub step_returns: Vec<StepReturns>,
+}
+
+impl ConditionalPaths {
+    /// How many paths meet the condition.
+    pub fn count(&self) -> usize {
+        self.matches.iter().filter(|&&m| m).count()
+    }
 }
 
 impl Simulation {
@@ -137,7 +160,7 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, EngineEr
 /// Runs `config.paths` paths of `model` on a pool of `config.threads` workers.
 pub fn simulate(model: &Model, config: &RunConfig) -> Result<Simulation, EngineError> {
     let pool = thread_pool(config.threads)?;
-    pool.install(|| simulate_paths(model, config.paths, config.seed))
+    pool.install(|| simulate_paths(model, config.paths, config.seed, None))
 }
 
 /// Bytes of per-path outcomes a run of `paths` paths keeps.
@@ -145,7 +168,8 @@ pub fn outcome_bytes(model: &Model, paths: usize) -> usize {
     let e = model.groups.len() + model.assets.len();
     let n = model.steps() + 1;
     let b = usize::from(model.baseline.is_some());
-    paths.saturating_mul((2 + b) * e + (1 + b) * n) * std::mem::size_of::<f64>()
+    let p = model.uncertain_parameters().len();
+    paths.saturating_mul((2 + b) * e + (1 + b) * n + p) * std::mem::size_of::<f64>()
 }
 
 /// A zeroed buffer, or an error instead of an abort when memory runs out.
@@ -160,11 +184,48 @@ fn zeroed(len: usize, model: &Model, paths: usize) -> Result<Vec<f64>, EngineErr
     Ok(v)
 }
 
-/// Runs `paths` paths of `model` on the current rayon pool.
-pub fn simulate_paths(model: &Model, paths: usize, seed: u64) -> Result<Simulation, EngineError> {
+/// One parallel task's share of the output columns.
+struct Chunk<'a> {
+    first: usize,
+    len: usize,
+    total_return: &'a mut [f64],
+    max_drawdown: &'a mut [f64],
+    uplift: &'a mut [f64],
+    adoption: &'a mut [f64],
+    baseline_adoption: &'a mut [f64],
+    draws: &'a mut [f64],
+}
+
+/// What a chunk pools: step returns of all its paths and of those meeting the condition.
+struct ChunkSteps {
+    all: Vec<StepReturns>,
+    matching: Vec<StepReturns>,
+    matches: Vec<bool>,
+}
+
+/// Splits a path-major buffer of `width` values per path into one slice per chunk.
+fn chunked(buffer: &mut [f64], width: usize, chunks: usize) -> std::vec::IntoIter<&mut [f64]> {
+    let mut out: Vec<&mut [f64]> = if width == 0 {
+        Vec::new()
+    } else {
+        buffer.chunks_mut(CHUNK_PATHS * width).collect()
+    };
+    out.resize_with(chunks, || &mut []);
+    out.into_iter()
+}
+
+/// Runs `paths` paths of `model` on the current rayon pool. With a `condition`, also records
+/// which paths meet it and pools their step returns separately (for `summary_where.csv`).
+pub fn simulate_paths(
+    model: &Model,
+    paths: usize,
+    seed: u64,
+    condition: Option<&Condition>,
+) -> Result<Simulation, EngineError> {
     let sim = PathSimulator::new(model);
     let e = sim.entities();
     let n = sim.steps() + 1;
+    let p = model.uncertain_parameters().len();
     let has_baseline = model.baseline.is_some();
     let b = usize::from(has_baseline);
     let buffer = |len: usize| zeroed(len, model, paths);
@@ -173,71 +234,119 @@ pub fn simulate_paths(model: &Model, paths: usize, seed: u64) -> Result<Simulati
     let mut uplift = buffer(paths * e * b)?;
     let mut adoption = buffer(paths * n)?;
     let mut baseline_adoption = buffer(paths * n * b)?;
+    let mut draws = buffer(paths * p)?;
 
     let chunks = paths.div_ceil(CHUNK_PATHS);
-    let mut tasks = Vec::with_capacity(chunks);
-    {
-        let mut tr = total_return.as_mut_slice();
-        let mut dd = max_drawdown.as_mut_slice();
-        let mut up = uplift.as_mut_slice();
-        let mut ad = adoption.as_mut_slice();
-        let mut ba = baseline_adoption.as_mut_slice();
-        for c in 0..chunks {
-            let len = CHUNK_PATHS.min(paths - c * CHUNK_PATHS);
-            let (tr_c, tr_rest) = tr.split_at_mut(len * e);
-            let (dd_c, dd_rest) = dd.split_at_mut(len * e);
-            let (up_c, up_rest) = up.split_at_mut(len * e * b);
-            let (ad_c, ad_rest) = ad.split_at_mut(len * n);
-            let (ba_c, ba_rest) = ba.split_at_mut(len * n * b);
-            (tr, dd, up, ad, ba) = (tr_rest, dd_rest, up_rest, ad_rest, ba_rest);
-            tasks.push((c * CHUNK_PATHS, len, tr_c, dd_c, up_c, ad_c, ba_c));
-        }
-    }
+    let mut tr = chunked(&mut total_return, e, chunks);
+    let mut dd = chunked(&mut max_drawdown, e, chunks);
+    let mut up = chunked(&mut uplift, e * b, chunks);
+    let mut ad = chunked(&mut adoption, n, chunks);
+    let mut ba = chunked(&mut baseline_adoption, n * b, chunks);
+    let mut dr = chunked(&mut draws, p, chunks);
+    let mut next = move || {
+        (
+            tr.next().unwrap_or_default(),
+            dd.next().unwrap_or_default(),
+            up.next().unwrap_or_default(),
+            ad.next().unwrap_or_default(),
+            ba.next().unwrap_or_default(),
+            dr.next().unwrap_or_default(),
+        )
+    };
+    let tasks: Vec<Chunk> = (0..chunks)
+        .map(|c| {
+            let (total_return, max_drawdown, uplift, adoption, baseline_adoption, draws) = next();
+            Chunk {
+                first: c * CHUNK_PATHS,
+                len: CHUNK_PATHS.min(paths - c * CHUNK_PATHS),
+                total_return,
+                max_drawdown,
+                uplift,
+                adoption,
+                baseline_adoption,
+                draws,
+            }
+        })
+        .collect();
 
-    let partial: Vec<Vec<StepReturns>> = tasks
+    let partial: Vec<ChunkSteps> = tasks
         .into_par_iter()
-        .map(|(first, len, tr, dd, up, ad, ba)| {
+        .map(|chunk| {
             let mut scratch = sim.scratch();
-            let mut steps = vec![StepReturns::default(); e];
-            for i in 0..len {
-                let path = (first + i) as u64;
+            let mut path_steps = vec![StepReturns::default(); e];
+            let mut steps = ChunkSteps {
+                all: vec![StepReturns::default(); e],
+                matching: vec![StepReturns::default(); e],
+                matches: Vec::new(),
+            };
+            for i in 0..chunk.len {
+                let path = (chunk.first + i) as u64;
                 let mut rng = path_rng(seed, path, Stream::Boom);
                 let mut baseline_rng = path_rng(seed, path, Stream::Baseline);
+                let draws = &mut chunk.draws[i * p..(i + 1) * p];
+                let adoption = &mut chunk.adoption[i * n..(i + 1) * n];
+                let baseline_adoption = &mut chunk.baseline_adoption[i * n * b..(i + 1) * n * b];
                 sim.simulate(
                     &mut rng,
                     &mut baseline_rng,
                     &mut scratch,
                     PathRecord {
-                        total_return: &mut tr[i * e..(i + 1) * e],
-                        max_drawdown: &mut dd[i * e..(i + 1) * e],
-                        uplift: &mut up[i * e * b..(i + 1) * e * b],
-                        adoption: &mut ad[i * n..(i + 1) * n],
-                        baseline_adoption: &mut ba[i * n * b..(i + 1) * n * b],
-                        step_returns: &mut steps,
+                        total_return: &mut chunk.total_return[i * e..(i + 1) * e],
+                        max_drawdown: &mut chunk.max_drawdown[i * e..(i + 1) * e],
+                        uplift: &mut chunk.uplift[i * e * b..(i + 1) * e * b],
+                        adoption,
+                        baseline_adoption,
+                        draws,
+                        step_returns: &mut path_steps,
                     },
                 );
+                for (acc, path) in steps.all.iter_mut().zip(&path_steps) {
+                    acc.merge(path);
+                }
+                if let Some(condition) = condition {
+                    let base_end = baseline_adoption.last().copied().unwrap_or(f64::NAN);
+                    let matched = condition.holds(draws, adoption[n - 1], base_end);
+                    if matched {
+                        for (acc, path) in steps.matching.iter_mut().zip(&path_steps) {
+                            acc.merge(path);
+                        }
+                    }
+                    steps.matches.push(matched);
+                }
             }
             steps
         })
         .collect();
 
     let mut step_returns = vec![StepReturns::default(); e];
+    let mut matching = vec![StepReturns::default(); e];
+    let mut matches = Vec::with_capacity(if condition.is_some() { paths } else { 0 });
     for chunk in &partial {
-        for (acc, part) in step_returns.iter_mut().zip(chunk) {
+        for (acc, part) in step_returns.iter_mut().zip(&chunk.all) {
             acc.merge(part);
         }
+        for (acc, part) in matching.iter_mut().zip(&chunk.matching) {
+            acc.merge(part);
+        }
+        matches.extend_from_slice(&chunk.matches);
     }
     Ok(Simulation {
         paths,
         steps: sim.steps(),
         entities: e,
+        parameters: p,
         threads: rayon::current_num_threads(),
         total_return,
         max_drawdown,
         uplift: has_baseline.then_some(uplift),
         adoption,
         baseline_adoption: has_baseline.then_some(baseline_adoption),
+        draws,
         step_returns,
+        condition: condition.map(|_| ConditionalPaths {
+            matches,
+            step_returns: matching,
+        }),
     })
 }
 

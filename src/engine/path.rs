@@ -9,7 +9,7 @@ use rand::Rng;
 use rand_distr::{Distribution as _, Exp1, StandardNormal};
 
 use crate::adoption::AdoptionDraw;
-use crate::model::{AdoptionKey, Model};
+use crate::model::{AdoptionKey, Model, Slot};
 use crate::outcome::{StepReturns, max_drawdown, total_return};
 
 /// The draws of one asset's parameters.
@@ -53,7 +53,9 @@ pub struct PathRecord<'a> {
     pub adoption: &'a mut [f64],
     /// Baseline A(t_j) (empty without a baseline).
     pub baseline_adoption: &'a mut [f64],
-    /// Pooled step returns of each entity, added to.
+    /// The draw of each uncertain parameter (`Model::uncertain_parameters` order).
+    pub draws: &'a mut [f64],
+    /// This path's step returns of each entity (overwritten).
     pub step_returns: &'a mut [StepReturns],
 }
 
@@ -69,6 +71,45 @@ pub struct PathSimulator<'m> {
     /// 1 - sum of the asset's exposures: the share of its business outside the sectors.
     outside_share: Vec<f64>,
     rf_per_step: f64,
+    /// Column of each recorded (uncertain) draw, by where it lives.
+    columns: DrawColumns,
+}
+
+/// Where each uncertain parameter's draw goes in [`PathRecord::draws`].
+#[derive(Default)]
+struct DrawColumns {
+    adoption: [Option<usize>; 6],
+    baseline: [Option<usize>; 6],
+    sectors: Vec<[Option<usize>; 3]>,
+    assets: Vec<[Option<usize>; 5]>,
+}
+
+impl DrawColumns {
+    fn new(model: &Model) -> Self {
+        let mut c = DrawColumns {
+            sectors: vec![[None; 3]; model.sectors.len()],
+            assets: vec![[None; 5]; model.assets.len()],
+            ..Default::default()
+        };
+        for (column, p) in model.uncertain_parameters().iter().enumerate() {
+            match p.slot {
+                Slot::Adoption(k) => c.adoption[k as usize] = Some(column),
+                Slot::Baseline(k) => c.baseline[k as usize] = Some(column),
+                Slot::Sector(s, f) => c.sectors[s][f] = Some(column),
+                Slot::Asset(a, f) => c.assets[a][f] = Some(column),
+            }
+        }
+        c
+    }
+}
+
+/// Writes a draw to its column when the parameter is uncertain.
+#[inline]
+fn record(draws: &mut [f64], column: Option<usize>, value: f64) -> f64 {
+    if let Some(c) = column {
+        draws[c] = value;
+    }
+    value
 }
 
 impl<'m> PathSimulator<'m> {
@@ -108,6 +149,7 @@ impl<'m> PathSimulator<'m> {
             asset_share,
             outside_share,
             rf_per_step: model.risk_free_rate / k,
+            columns: DrawColumns::new(model),
         }
     }
 
@@ -159,22 +201,29 @@ impl<'m> PathSimulator<'m> {
             process: model.adoption.process,
             values: [0.0; 6],
         };
+        let columns = &self.columns;
         for (key, d) in model.adoption.parameters() {
-            adoption.values[key as usize] = d.sample(rng);
+            let column = columns.adoption[key as usize];
+            adoption.values[key as usize] = record(out.draws, column, d.sample(rng));
         }
-        for (draw, sector) in scratch.sector_draws.iter_mut().zip(&model.sectors) {
-            *draw = [
-                sector.elasticity.sample(rng),
-                sector.drift.sample(rng),
-                sector.volatility.sample(rng),
-            ];
+        for (s, sector) in model.sectors.iter().enumerate() {
+            let draw = &mut scratch.sector_draws[s];
+            for (f, (_, d)) in sector.parameters().into_iter().enumerate() {
+                draw[f] = record(out.draws, columns.sectors[s][f], d.sample(rng));
+            }
         }
-        for (draw, asset) in scratch.asset_draws.iter_mut().zip(&model.assets) {
-            let other_growth = asset.other_growth.sample(rng);
-            let priced_in = asset.priced_in.sample(rng);
-            let expected_return = asset.expected_return.sample(rng);
-            let volatility = asset.volatility.sample(rng);
-            let failure_rate = asset.failure_rate.sample(rng);
+        for (a, asset) in model.assets.iter().enumerate() {
+            let mut v = [0.0; 5];
+            for (f, (_, d)) in asset.parameters().into_iter().enumerate() {
+                v[f] = record(out.draws, columns.assets[a][f], d.sample(rng));
+            }
+            let [
+                other_growth,
+                priced_in,
+                expected_return,
+                volatility,
+                failure_rate,
+            ] = v;
             // tau ~ Exponential(lambda): always drawn, so the stream does not depend on lambda.
             let e: f64 = Exp1.sample(rng);
             let tau = e / failure_rate;
@@ -191,7 +240,7 @@ impl<'m> PathSimulator<'m> {
                 }
                 j
             };
-            *draw = AssetDraw {
+            scratch.asset_draws[a] = AssetDraw {
                 other_growth,
                 price_drift: expected_return - priced_in - volatility * volatility / 2.0,
                 volatility,
@@ -285,7 +334,7 @@ impl<'m> PathSimulator<'m> {
             let series = &scratch.value[e * n..(e + 1) * n];
             out.total_return[e] = total_return(series);
             out.max_drawdown[e] = max_drawdown(series);
-            out.step_returns[e].add_series(series, self.rf_per_step);
+            out.step_returns[e] = StepReturns::of_series(series, self.rf_per_step);
         }
 
         // 7. Baseline on the same draws and shocks; only X(t_T) is needed for the uplift.
@@ -295,7 +344,8 @@ impl<'m> PathSimulator<'m> {
                 values: adoption.values,
             };
             for (key, d) in baseline.overrides() {
-                base.values[key as usize] = d.sample(baseline_rng);
+                let column = columns.baseline[key as usize];
+                base.values[key as usize] = record(out.draws, column, d.sample(baseline_rng));
             }
             let sigma_b = base.get(AdoptionKey::Volatility);
             for j in 0..n {

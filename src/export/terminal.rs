@@ -130,13 +130,14 @@ pub fn model_summary(model: &Model, file: &str) -> String {
     }
     let uncertain = model.uncertain_parameters();
     let _ = writeln!(o, "uncertain parameters ({}):", uncertain.len());
-    let width = uncertain.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let width = uncertain.iter().map(|p| p.path.len()).max().unwrap_or(0);
     let dwidth = uncertain
         .iter()
-        .map(|(_, d)| d.text().len())
+        .map(|p| p.distribution.text().len())
         .max()
         .unwrap_or(0);
-    for (key, d) in &uncertain {
+    for p in &uncertain {
+        let (key, d) = (&p.path, p.distribution);
         let _ = writeln!(
             o,
             "  {key:<width$}  {:<dwidth$}  p05 {:>9.4}  p50 {:>9.4}  p95 {:>9.4}",

@@ -55,30 +55,76 @@ impl Model {
         1.0 / f64::from(self.steps_per_year)
     }
 
-    /// Every uncertain (non-constant) parameter, by key path, in file order.
-    pub fn uncertain_parameters(&self) -> Vec<(String, &Distribution)> {
-        let mut all: Vec<(String, &Distribution)> = Vec::new();
+    /// Every distribution-valued parameter (constants included), by key path, in draw order.
+    pub fn parameters(&self) -> Vec<Parameter<'_>> {
+        let mut all = Vec::new();
+        let mut push = |path: String, distribution, slot| {
+            all.push(Parameter {
+                path,
+                distribution,
+                slot,
+            })
+        };
         for (key, d) in self.adoption.parameters() {
-            all.push((format!("adoption.{}", key.name()), d));
+            push(format!("adoption.{}", key.name()), d, Slot::Adoption(key));
         }
         if let Some(b) = &self.baseline {
             for (key, d) in b.overrides() {
-                all.push((format!("baseline.{}", key.name()), d));
+                push(format!("baseline.{}", key.name()), d, Slot::Baseline(key));
             }
         }
-        for s in &self.sectors {
-            all.push((format!("sectors.{}.elasticity", s.name), &s.elasticity));
-            all.push((format!("sectors.{}.drift", s.name), &s.drift));
-            all.push((format!("sectors.{}.volatility", s.name), &s.volatility));
-        }
-        for a in &self.assets {
-            for (field, d) in a.parameters() {
-                all.push((format!("assets.{}.{field}", a.name), d));
+        for (i, s) in self.sectors.iter().enumerate() {
+            for (field, (name, d)) in s.parameters().into_iter().enumerate() {
+                push(
+                    format!("sectors.{}.{name}", s.name),
+                    d,
+                    Slot::Sector(i, field),
+                );
             }
         }
-        all.retain(|(_, d)| !d.is_constant());
+        for (i, a) in self.assets.iter().enumerate() {
+            for (field, (name, d)) in a.parameters().into_iter().enumerate() {
+                push(
+                    format!("assets.{}.{name}", a.name),
+                    d,
+                    Slot::Asset(i, field),
+                );
+            }
+        }
         all
     }
+
+    /// The uncertain (non-constant) parameters, in draw order: the columns of sensitivity
+    /// and samples.
+    pub fn uncertain_parameters(&self) -> Vec<Parameter<'_>> {
+        let mut all = self.parameters();
+        all.retain(|p| !p.distribution.is_constant());
+        all
+    }
+}
+
+/// Where a parameter lives in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// A key of `[adoption]`.
+    Adoption(AdoptionKey),
+    /// A key `[baseline]` overrides.
+    Baseline(AdoptionKey),
+    /// Sector index and field index in [`Sector::parameters`] order.
+    Sector(usize, usize),
+    /// Asset index and field index in [`Asset::parameters`] order.
+    Asset(usize, usize),
+}
+
+/// One distribution-valued parameter of a model.
+#[derive(Debug, Clone)]
+pub struct Parameter<'m> {
+    /// The key path, e.g. `sectors.ml_ai.elasticity`.
+    pub path: String,
+    /// Its distribution.
+    pub distribution: &'m Distribution,
+    /// Where it lives.
+    pub slot: Slot,
 }
 
 /// T = round(H * k).
@@ -272,6 +318,17 @@ pub struct Asset {
     pub failure_rate: Distribution,
     /// omega_a > 0: weight inside the group.
     pub weight: f64,
+}
+
+impl Sector {
+    /// The distribution-valued fields, in draw order.
+    pub fn parameters(&self) -> [(&'static str, &Distribution); 3] {
+        [
+            ("elasticity", &self.elasticity),
+            ("drift", &self.drift),
+            ("volatility", &self.volatility),
+        ]
+    }
 }
 
 impl Asset {
