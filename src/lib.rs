@@ -15,4 +15,5 @@ pub mod export;
 pub mod model;
 pub mod outcome;
 pub mod run;
+pub mod sensitivity;
 pub mod summary;

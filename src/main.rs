@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use boomsim::engine::RunConfig;
-use boomsim::export::terminal::{group_table, model_summary};
-use boomsim::run::{ModelSource, RunRequest, run};
+use boomsim::export::terminal::{drivers_table, group_table, model_summary};
+use boomsim::run::{ModelSource, RunOutcome, RunRequest, run};
 
 /// Monte Carlo simulation of the returns and risks created when a technology's adoption grows
 /// several-fold (Python usage 5x by default), per asset group and per asset.
@@ -42,6 +42,16 @@ enum Command {
         /// existing folder that is not a boomsim run folder is never replaced.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Also write samples.csv: one row per path with every uncertain parameter's draw, the
+        /// adoption multiple and each group's return and uplift.
+        #[arg(long)]
+        samples: bool,
+        /// Also summarise the paths meeting a condition into summary_where.csv, e.g.
+        /// "adoption_multiple >= 5 and sectors.ml_ai.elasticity > 1". Names: adoption_multiple,
+        /// baseline_adoption_multiple, or an uncertain parameter's key path; operators
+        /// < <= > >= == !=; comparisons joined with `and`.
+        #[arg(long = "where", value_name = "CONDITION")]
+        condition: Option<String>,
     },
     /// Validate a model file and summarise it; lists every error, with file, line and column.
     Check {
@@ -56,6 +66,45 @@ fn print(text: &str) {
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
+/// What `run` prints: the ranked groups, their drivers, where the files are.
+fn run_report(outcome: &RunOutcome) -> String {
+    let m = &outcome.manifest;
+    let mut text = format!(
+        "{}: {} paths, seed {}, {} threads, {:.2} s\n\n{}\n\
+         Total returns over {} years; cvar95 = average loss of the worst 5% of paths;\n\
+         uplift_mean = boom minus baseline; ranked by Sharpe ratio.\n\n{}",
+        m.model_name,
+        m.paths,
+        m.seed,
+        m.threads,
+        m.elapsed_seconds,
+        group_table(&outcome.rows),
+        outcome.horizon_years,
+        drivers_table(&outcome.rows, &outcome.sensitivity, 3),
+    );
+    if let (Some(matched), Some(condition)) = (outcome.matched, &m.condition) {
+        text.push_str(&format!(
+            "\n--where \"{condition}\": {matched} of {} paths ({:.1}%) match; summarised in summary_where.csv\n",
+            m.paths,
+            100.0 * matched as f64 / m.paths as f64
+        ));
+    }
+    let mut files = vec!["summary.csv", "adoption.csv", "sensitivity.csv"];
+    if m.condition.is_some() {
+        files.push("summary_where.csv");
+    }
+    if m.samples {
+        files.push("samples.csv");
+    }
+    files.push("manifest.json");
+    text.push_str(&format!(
+        "\nWritten to {}/ ({})\n",
+        outcome.out_dir.display(),
+        files.join(", ")
+    ));
+    text
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -65,6 +114,8 @@ fn main() -> ExitCode {
             seed,
             threads,
             out,
+            samples,
+            condition,
         } => {
             let request = RunRequest {
                 model: ModelSource::or_default(model),
@@ -74,25 +125,16 @@ fn main() -> ExitCode {
                     threads: threads.map(|t| t as usize),
                 },
                 out,
+                samples,
+                condition,
                 command_line: std::env::args().collect(),
             };
             match run(&request) {
                 Ok(outcome) => {
-                    let m = &outcome.manifest;
-                    print(&format!(
-                        "{}: {} paths, seed {}, {} threads, {:.2} s\n\n{}\n\
-                         Total returns over {} years; cvar95 = average loss of the worst 5% of paths;\n\
-                         uplift_mean = boom minus baseline; ranked by Sharpe ratio.\n\
-                         Written to {}/ (summary.csv, adoption.csv, manifest.json)\n",
-                        m.model_name,
-                        m.paths,
-                        m.seed,
-                        m.threads,
-                        m.elapsed_seconds,
-                        group_table(&outcome.rows),
-                        outcome.horizon_years,
-                        outcome.out_dir.display()
-                    ));
+                    for w in &outcome.warnings {
+                        eprintln!("warning: {w}");
+                    }
+                    print(&run_report(&outcome));
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

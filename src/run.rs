@@ -5,11 +5,15 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::condition::{Condition, ConditionError};
 use crate::engine::{EngineError, RunConfig, simulate_paths, thread_pool};
-use crate::export::{Manifest, OutputError, RunReport, render_all, sha256_hex, write_folder};
+use crate::export::{
+    ConditionalSummary, Manifest, OutputError, RunReport, SPREADSHEET_ROWS, sha256_hex, write_run,
+};
+use crate::sensitivity::{SensitivityRow, sensitivity};
 
 use crate::model::{LoadError, Model, load_file, parse_model};
-use crate::summary::{SummaryRow, adoption_fan, summarize};
+use crate::summary::{SummaryRow, adoption_fan, summarize, summarize_paths};
 
 /// Where the default model lives in the repository.
 pub const DEFAULT_MODEL_PATH: &str = "models/python-5x.toml";
@@ -67,6 +71,10 @@ pub struct RunRequest {
     pub config: RunConfig,
     /// The run folder; `output/<model name>/` when `None`.
     pub out: Option<PathBuf>,
+    /// Write `samples.csv`.
+    pub samples: bool,
+    /// `--where`: summarise the paths meeting this condition too.
+    pub condition: Option<String>,
     /// The command line, for the manifest.
     pub command_line: Vec<String>,
 }
@@ -77,6 +85,19 @@ pub enum RunError {
     /// The model could not be loaded.
     #[error("{0}")]
     Load(#[from] LoadError),
+    /// The `--where` condition is malformed.
+    #[error("{0}")]
+    Condition(#[from] ConditionError),
+    /// No path met the `--where` condition.
+    #[error(
+        "--where \"{condition}\": no path of {paths} meets the condition, so there is nothing to summarise; nothing was written\n  help: loosen the condition (`boomsim check` shows each parameter's 5th to 95th percentiles)"
+    )]
+    NoPathMatches {
+        /// The condition.
+        condition: String,
+        /// N.
+        paths: usize,
+    },
     /// The simulation could not run.
     #[error("{0}")]
     Engine(#[from] EngineError),
@@ -91,22 +112,62 @@ pub struct RunOutcome {
     pub out_dir: PathBuf,
     /// The summary rows.
     pub rows: Vec<SummaryRow>,
+    /// The sensitivity rows.
+    pub sensitivity: Vec<SensitivityRow>,
+    /// How many paths met `--where`, if given.
+    pub matched: Option<usize>,
     /// The manifest written.
     pub manifest: Manifest,
     /// H, for reading the returns.
     pub horizon_years: f64,
+    /// Things the user should know (printed on stderr).
+    pub warnings: Vec<String>,
 }
 
 /// Runs a request: load, simulate, summarise, write the folder whole.
 pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
     let (model, bytes) = request.model.load()?;
+    let parameters: Vec<String> = model
+        .uncertain_parameters()
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    let condition = request
+        .condition
+        .as_deref()
+        .map(|text| Condition::parse(text, &parameters, model.baseline.is_some()))
+        .transpose()?;
     let started = Instant::now();
     let pool = thread_pool(request.config.threads)?;
-    let (sim, rows, fan) = pool.install(|| {
-        let sim = simulate_paths(&model, request.config.paths, request.config.seed, None)?;
+    let paths = request.config.paths;
+    let (sim, rows, fan, sensitivity, conditional) = pool.install(|| {
+        let sim = simulate_paths(&model, paths, request.config.seed, condition.as_ref())?;
         let rows = summarize(&model, &sim);
         let fan = adoption_fan(&model, &sim);
-        Ok::<_, EngineError>((sim, rows, fan))
+        let sensitivity = sensitivity(&model, &sim);
+        let conditional = match (&condition, &sim.condition) {
+            (Some(c), Some(paths_met)) => {
+                let matched = paths_met.count();
+                if matched == 0 {
+                    return Err(RunError::NoPathMatches {
+                        condition: c.text.clone(),
+                        paths,
+                    });
+                }
+                Some(ConditionalSummary {
+                    condition: c.text.clone(),
+                    matched,
+                    rows: summarize_paths(
+                        &model,
+                        &sim,
+                        Some(&paths_met.matches),
+                        &paths_met.step_returns,
+                    ),
+                })
+            }
+            _ => None,
+        };
+        Ok((sim, rows, fan, sensitivity, conditional))
     })?;
     let manifest = Manifest {
         boomsim_version: env!("CARGO_PKG_VERSION"),
@@ -114,28 +175,43 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
         model_path: request.model.display(),
         model_sha256: sha256_hex(&bytes),
         seed: request.config.seed,
-        paths: request.config.paths,
+        paths,
         steps: sim.steps,
         threads: sim.threads,
         elapsed_seconds: started.elapsed().as_secs_f64(),
         command_line: request.command_line.clone(),
+        samples: request.samples,
+        condition: conditional.as_ref().map(|c| c.condition.clone()),
+        condition_matched: conditional.as_ref().map(|c| c.matched),
     };
+    let mut warnings = Vec::new();
+    if request.samples && paths > SPREADSHEET_ROWS {
+        warnings.push(format!(
+            "samples.csv has {paths} rows; a spreadsheet opens at most {SPREADSHEET_ROWS}, so it cannot open the whole file (load it with a script, or run fewer --paths)"
+        ));
+    }
     let out_dir = request
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&model.name));
     let report = RunReport {
         model: &model,
+        sim: &sim,
         rows,
         fan,
+        sensitivity,
+        conditional,
+        samples: request.samples,
         manifest,
     };
-    let files = render_all(&report)?;
-    write_folder(&out_dir, &files)?;
+    write_run(&out_dir, &report)?;
     Ok(RunOutcome {
         out_dir,
+        matched: report.conditional.as_ref().map(|c| c.matched),
         rows: report.rows,
+        sensitivity: report.sensitivity,
         manifest: report.manifest,
         horizon_years: model.horizon_years,
+        warnings,
     })
 }

@@ -321,7 +321,27 @@ fn row(
 
 /// The rows of `summary.csv`: groups, then assets, in file order.
 pub fn summarize(model: &Model, sim: &Simulation) -> Vec<SummaryRow> {
+    summarize_paths(model, sim, None, &sim.step_returns)
+}
+
+/// The rows of `summary.csv` over the paths where `mask` is true (all paths when `None`), with
+/// those paths' pooled step returns. The mask must select at least one path.
+pub fn summarize_paths(
+    model: &Model,
+    sim: &Simulation,
+    mask: Option<&[bool]>,
+    step_returns: &[StepReturns],
+) -> Vec<SummaryRow> {
     let e = sim.entities;
+    let column = |values: &[f64], entity: usize| match mask {
+        None => Simulation::column(values, e, entity),
+        Some(mask) => Simulation::column(values, e, entity)
+            .into_iter()
+            .zip(mask)
+            .filter(|(_, keep)| **keep)
+            .map(|(v, _)| v)
+            .collect(),
+    };
     let annual = Annualisation {
         horizon_years: model.horizon_years,
         steps_per_year: f64::from(model.steps_per_year),
@@ -330,12 +350,12 @@ pub fn summarize(model: &Model, sim: &Simulation) -> Vec<SummaryRow> {
     let stats: Vec<EntityStats> = (0..e)
         .into_par_iter()
         .map(|i| {
-            let uplift = sim.uplift.as_ref().map(|u| Simulation::column(u, e, i));
+            let uplift = sim.uplift.as_ref().map(|u| column(u, i));
             entity_stats(
-                &Simulation::column(&sim.total_return, e, i),
-                &Simulation::column(&sim.max_drawdown, e, i),
+                &column(&sim.total_return, i),
+                &column(&sim.max_drawdown, i),
                 uplift.as_deref(),
-                &sim.step_returns[i],
+                &step_returns[i],
                 annual,
             )
         })

@@ -1,47 +1,74 @@
 //! Reproducibility (MODEL.md §3): a path's numbers depend only on (seed, path index), so the
-//! CSV files are byte-identical for any thread count; and the baseline uses common random
-//! numbers, so adding it changes no boom number.
+//! CSV files (summary, adoption, sensitivity, summary_where, samples) are byte-identical for
+//! any thread count; and the baseline uses common random numbers, so adding it changes no
+//! boom number.
 
 mod common;
 
-use boomsim::engine::{RunConfig, simulate};
-use boomsim::export::{AdoptionCsv, Export, Manifest, RunReport, SummaryCsv};
+use boomsim::condition::Condition;
+use boomsim::engine::{RunConfig, simulate, simulate_paths, thread_pool};
+use boomsim::export::{
+    AdoptionCsv, ConditionalSummary, Export, Manifest, RunReport, SamplesCsv, SensitivityCsv,
+    SummaryCsv, SummaryWhereCsv, render,
+};
 use boomsim::model::Model;
 use boomsim::run::DEFAULT_MODEL_TEXT;
-use boomsim::summary::{adoption_fan, summarize};
+use boomsim::sensitivity::sensitivity;
+use boomsim::summary::{adoption_fan, summarize, summarize_paths};
 use common::{model, row, run};
 
-fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> (Vec<u8>, Vec<u8>) {
-    let sim = simulate(
-        m,
-        &RunConfig {
-            paths,
-            seed,
-            threads: Some(threads),
-        },
-    )
-    .unwrap();
-    let report = RunReport {
-        model: m,
-        rows: summarize(m, &sim),
-        fan: adoption_fan(m, &sim),
-        manifest: Manifest {
-            boomsim_version: "test",
-            model_name: m.name.clone(),
-            model_path: String::new(),
-            model_sha256: String::new(),
-            seed,
-            paths,
-            steps: sim.steps,
-            threads,
-            elapsed_seconds: 0.0,
-            command_line: vec![],
-        },
-    };
-    (
-        SummaryCsv.render(&report).unwrap(),
-        AdoptionCsv.render(&report).unwrap(),
-    )
+/// The bytes of every CSV file of a run (samples and a condition included).
+fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>> {
+    let parameters: Vec<String> = m
+        .uncertain_parameters()
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    let condition = Condition::parse("adoption_multiple >= 5", &parameters, true).unwrap();
+    let pool = thread_pool(Some(threads)).unwrap();
+    pool.install(|| {
+        let sim = simulate_paths(m, paths, seed, Some(&condition)).unwrap();
+        let paths_met = sim.condition.as_ref().unwrap();
+        let report = RunReport {
+            model: m,
+            sim: &sim,
+            rows: summarize(m, &sim),
+            fan: adoption_fan(m, &sim),
+            sensitivity: sensitivity(m, &sim),
+            conditional: Some(ConditionalSummary {
+                condition: condition.text.clone(),
+                matched: paths_met.count(),
+                rows: summarize_paths(m, &sim, Some(&paths_met.matches), &paths_met.step_returns),
+            }),
+            samples: true,
+            manifest: Manifest {
+                boomsim_version: "test",
+                model_name: m.name.clone(),
+                model_path: String::new(),
+                model_sha256: String::new(),
+                seed,
+                paths,
+                steps: sim.steps,
+                threads,
+                elapsed_seconds: 0.0,
+                command_line: vec![],
+                samples: true,
+                condition: None,
+                condition_matched: None,
+            },
+        };
+        let exports: [&dyn Export; 5] = [
+            &SummaryCsv,
+            &AdoptionCsv,
+            &SensitivityCsv,
+            &SummaryWhereCsv,
+            &SamplesCsv,
+        ];
+        exports
+            .iter()
+            .map(|e| render(*e, &report).unwrap())
+            .collect()
+    })
 }
 
 #[test]
@@ -53,7 +80,7 @@ fn csv_files_are_byte_identical_for_one_and_two_threads() {
     let four = csv_bytes(&m, 3_001, 9, 4);
     assert!(one == two && two == four, "thread count changed the output");
     let other_seed = csv_bytes(&m, 3_001, 10, 2);
-    assert_ne!(one.0, other_seed.0, "the seed must matter");
+    assert_ne!(one[0], other_seed[0], "the seed must matter");
 }
 
 #[test]

@@ -1,30 +1,53 @@
-//! The CSV files of a run folder: `summary.csv` (one row per group and asset, columns of
-//! MODEL.md §5) and `adoption.csv` (the adoption fan, one row per step).
+//! The CSV files of a run folder.
 //!
-//! `summary.csv` is the serialisation of [`SummaryRow`](crate::summary::SummaryRow): its
-//! columns are that struct's fields, so names and order cannot drift from the code. Empty
-//! cells stand for undefined values.
+//! - `summary.csv`: one row per group and asset, the columns of MODEL.md §5;
+//! - `summary_where.csv`: the same over the paths meeting `--where`;
+//! - `adoption.csv`: the adoption fan, one row per step;
+//! - `sensitivity.csv`: one row per (entity, uncertain parameter), the tornado data;
+//! - `samples.csv` (with `--samples`): one row per path.
+//!
+//! Rows are the serialisation of [`SummaryRow`](crate::summary::SummaryRow) and
+//! [`SensitivityRow`](crate::sensitivity::SensitivityRow), so column names are field names and
+//! cannot drift from the code. Empty cells stand for undefined values.
 
-use super::{Export, OutputError, RunReport};
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Export, RunReport};
+use crate::summary::SummaryRow;
+
+/// Rows a spreadsheet can open (Excel's limit, less the header).
+pub const SPREADSHEET_ROWS: usize = 1_048_575;
 
 /// `summary.csv`.
 pub struct SummaryCsv;
-
+/// `summary_where.csv`.
+pub struct SummaryWhereCsv;
 /// `adoption.csv`.
 pub struct AdoptionCsv;
+/// `sensitivity.csv`.
+pub struct SensitivityCsv;
+/// `samples.csv`.
+pub struct SamplesCsv;
 
-fn format_error(file: &'static str) -> impl Fn(csv::Error) -> OutputError {
-    move |e| OutputError::Format {
-        file,
-        message: e.to_string(),
+fn to_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
     }
 }
 
-fn finish(w: csv::Writer<Vec<u8>>, file: &'static str) -> Result<Vec<u8>, OutputError> {
-    w.into_inner().map_err(|e| OutputError::Format {
-        file,
-        message: e.to_string(),
-    })
+fn write_rows<T: Serialize>(rows: &[T], out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    for row in rows {
+        w.serialize(row).map_err(to_io)?;
+    }
+    w.flush()
+}
+
+fn write_summary(rows: &[SummaryRow], out: &mut dyn Write) -> io::Result<()> {
+    write_rows(rows, out)
 }
 
 impl Export for SummaryCsv {
@@ -32,12 +55,34 @@ impl Export for SummaryCsv {
         "summary.csv"
     }
 
-    fn render(&self, report: &RunReport) -> Result<Vec<u8>, OutputError> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for row in &report.rows {
-            w.serialize(row).map_err(format_error(self.file_name()))?;
+    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+        write_summary(&report.rows, out)
+    }
+}
+
+impl Export for SummaryWhereCsv {
+    fn file_name(&self) -> &'static str {
+        "summary_where.csv"
+    }
+
+    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+        let rows = report.conditional.as_ref().map_or(&[][..], |c| &c.rows);
+        write_summary(rows, out)
+    }
+}
+
+impl Export for SensitivityCsv {
+    fn file_name(&self) -> &'static str {
+        "sensitivity.csv"
+    }
+
+    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+        if report.sensitivity.is_empty() {
+            // No uncertain parameter: the header alone says so.
+            out.write_all(b"kind,name,parameter,spearman,low_mean,high_mean,swing,contribution\n")?;
+            return Ok(());
         }
-        finish(w, self.file_name())
+        write_rows(&report.sensitivity, out)
     }
 }
 
@@ -49,23 +94,66 @@ impl Export for AdoptionCsv {
         "adoption.csv"
     }
 
-    fn render(&self, report: &RunReport) -> Result<Vec<u8>, OutputError> {
-        let err = format_error(self.file_name());
+    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
         let with_baseline = report.model.baseline.is_some();
         let mut header: Vec<String> = vec!["step".into(), "year".into()];
         header.extend(FAN_COLUMNS.iter().map(|c| c.to_string()));
         if with_baseline {
             header.extend(FAN_COLUMNS.iter().map(|c| format!("baseline_{c}")));
         }
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(&header).map_err(&err)?;
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(&header).map_err(to_io)?;
         for step in &report.fan {
             let mut values: Vec<f64> = step.boom.to_vec();
             if let Some(b) = step.baseline {
                 values.extend(b);
             }
-            w.serialize((step.step, step.year, values)).map_err(&err)?;
+            w.serialize((step.step, step.year, values)).map_err(to_io)?;
         }
-        finish(w, self.file_name())
+        w.flush()
+    }
+}
+
+impl Export for SamplesCsv {
+    fn file_name(&self) -> &'static str {
+        "samples.csv"
+    }
+
+    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+        let model = report.model;
+        let sim = report.sim;
+        let has_baseline = sim.baseline_adoption.is_some();
+        let mut header: Vec<String> = vec!["path".into()];
+        header.extend(model.uncertain_parameters().into_iter().map(|p| p.path));
+        header.push("adoption_multiple".into());
+        if has_baseline {
+            header.push("baseline_adoption_multiple".into());
+        }
+        for g in &model.groups {
+            header.push(format!("return.{}", g.name));
+            if has_baseline {
+                header.push(format!("uplift.{}", g.name));
+            }
+        }
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(&header).map_err(to_io)?;
+        let (e, p, n) = (sim.entities, sim.parameters, sim.steps + 1);
+        let mut values = Vec::with_capacity(header.len());
+        for path in 0..sim.paths {
+            values.clear();
+            values.extend_from_slice(&sim.draws[path * p..(path + 1) * p]);
+            values.push(sim.adoption[path * n + n - 1]);
+            if let Some(b) = &sim.baseline_adoption {
+                values.push(b[path * n + n - 1]);
+            }
+            for g in 0..model.groups.len() {
+                values.push(sim.total_return[path * e + g]);
+                if let Some(u) = &sim.uplift {
+                    values.push(u[path * e + g]);
+                }
+            }
+            w.serialize((path, &values)).map_err(to_io)?;
+        }
+        w.flush()
     }
 }

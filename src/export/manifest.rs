@@ -4,7 +4,9 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{Export, OutputError, RunReport};
+use std::io::{self, Write};
+
+use super::{Export, RunReport};
 
 /// The provenance of one run.
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +31,12 @@ pub struct Manifest {
     pub elapsed_seconds: f64,
     /// The command line, one argument per element.
     pub command_line: Vec<String>,
+    /// Whether samples.csv was written.
+    pub samples: bool,
+    /// The `--where` condition, if any.
+    pub condition: Option<String>,
+    /// How many paths met it.
+    pub condition_matched: Option<usize>,
 }
 
 /// Hex SHA-256 of bytes.
@@ -47,14 +55,9 @@ impl Export for ManifestJson {
         "manifest.json"
     }
 
-    fn render(&self, report: &RunReport) -> Result<Vec<u8>, OutputError> {
-        let mut bytes =
-            serde_json::to_vec_pretty(&report.manifest).map_err(|e| OutputError::Format {
-                file: self.file_name(),
-                message: e.to_string(),
-            })?;
-        bytes.push(b'\n');
-        Ok(bytes)
+    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, &report.manifest).map_err(io::Error::other)?;
+        out.write_all(b"\n")
     }
 }
 

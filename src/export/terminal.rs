@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::model::Model;
+use crate::sensitivity::SensitivityRow;
 use crate::summary::{Kind, SummaryRow};
 
 fn percent(x: f64) -> String {
@@ -146,6 +147,32 @@ pub fn model_summary(model: &Model, file: &str) -> String {
             d.quantile(0.5) + 0.0,
             d.quantile(0.95) + 0.0,
         );
+    }
+    o
+}
+
+/// Each group's `top` strongest drivers (largest |swing|), in rank order of the groups.
+pub fn drivers_table(rows: &[SummaryRow], sensitivity: &[SensitivityRow], top: usize) -> String {
+    let mut groups: Vec<&SummaryRow> = rows.iter().filter(|r| r.kind == Kind::Group).collect();
+    groups.sort_by_key(|r| r.rank);
+    let mut o = String::from(
+        "Top drivers (swing: mean total return when the parameter is in its top 10% of draws,\n\
+         minus in its bottom 10%; sensitivity.csv has every parameter):\n",
+    );
+    let width = groups.iter().map(|g| g.name.len()).max().unwrap_or(0);
+    for g in groups {
+        let drivers: Vec<String> = sensitivity
+            .iter()
+            .filter(|s| s.kind == Kind::Group && s.name == g.name)
+            .take(top)
+            .map(|s| format!("{} {:+.1} pts", s.parameter, 100.0 * s.swing))
+            .collect();
+        let list = if drivers.is_empty() {
+            "no uncertain parameter".to_string()
+        } else {
+            drivers.join(", ")
+        };
+        let _ = writeln!(o, "  {:<width$}  {list}", g.name);
     }
     o
 }

@@ -1,0 +1,296 @@
+//! What drives the result (`sensitivity.csv`), per-path samples (`samples.csv`) and
+//! conditional summaries (`--where`).
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use boomsim::condition::Condition;
+use boomsim::engine::{Simulation, simulate_paths, thread_pool};
+use boomsim::sensitivity::sensitivity;
+use boomsim::summary::{quantile_sorted, summarize, summarize_paths};
+use common::{model, run};
+
+/// Asset `a` depends on adoption.log_drift (strongly) and on its sector's small noise; the
+/// other uncertain parameters cannot move it.
+const ONE_DRIVER: &str = r#"
+[model]
+name = "one-driver"
+horizon_years = 5
+steps_per_year = 4
+[adoption]
+process = "gbm"
+log_drift = "uniform(0, 0.4)"
+[sectors.s]
+elasticity = 1
+volatility = 0.05
+[sectors.t]
+elasticity = "normal(1, 0.2)"
+[groups.g]
+[assets.a]
+group = "g"
+exposure = { s = 1.0 }
+[assets.b]
+group = "g"
+exposure = { t = 1.0 }
+priced_in = "uniform(0, 0.1)"
+"#;
+
+#[test]
+fn a_sole_driver_ranks_first_and_independent_parameters_are_near_zero() {
+    let m = model(ONE_DRIVER);
+    let n = 40_000;
+    let (sim, _) = run(&m, n, 21);
+    let rows = sensitivity(&m, &sim);
+    let a: Vec<_> = rows.iter().filter(|r| r.name == "a").collect();
+    assert_eq!(a.len(), 3, "three uncertain parameters");
+    assert_eq!(a[0].parameter, "adoption.log_drift");
+    let s = a[0].spearman.unwrap();
+    assert!(s > 0.95, "spearman {s}");
+    assert!(a[0].swing > 0.0 && a[0].contribution.unwrap() > 0.99);
+    // Under independence the sample Spearman has standard error 1/sqrt(N - 1).
+    let bound = 4.0 / (n as f64).sqrt();
+    for r in &a[1..] {
+        let s = r.spearman.unwrap();
+        assert!(
+            s.abs() < bound,
+            "{}: spearman {s} beyond {bound}",
+            r.parameter
+        );
+    }
+    // Rows of an entity are sorted by |swing|.
+    assert!(a.windows(2).all(|w| w[0].swing.abs() >= w[1].swing.abs()));
+    let total: f64 = a.iter().map(|r| r.contribution.unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn decile_means_equal_a_hand_computation() {
+    let m = model(ONE_DRIVER);
+    let n = 40;
+    let (sim, _) = run(&m, n, 22);
+    let rows = sensitivity(&m, &sim);
+    let p = sim.parameters;
+    for (j, name) in [
+        "adoption.log_drift",
+        "sectors.t.elasticity",
+        "assets.b.priced_in",
+    ]
+    .iter()
+    .enumerate()
+    {
+        // With 40 distinct draws the 10th percentile lies between the 4th and 5th smallest
+        // (type 7: index 3.9), so the lowest decile is the 4 smallest draws; likewise the top.
+        let draws = Simulation::column(&sim.draws, p, j);
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&x, &y| draws[x].total_cmp(&draws[y]));
+        for (entity, label) in [(1, "a"), (2, "b"), (0, "g")] {
+            let returns = Simulation::column(&sim.total_return, sim.entities, entity);
+            let low = order[..4].iter().map(|&i| returns[i]).sum::<f64>() / 4.0;
+            let high = order[36..].iter().map(|&i| returns[i]).sum::<f64>() / 4.0;
+            let row = rows
+                .iter()
+                .find(|r| r.name == label && r.parameter == *name)
+                .unwrap();
+            assert!((row.low_mean - low).abs() < 1e-12, "{label} {name} low");
+            assert!((row.high_mean - high).abs() < 1e-12, "{label} {name} high");
+            assert!((row.swing - (high - low)).abs() < 1e-12);
+        }
+    }
+}
+
+#[test]
+fn a_condition_every_path_meets_gives_the_plain_summary() {
+    let m = model(boomsim::run::DEFAULT_MODEL_TEXT);
+    let params: Vec<String> = m
+        .uncertain_parameters()
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    let all = Condition::parse("adoption_multiple > 0", &params, true).unwrap();
+    let pool = thread_pool(Some(2)).unwrap();
+    let sim = pool
+        .install(|| simulate_paths(&m, 2_000, 5, Some(&all)))
+        .unwrap();
+    let met = sim.condition.as_ref().unwrap();
+    assert_eq!(met.count(), 2_000);
+    assert_eq!(
+        summarize_paths(&m, &sim, Some(&met.matches), &met.step_returns),
+        summarize(&m, &sim)
+    );
+}
+
+#[test]
+fn a_condition_summarises_exactly_the_matching_paths() {
+    let m = model(ONE_DRIVER);
+    let params: Vec<String> = m
+        .uncertain_parameters()
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    let c = Condition::parse(
+        "adoption.log_drift >= 0.1 and adoption_multiple < 2.5",
+        &params,
+        false,
+    )
+    .unwrap();
+    let pool = thread_pool(Some(2)).unwrap();
+    let sim = pool
+        .install(|| simulate_paths(&m, 5_000, 6, Some(&c)))
+        .unwrap();
+    let met = sim.condition.as_ref().unwrap();
+    let n = sim.steps + 1;
+    let mut count = 0;
+    let mut sum = 0.0;
+    for path in 0..sim.paths {
+        let drift = sim.draws[path * sim.parameters];
+        let multiple = sim.adoption[path * n + n - 1];
+        let expected = drift >= 0.1 && multiple < 2.5;
+        assert_eq!(met.matches[path], expected, "path {path}");
+        if expected {
+            count += 1;
+            sum += sim.total_return[path * sim.entities + 1];
+        }
+    }
+    assert!(count > 100 && count < 5_000);
+    let rows = summarize_paths(&m, &sim, Some(&met.matches), &met.step_returns);
+    let a = rows.iter().find(|r| r.name == "a").unwrap();
+    assert!((a.mean_return - sum / count as f64).abs() < 1e-12);
+}
+
+fn boomsim(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_boomsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().split(',').map(String::from).collect();
+    let rows = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn samples_reproduce_the_summary_and_where_writes_its_own_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = boomsim(
+        dir.path(),
+        &[
+            "run",
+            "--paths",
+            "3000",
+            "--samples",
+            "--where",
+            "adoption_multiple >= 5",
+            "--out",
+            "r",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Top drivers"), "{stdout}");
+    assert!(
+        stdout.contains("--where \"adoption_multiple >= 5\": "),
+        "{stdout}"
+    );
+    let run_dir = dir.path().join("r");
+
+    let (sens_header, sens_rows) = read_csv(&run_dir.join("sensitivity.csv"));
+    assert_eq!(
+        sens_header.join(","),
+        "kind,name,parameter,spearman,low_mean,high_mean,swing,contribution"
+    );
+    // 13 entities x 21 uncertain parameters of the default model.
+    assert_eq!(sens_rows.len(), 13 * 21);
+
+    let (header, rows) = read_csv(&run_dir.join("samples.csv"));
+    assert_eq!(rows.len(), 3000);
+    assert_eq!(header[0], "path");
+    assert_eq!(header[1], "adoption.ceiling");
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert!(header.contains(&"baseline_adoption_multiple".to_string()));
+    assert!(header.contains(&"uplift.private_startups".to_string()));
+    let (sum_header, sum_rows) = read_csv(&run_dir.join("summary.csv"));
+    let scol = |name: &str| sum_header.iter().position(|h| h == name).unwrap();
+    for g in ["public_equities", "private_startups", "alternative_assets"] {
+        let mut returns: Vec<f64> = rows
+            .iter()
+            .map(|r| r[col(&format!("return.{g}"))].parse().unwrap())
+            .collect();
+        let row = sum_rows.iter().find(|r| r[1] == g).unwrap();
+        let get = |c: &str| row[scol(c)].parse::<f64>().unwrap();
+        let mean = returns.iter().sum::<f64>() / returns.len() as f64;
+        assert!(
+            (mean - get("mean_return")).abs() < 1e-12 * mean.abs().max(1.0),
+            "{g} mean"
+        );
+        returns.sort_by(f64::total_cmp);
+        for (c, p) in [("p05", 0.05), ("p50", 0.5), ("p95", 0.95)] {
+            assert!(
+                (quantile_sorted(&returns, p) - get(c)).abs() < 1e-12,
+                "{g} {c}"
+            );
+        }
+    }
+
+    // summary_where.csv: the summary columns over the matching paths.
+    let matching: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[col("adoption_multiple")].parse::<f64>().unwrap() >= 5.0)
+        .collect();
+    let (where_header, where_rows) = read_csv(&run_dir.join("summary_where.csv"));
+    assert_eq!(where_header, sum_header);
+    let row = where_rows
+        .iter()
+        .find(|r| r[1] == "public_equities")
+        .unwrap();
+    let mean = matching
+        .iter()
+        .map(|r| r[col("return.public_equities")].parse::<f64>().unwrap())
+        .sum::<f64>()
+        / matching.len() as f64;
+    let got: f64 = row[sum_header.iter().position(|h| h == "mean_return").unwrap()]
+        .parse()
+        .unwrap();
+    assert!((got - mean).abs() < 1e-12);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(run_dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["condition_matched"], matching.len());
+}
+
+#[test]
+fn a_bad_or_unmet_condition_exits_1_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = boomsim(
+        dir.path(),
+        &["run", "--paths", "200", "--where", "adoption_multple > 2"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean `adoption_multiple`?"), "{err}");
+    let out = boomsim(
+        dir.path(),
+        &[
+            "run",
+            "--paths",
+            "200",
+            "--where",
+            "adoption_multiple > 1000",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no path of 200 meets the condition"));
+    assert!(!dir.path().join("output").exists());
+}
