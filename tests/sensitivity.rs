@@ -294,3 +294,43 @@ fn a_bad_or_unmet_condition_exits_1_and_writes_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no path of 200 meets the condition"));
     assert!(!dir.path().join("output").exists());
 }
+
+#[test]
+fn samples_beyond_a_spreadsheet_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = r#"
+[model]
+name = "tiny"
+horizon_years = 1
+steps_per_year = 1
+[adoption]
+process = "gbm"
+log_drift = "normal(0.1, 0.1)"
+[sectors.s]
+elasticity = 1
+[groups.g]
+[assets.a]
+group = "g"
+"#;
+    fs::write(dir.path().join("tiny.toml"), tiny).unwrap();
+    let out = boomsim(
+        dir.path(),
+        &["run", "tiny.toml", "--paths", "1048576", "--samples"],
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: samples.csv has 1048576 rows"),
+        "{err}"
+    );
+    let out = boomsim(
+        dir.path(),
+        &["run", "tiny.toml", "--paths", "1048575", "--samples"],
+    );
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
