@@ -561,3 +561,66 @@ fn every_error_is_reported_at_once_in_file_order() {
     );
     assert!(e.to_string().ends_with("3 errors in bad.toml"));
 }
+
+#[test]
+fn a_support_error_for_each_parameter_kind() {
+    // (key to replace, its replacement, key path, what the error says)
+    let cases = [
+        (
+            "ceiling = \"2 to 10\"",
+            "ceiling = \"normal(5, 2)\"",
+            "adoption.ceiling",
+            "<= 0",
+        ),
+        (
+            "rate = 0.5",
+            "rate = \"uniform(0, 1)\"",
+            "adoption.rate",
+            "<= 0",
+        ),
+        (
+            "volatility = 0.1",
+            "volatility = \"student_t(3, 0.1, 0.05)\"",
+            "adoption.volatility",
+            "< 0",
+        ),
+        (
+            "elasticity = 0.5",
+            "elasticity = 0.5\nvolatility = \"normal(0.2, 0.1)\"",
+            "sectors.cloud_infra.volatility",
+            "< 0",
+        ),
+        (
+            "exposure = {",
+            "volatility = \"-0.1 to 0.3\"\nexposure = {",
+            "assets.nvidia.volatility",
+            "< 0",
+        ),
+        (
+            "exposure = {",
+            "failure_rate = \"mix(0.5: 0.1, 0.5: normal(0, 0.1))\"\nexposure = {",
+            "assets.nvidia.failure_rate",
+            "< 0",
+        ),
+    ];
+    for (from, to, key, what) in cases {
+        let text = with(from, to);
+        let e = errors(&text);
+        assert_eq!(e.diagnostics.len(), 1, "{e}");
+        let d = &e.diagnostics[0];
+        assert_eq!(d.key, key);
+        assert!(
+            d.message.contains(&format!("can draw values {what}")),
+            "{e}"
+        );
+        assert!(d.help.as_deref().unwrap().contains("lognormal"), "{e}");
+    }
+    // Restricting the same distributions makes them valid.
+    let ok = with(
+        "volatility = 0.1",
+        "volatility = \"normal(0.1, 0.05) in [0, 1]\"",
+    );
+    parse_model(&ok, "ok.toml").unwrap();
+    let ok = with("ceiling = \"2 to 10\"", "ceiling = \"gamma(5, 1)\"");
+    parse_model(&ok, "ok.toml").unwrap();
+}

@@ -86,7 +86,13 @@ pub fn parse_model(source: &str, file: &str) -> Result<Model, ModelError> {
                 .collect(),
         ));
     }
-    let mut loader = Loader::default();
+    let mut loader = Loader {
+        base: Path::new(file)
+            .parent()
+            .filter(|p| Path::new(file).is_file() && !p.as_os_str().is_empty())
+            .map(Path::to_path_buf),
+        ..Loader::default()
+    };
     let root = Fields::of("", 0..0, root.get_ref());
     let model = loader.model(&root);
     let mut diagnostics = loader.diagnostics;
@@ -174,6 +180,8 @@ impl Bound {
 #[derive(Default)]
 struct Loader {
     diagnostics: Vec<Diagnostic>,
+    /// The model file's folder: `empirical(...)` files are relative to it.
+    base: Option<std::path::PathBuf>,
 }
 
 const TOP_KEYS: [&str; 7] = [
@@ -532,7 +540,7 @@ impl Loader {
                 let v = self.number_value(f).ok()?;
                 return self.check_bound(f, v, bound).map(Distribution::constant);
             }
-            DeValue::String(s) => match Distribution::parse(s) {
+            DeValue::String(s) => match Distribution::parse_in(s, self.base.as_deref()) {
                 Ok(d) => d,
                 Err(e) => {
                     self.error(&f.path, f.value.span(), e.message, Some(e.help));
@@ -564,10 +572,16 @@ impl Loader {
         if ok {
             return Some(d);
         }
-        let what = if bound == Bound::Positive {
-            "<= 0"
+        let (what, help) = if bound == Bound::Positive {
+            (
+                "<= 0",
+                "use a distribution that stays above 0: \"lognormal(mu, sigma)\", \"gamma(shape, scale)\", or \"A to B\" with 0 < A",
+            )
         } else {
-            "< 0"
+            (
+                "< 0",
+                "use a distribution that stays at or above 0: \"lognormal(mu, sigma)\", \"A to B\" with 0 < A, or restrict it with `in [0, 1]`, e.g. \"normal(0.2, 0.1) in [0, 1]\"",
+            )
         };
         self.error(
             &f.path,
@@ -577,11 +591,7 @@ impl Loader {
                 d.text(),
                 bound.text()
             ),
-            Some(
-                "use a distribution that stays in range: \"lognormal(mu, sigma)\", \"A to B\" \
-                 with 0 < A, or uniform/triangular/pert with an in-range minimum"
-                    .into(),
-            ),
+            Some(help.into()),
         );
         None
     }
