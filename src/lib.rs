@@ -9,6 +9,7 @@
 
 pub mod adoption;
 pub mod condition;
+pub mod describe;
 pub mod distribution;
 pub mod engine;
 pub mod export;

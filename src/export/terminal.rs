@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::describe::{Description, Histogram, SAMPLE_DRAWS, SAMPLE_SEED};
 use crate::model::Model;
 use crate::sensitivity::SensitivityRow;
 use crate::summary::{Kind, SummaryRow};
@@ -174,5 +175,100 @@ pub fn drivers_table(rows: &[SummaryRow], sensitivity: &[SensitivityRow], top: u
         };
         let _ = writeln!(o, "  {:<width$}  {list}", g.name);
     }
+    o
+}
+
+/// `describe`: one line per uncertain parameter.
+pub fn describe_table(rows: &[Description]) -> String {
+    let header = [
+        "parameter",
+        "distribution",
+        "mean",
+        "sd",
+        "p05",
+        "p50",
+        "p95",
+        "moments",
+        "histogram (p01..p99)",
+    ];
+    let cells: Vec<[String; 9]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.parameter.clone(),
+                r.distribution.clone(),
+                number(r.mean),
+                number(r.sd),
+                number(r.p05),
+                number(r.p50),
+                number(r.p95),
+                r.moments.to_string(),
+                r.histogram.clone(),
+            ]
+        })
+        .collect();
+    let mut width = header.map(|h| h.chars().count());
+    for row in &cells {
+        for (w, c) in width.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(header.map(String::from)).chain(cells) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(width)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                let pad = w - c.chars().count();
+                if (2..7).contains(&i) {
+                    format!("{}{c}", " ".repeat(pad))
+                } else {
+                    format!("{c}{}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn number(x: f64) -> String {
+    format!("{:.4}", x + 0.0)
+}
+
+/// `dist`: one distribution in full, with a histogram of `histogram`.
+pub fn dist_report(d: &Description, histogram: &Histogram) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{}", d.distribution);
+    let _ = writeln!(
+        o,
+        "  mean {}  sd {}  ({})",
+        number(d.mean),
+        number(d.sd),
+        if d.moments == "exact" {
+            "exact".to_string()
+        } else {
+            format!("sampled: {SAMPLE_DRAWS} draws, seed {SAMPLE_SEED}")
+        }
+    );
+    let _ = writeln!(
+        o,
+        "  p01 {}  p05 {}  p25 {}  p50 {}  p75 {}  p95 {}  p99 {}  (exact)",
+        number(d.p01),
+        number(d.p05),
+        number(d.p25),
+        number(d.p50),
+        number(d.p75),
+        number(d.p95),
+        number(d.p99)
+    );
+    let _ = writeln!(o, "  support [{}, {}]", d.min, d.max);
+    let _ = writeln!(
+        o,
+        "\nhistogram of {SAMPLE_DRAWS} draws between p01 and p99 (share of draws per bin):"
+    );
+    o.push_str(&histogram.bars(50));
     o
 }
