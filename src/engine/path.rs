@@ -9,6 +9,9 @@ use rand::Rng;
 use rand_distr::{Distribution as _, Exp1, StandardNormal};
 
 use crate::adoption::AdoptionDraw;
+use statrs::distribution::ContinuousCDF;
+
+use crate::distribution::Distribution;
 use crate::model::{AdoptionKey, Model, Slot};
 use crate::outcome::{StepReturns, max_drawdown, total_return};
 
@@ -39,6 +42,8 @@ pub struct Scratch {
     sector_draws: Vec<[f64; 3]>,
     asset_draws: Vec<AssetDraw>,
     baseline_terminal: Vec<f64>,
+    copula_normals: Vec<f64>,
+    copula_uniforms: Vec<f64>,
 }
 
 /// What one path records: the entity outcomes and the adoption index.
@@ -75,38 +80,66 @@ pub struct PathSimulator<'m> {
     columns: DrawColumns,
 }
 
-/// Where each uncertain parameter's draw goes in [`PathRecord::draws`].
+/// For one parameter: its column in [`PathRecord::draws`] (when uncertain) and its index in
+/// the copula (when `[[correlate]]` lists it).
+#[derive(Debug, Clone, Copy, Default)]
+struct DrawSlot {
+    column: Option<usize>,
+    copula: Option<usize>,
+}
+
+/// The [`DrawSlot`] of every parameter, by where it lives.
 #[derive(Default)]
 struct DrawColumns {
-    adoption: [Option<usize>; 6],
-    baseline: [Option<usize>; 6],
-    sectors: Vec<[Option<usize>; 3]>,
-    assets: Vec<[Option<usize>; 5]>,
+    adoption: [DrawSlot; 6],
+    baseline: [DrawSlot; 6],
+    sectors: Vec<[DrawSlot; 3]>,
+    assets: Vec<[DrawSlot; 5]>,
 }
 
 impl DrawColumns {
     fn new(model: &Model) -> Self {
         let mut c = DrawColumns {
-            sectors: vec![[None; 3]; model.sectors.len()],
-            assets: vec![[None; 5]; model.assets.len()],
+            sectors: vec![[DrawSlot::default(); 3]; model.sectors.len()],
+            assets: vec![[DrawSlot::default(); 5]; model.assets.len()],
             ..Default::default()
         };
         for (column, p) in model.uncertain_parameters().iter().enumerate() {
-            match p.slot {
-                Slot::Adoption(k) => c.adoption[k as usize] = Some(column),
-                Slot::Baseline(k) => c.baseline[k as usize] = Some(column),
-                Slot::Sector(s, f) => c.sectors[s][f] = Some(column),
-                Slot::Asset(a, f) => c.assets[a][f] = Some(column),
+            c.slot(p.slot).column = Some(column);
+        }
+        if let Some(copula) = &model.copula {
+            for (i, slot) in copula.slots.iter().enumerate() {
+                c.slot(*slot).copula = Some(i);
             }
         }
         c
     }
+
+    fn slot(&mut self, slot: Slot) -> &mut DrawSlot {
+        match slot {
+            Slot::Adoption(k) => &mut self.adoption[k as usize],
+            Slot::Baseline(k) => &mut self.baseline[k as usize],
+            Slot::Sector(s, f) => &mut self.sectors[s][f],
+            Slot::Asset(a, f) => &mut self.assets[a][f],
+        }
+    }
 }
 
-/// Writes a draw to its column when the parameter is uncertain.
+/// One parameter's draw: from the copula's uniform when it is correlated, else its own
+/// sample; recorded when uncertain.
 #[inline]
-fn record(draws: &mut [f64], column: Option<usize>, value: f64) -> f64 {
-    if let Some(c) = column {
+fn draw<R: Rng>(
+    d: &Distribution,
+    slot: DrawSlot,
+    uniforms: &[f64],
+    draws: &mut [f64],
+    rng: &mut R,
+) -> f64 {
+    let value = match slot.copula {
+        Some(i) => d.quantile(uniforms[i]),
+        None => d.sample(rng),
+    };
+    if let Some(c) = slot.column {
         draws[c] = value;
     }
     value
@@ -168,6 +201,7 @@ impl<'m> PathSimulator<'m> {
         let n = self.steps + 1;
         let s = self.model.sectors.len();
         let a = self.model.assets.len();
+        let copula = self.model.copula.as_ref().map_or(0, |c| c.slots.len());
         Scratch {
             w_adoption: vec![0.0; n],
             log_adoption: vec![0.0; n],
@@ -179,6 +213,8 @@ impl<'m> PathSimulator<'m> {
             sector_draws: vec![[0.0; 3]; s],
             asset_draws: vec![AssetDraw::default(); a],
             baseline_terminal: vec![0.0; self.entities()],
+            copula_normals: vec![0.0; copula],
+            copula_uniforms: vec![0.0; copula],
         }
     }
 
@@ -202,20 +238,37 @@ impl<'m> PathSimulator<'m> {
             values: [0.0; 6],
         };
         let columns = &self.columns;
+        if let Some(copula) = &model.copula {
+            // Correlated normals y = L z, then uniforms Phi(y), kept strictly inside (0, 1).
+            let m = copula.slots.len();
+            for z in scratch.copula_normals.iter_mut() {
+                *z = StandardNormal.sample(rng);
+            }
+            let phi = statrs::distribution::Normal::standard();
+            for i in 0..m {
+                let y: f64 = (0..=i)
+                    .map(|k| copula.factor[i * m + k] * scratch.copula_normals[k])
+                    .sum();
+                scratch.copula_uniforms[i] = phi
+                    .cdf(y)
+                    .clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
+            }
+        }
+        let uniforms = &scratch.copula_uniforms;
         for (key, d) in model.adoption.parameters() {
-            let column = columns.adoption[key as usize];
-            adoption.values[key as usize] = record(out.draws, column, d.sample(rng));
+            let slot = columns.adoption[key as usize];
+            adoption.values[key as usize] = draw(d, slot, uniforms, out.draws, rng);
         }
         for (s, sector) in model.sectors.iter().enumerate() {
-            let draw = &mut scratch.sector_draws[s];
+            let values = &mut scratch.sector_draws[s];
             for (f, (_, d)) in sector.parameters().into_iter().enumerate() {
-                draw[f] = record(out.draws, columns.sectors[s][f], d.sample(rng));
+                values[f] = draw(d, columns.sectors[s][f], uniforms, out.draws, rng);
             }
         }
         for (a, asset) in model.assets.iter().enumerate() {
             let mut v = [0.0; 5];
             for (f, (_, d)) in asset.parameters().into_iter().enumerate() {
-                v[f] = record(out.draws, columns.assets[a][f], d.sample(rng));
+                v[f] = draw(d, columns.assets[a][f], uniforms, out.draws, rng);
             }
             let [
                 other_growth,
@@ -344,8 +397,8 @@ impl<'m> PathSimulator<'m> {
                 values: adoption.values,
             };
             for (key, d) in baseline.overrides() {
-                let column = columns.baseline[key as usize];
-                base.values[key as usize] = record(out.draws, column, d.sample(baseline_rng));
+                let slot = columns.baseline[key as usize];
+                base.values[key as usize] = draw(d, slot, &[], out.draws, baseline_rng);
             }
             let sigma_b = base.get(AdoptionKey::Volatility);
             for j in 0..n {

@@ -13,7 +13,8 @@ use toml::de::{DeString, DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, ModelError, suggest};
 use super::{
-    Adoption, AdoptionKey, Asset, Baseline, Correlation, Group, Model, Process, Sector, steps,
+    Adoption, AdoptionKey, Asset, Baseline, Copula, Correlation, Group, Model, Process, Sector,
+    Slot, steps,
 };
 use crate::distribution::Distribution;
 
@@ -184,7 +185,7 @@ struct Loader {
     base: Option<std::path::PathBuf>,
 }
 
-const TOP_KEYS: [&str; 7] = [
+const TOP_KEYS: [&str; 8] = [
     "model",
     "adoption",
     "baseline",
@@ -192,7 +193,9 @@ const TOP_KEYS: [&str; 7] = [
     "correlation",
     "groups",
     "assets",
+    "correlate",
 ];
+const CORRELATE_KEYS: [&str; 2] = ["params", "rho"];
 const MODEL_KEYS: [&str; 6] = [
     "name",
     "description",
@@ -317,7 +320,7 @@ impl Loader {
             groups[asset.group].0.assets.push(i);
         }
         let settings = settings?;
-        Some(Model {
+        let mut model = Model {
             name: settings.name,
             description: settings.description,
             horizon_years: settings.horizon_years,
@@ -329,6 +332,193 @@ impl Loader {
             correlation: correlation?,
             groups: groups.into_iter().map(|(g, _)| g).collect(),
             assets,
+            copula: None,
+        };
+        if let Some(f) = root.get("correlate") {
+            model.copula = self.copula(f, &model);
+        }
+        Some(model)
+    }
+
+    /// `[[correlate]]` tables: `params = [...]` and `rho`, every pair of the listed parameters
+    /// at rank correlation rho.
+    fn copula(&mut self, f: &Field, model: &Model) -> Option<Copula> {
+        let example = "[[correlate]]\nparams = [\"sectors.ml_ai.elasticity\", \"sectors.cloud_infra.elasticity\"]\nrho = 0.6";
+        let DeValue::Array(items) = f.value.get_ref() else {
+            self.error(
+                &f.path,
+                f.value.span(),
+                "`correlate` must be an array of tables".into(),
+                Some(format!("write each as\n{example}")),
+            );
+            return None;
+        };
+        let uncertain = model.uncertain_parameters();
+        let names: Vec<&str> = uncertain
+            .iter()
+            .filter(|p| !matches!(p.slot, Slot::Baseline(_)))
+            .map(|p| p.path.as_str())
+            .collect();
+        let mut members: Vec<usize> = Vec::new(); // indices into `uncertain`
+        let mut pairs: Vec<(usize, usize, f64, Range<usize>)> = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("correlate[{i}]");
+            let DeValue::Table(t) = item.get_ref() else {
+                self.error(
+                    &path,
+                    item.span(),
+                    "each `correlate` entry must be a table".into(),
+                    Some(format!("write\n{example}")),
+                );
+                ok = false;
+                continue;
+            };
+            let table = Fields::of(&path, item.span(), t);
+            self.allow_keys(&table, &CORRELATE_KEYS, "keys of a [[correlate]] table");
+            let rho = self
+                .constant(&table, "rho", None, Bound::Any, "0.6")
+                .and_then(|rho| self.rho_in_range(table.get("rho"), rho));
+            let Some(pf) = table.get("params") else {
+                self.missing(
+                    &table,
+                    "params",
+                    "[\"sectors.ml_ai.elasticity\", \"sectors.cloud_infra.elasticity\"]",
+                );
+                ok = false;
+                continue;
+            };
+            let DeValue::Array(list) = pf.value.get_ref() else {
+                self.error(
+                    &pf.path,
+                    pf.value.span(),
+                    "`params` must be an array of key paths".into(),
+                    Some(format!("write\n{example}")),
+                );
+                ok = false;
+                continue;
+            };
+            let mut local = Vec::new();
+            for item in list.iter() {
+                let DeValue::String(name) = item.get_ref() else {
+                    self.error(
+                        &pf.path,
+                        item.span(),
+                        "each parameter must be a key path string".into(),
+                        Some(format!("write\n{example}")),
+                    );
+                    ok = false;
+                    continue;
+                };
+                let found = uncertain
+                    .iter()
+                    .position(|p| p.path == name.as_ref() && !matches!(p.slot, Slot::Baseline(_)));
+                match found {
+                    Some(k) if local.contains(&k) => {
+                        self.error(
+                            &pf.path,
+                            item.span(),
+                            format!("`{name}` is listed twice"),
+                            Some("list each parameter once".into()),
+                        );
+                        ok = false;
+                    }
+                    Some(k) => local.push(k),
+                    None => {
+                        let constant = model.parameters().iter().any(|p| p.path == name.as_ref());
+                        let (message, help) = if constant {
+                            (
+                                format!("`{name}` is a constant, so there is nothing to correlate"),
+                                "give it a distribution first, e.g. \"0.3 to 0.9\"".to_string(),
+                            )
+                        } else if name.starts_with("baseline.") {
+                            (
+                                format!(
+                                    "`{name}` is a baseline override; baseline draws cannot be correlated"
+                                ),
+                                "correlate the boom's parameters instead".to_string(),
+                            )
+                        } else {
+                            (
+                                format!("`{name}` is not an uncertain parameter of this model"),
+                                suggest(name, "parameters", &names),
+                            )
+                        };
+                        self.error(&pf.path, item.span(), message, Some(help));
+                        ok = false;
+                    }
+                }
+            }
+            if local.len() < 2 && ok {
+                self.error(
+                    &pf.path,
+                    pf.value.span(),
+                    "`params` needs at least two parameters".into(),
+                    Some(format!("write\n{example}")),
+                );
+                ok = false;
+            }
+            let Some(rho) = rho else {
+                ok = false;
+                continue;
+            };
+            for (x, &a) in local.iter().enumerate() {
+                for &b in &local[x + 1..] {
+                    if pairs
+                        .iter()
+                        .any(|(p, q, _, _)| (*p == a && *q == b) || (*p == b && *q == a))
+                    {
+                        self.error(
+                            &path,
+                            item.span(),
+                            format!(
+                                "the pair `{}`, `{}` is correlated twice",
+                                uncertain[a].path, uncertain[b].path
+                            ),
+                            Some("give each pair one rho".into()),
+                        );
+                        ok = false;
+                    }
+                    pairs.push((a, b, rho, item.span()));
+                }
+                if !members.contains(&a) {
+                    members.push(a);
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        members.sort_unstable();
+        let m = members.len();
+        let mut rank = vec![0.0; m * m];
+        for i in 0..m {
+            rank[i * m + i] = 1.0;
+        }
+        for (a, b, rho, _) in &pairs {
+            let i = members.iter().position(|x| x == a).expect("member");
+            let j = members.iter().position(|x| x == b).expect("member");
+            rank[i * m + j] = *rho;
+            rank[j * m + i] = *rho;
+        }
+        let normal: Vec<f64> = rank
+            .iter()
+            .map(|r| 2.0 * (std::f64::consts::PI * r / 6.0).sin())
+            .collect();
+        let Some(factor) = cholesky_psd(&normal, m) else {
+            self.error(
+                &f.path,
+                f.value.span(),
+                "the [[correlate]] rank correlations are not consistent: no joint distribution has them".into(),
+                Some("if a~b and b~c are strongly positive, a~c cannot be strongly negative; lower the largest |rho|".into()),
+            );
+            return None;
+        };
+        Some(Copula {
+            slots: members.iter().map(|&k| uncertain[k].slot).collect(),
+            paths: members.iter().map(|&k| uncertain[k].path.clone()).collect(),
+            rank_correlation: rank,
+            factor,
         })
     }
 

@@ -38,6 +38,8 @@ pub struct Model {
     pub sectors: Vec<Sector>,
     /// The correlation of the sectors' revenue shocks.
     pub correlation: Correlation,
+    /// `[[correlate]]`: rank correlations between uncertain parameters, when any.
+    pub copula: Option<Copula>,
     /// The asset groups, in file order.
     pub groups: Vec<Group>,
     /// The assets, in file order.
@@ -282,6 +284,22 @@ impl Correlation {
             matrix,
         }
     }
+}
+
+/// Rank correlations between uncertain parameters, imposed with a Gaussian copula: a path
+/// draws correlated standard normals y = L z, and parameter i takes its quantile at Phi(y_i),
+/// so each marginal stays exact. The normals' correlation is 2 sin(pi rho_s / 6), the one that
+/// gives Spearman rank correlation rho_s between continuous marginals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Copula {
+    /// The correlated parameters, in draw order.
+    pub slots: Vec<Slot>,
+    /// Their key paths.
+    pub paths: Vec<String>,
+    /// The target rank correlations, row-major, m x m.
+    pub rank_correlation: Vec<f64>,
+    /// Lower-triangular L with L L' = the normals' correlation matrix, row-major.
+    pub factor: Vec<f64>,
 }
 
 /// `[groups.<name>]`.

@@ -1,0 +1,214 @@
+//! Tuning model files (issue 4): correlated inputs, describe and dist, overrides, fit.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use boomsim::engine::Simulation;
+use boomsim::model::parse_model;
+use boomsim::sensitivity::{pearson, ranks};
+use common::{model, proportion_se, run, within_4se};
+
+const CORRELATED: &str = r#"
+[model]
+name = "corr"
+horizon_years = 2
+steps_per_year = 1
+[adoption]
+process = "gbm"
+log_drift = "normal(0.1, 0.05)"
+[sectors.a]
+elasticity = "1 to 2"
+[sectors.b]
+elasticity = "pert(0, 1, 3)"
+[sectors.c]
+elasticity = "gamma(2, 0.5)"
+[groups.g]
+[assets.x]
+group = "g"
+exposure = { a = 0.5, b = 0.5 }
+CORRELATE
+"#;
+
+fn spearman(sim: &Simulation, i: usize, j: usize) -> f64 {
+    let x = Simulation::column(&sim.draws, sim.parameters, i);
+    let y = Simulation::column(&sim.draws, sim.parameters, j);
+    pearson(&ranks(&x), &ranks(&y)).unwrap()
+}
+
+#[test]
+fn correlated_inputs_reach_their_rank_correlation_with_exact_marginals() {
+    let text = CORRELATED.replace(
+        "CORRELATE",
+        "[[correlate]]\nparams = [\"sectors.a.elasticity\", \"sectors.b.elasticity\"]\nrho = 0.6\n\n\
+         [[correlate]]\nparams = [\"adoption.log_drift\", \"sectors.c.elasticity\"]\nrho = -0.4\n",
+    );
+    let m = model(&text);
+    let n = 100_000;
+    let (sim, _) = run(&m, n, 61);
+    // Columns: adoption.log_drift, sectors.a/b/c.elasticity.
+    let s_ab = spearman(&sim, 1, 2);
+    let s_dc = spearman(&sim, 0, 3);
+    assert!((s_ab - 0.6).abs() < 0.02, "spearman(a, b) = {s_ab}");
+    assert!((s_dc + 0.4).abs() < 0.02, "spearman(drift, c) = {s_dc}");
+    assert!(
+        spearman(&sim, 1, 3).abs() < 4.0 / (n as f64).sqrt(),
+        "independent pair"
+    );
+    // Each marginal is exact: the share of draws below each quantile is its level.
+    for (column, d) in m.uncertain_parameters().iter().enumerate() {
+        let draws = Simulation::column(&sim.draws, sim.parameters, column);
+        for p in [0.05, 0.25, 0.5, 0.75, 0.95] {
+            let q = d.distribution.quantile(p);
+            let share = draws.iter().filter(|&&x| x <= q).count() as f64 / n as f64;
+            within_4se(
+                &format!("{} below q({p})", d.path),
+                share,
+                p,
+                proportion_se(p, n),
+            );
+        }
+    }
+}
+
+#[test]
+fn correlated_runs_are_deterministic_across_threads() {
+    let text = CORRELATED.replace(
+        "CORRELATE",
+        "[[correlate]]\nparams = [\"sectors.a.elasticity\", \"sectors.b.elasticity\", \"sectors.c.elasticity\"]\nrho = 0.5\n",
+    );
+    let m = model(&text);
+    let one = boomsim::engine::simulate(
+        &m,
+        &boomsim::engine::RunConfig {
+            paths: 3_000,
+            seed: 2,
+            threads: Some(1),
+        },
+    )
+    .unwrap();
+    let two = boomsim::engine::simulate(
+        &m,
+        &boomsim::engine::RunConfig {
+            paths: 3_000,
+            seed: 2,
+            threads: Some(2),
+        },
+    )
+    .unwrap();
+    assert_eq!(one.draws, two.draws);
+    assert_eq!(one.total_return, two.total_return);
+}
+
+fn correlate_error(block: &str) -> String {
+    let text = CORRELATED.replace("CORRELATE", block);
+    match parse_model(&text, "c.toml") {
+        Ok(_) => panic!("accepted {block}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn correlate_errors_name_the_parameter() {
+    let e = correlate_error(
+        "[[correlate]]\nparams = [\"sectors.a.elasticty\", \"sectors.b.elasticity\"]\nrho = 0.5",
+    );
+    assert!(
+        e.contains("c.toml:20:") && e.contains("did you mean `sectors.a.elasticity`?"),
+        "{e}"
+    );
+    let e = correlate_error(
+        "[[correlate]]\nparams = [\"sectors.a.drift\", \"sectors.b.elasticity\"]\nrho = 0.5",
+    );
+    assert!(e.contains("`sectors.a.drift` is a constant"), "{e}");
+    let e = correlate_error(
+        "[[correlate]]\nparams = [\"sectors.a.elasticity\", \"sectors.b.elasticity\"]\nrho = 1.5",
+    );
+    assert!(e.contains("must lie in [-1, 1]"), "{e}");
+    let e = correlate_error(
+        "[[correlate]]\nparams = [\"sectors.a.elasticity\", \"sectors.b.elasticity\"]\nrho = 0.9\n\
+         [[correlate]]\nparams = [\"sectors.b.elasticity\", \"sectors.c.elasticity\"]\nrho = 0.9\n\
+         [[correlate]]\nparams = [\"sectors.a.elasticity\", \"sectors.c.elasticity\"]\nrho = -0.9\n",
+    );
+    assert!(e.contains("not consistent"), "{e}");
+    let e = correlate_error("[[correlate]]\nparams = [\"sectors.a.elasticity\"]\nrho = 0.5");
+    assert!(e.contains("at least two"), "{e}");
+}
+
+fn boomsim(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_boomsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn describe_lists_every_uncertain_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("m.toml"), boomsim::run::DEFAULT_MODEL_TEXT).unwrap();
+    let out = boomsim(dir.path(), &["describe", "m.toml", "--csv"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "parameter,distribution,mean,sd,moments,p01,p05,p25,p50,p75,p95,p99,min,max,histogram"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 21);
+    assert!(rows[0].starts_with("adoption.ceiling,2.5 to 10,"));
+    // "2.5 to 10" is lognormal with p05 = 2.5 and p95 = 10, exactly.
+    let cells: Vec<&str> = rows[0].split(',').collect();
+    assert_eq!(cells[4], "exact");
+    assert!((cells[6].parse::<f64>().unwrap() - 2.5).abs() < 1e-9);
+    assert!((cells[10].parse::<f64>().unwrap() - 10.0).abs() < 1e-9);
+    let table = boomsim(dir.path(), &["describe", "m.toml"]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("sectors.ml_ai.elasticity"));
+}
+
+#[test]
+fn dist_describes_one_string_and_refuses_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = boomsim(
+        dir.path(),
+        &["dist", "normal(0, 1) in [0, 5]", "--bins", "8"],
+    );
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("sampled: 100000 draws, seed 1"), "{text}");
+    assert!(text.contains("support [0, 5]"), "{text}");
+    assert_eq!(text.lines().filter(|l| l.contains(" .. ")).count(), 8);
+    let out = boomsim(dir.path(), &["dist", "gama(2, 1)"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `gamma`?"));
+}
+
+#[test]
+fn empirical_files_are_relative_to_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("models")).unwrap();
+    fs::write(dir.path().join("models/hist.csv"), "g\n0.01\n0.02\n0.03\n").unwrap();
+    let text = CORRELATED.replace("CORRELATE", "").replace(
+        "elasticity = \"1 to 2\"",
+        "elasticity = 1\ndrift = 'empirical(\"hist.csv\", \"g\")'",
+    );
+    fs::write(dir.path().join("models/m.toml"), text).unwrap();
+    let out = boomsim(dir.path(), &["check", "models/m.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sectors.a.drift"));
+    fs::remove_file(dir.path().join("models/hist.csv")).unwrap();
+    let out = boomsim(dir.path(), &["check", "models/m.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("sectors.a.drift: cannot read models/hist.csv"),
+        "{err}"
+    );
+}
