@@ -23,6 +23,15 @@ struct Cli {
     command: Command,
 }
 
+/// `--set KEY=VALUE`, shared by the commands that read a model.
+#[derive(clap::Args)]
+struct Overrides {
+    /// Override a model key (repeatable): KEY is a key path, VALUE a TOML value or a
+    /// distribution string, e.g. --set sectors.ml_ai.elasticity="normal(1.2, 0.3)".
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Simulate a model and write summary.csv, adoption.csv and manifest.json.
@@ -56,11 +65,15 @@ enum Command {
         /// < <= > >= == !=; comparisons joined with `and`.
         #[arg(long = "where", value_name = "CONDITION")]
         condition: Option<String>,
+        #[command(flatten)]
+        overrides: Overrides,
     },
     /// Validate a model file and summarise it; lists every error, with file, line and column.
     Check {
         /// The model file.
         model: PathBuf,
+        #[command(flatten)]
+        overrides: Overrides,
     },
     /// Every uncertain parameter of a model: mean, sd, p05, p50, p95 and a histogram.
     ///
@@ -72,6 +85,8 @@ enum Command {
         /// Write CSV to stdout instead of a table.
         #[arg(long)]
         csv: bool,
+        #[command(flatten)]
+        overrides: Overrides,
     },
     /// One distribution string in full: moments, percentiles, support and a histogram.
     Dist {
@@ -139,6 +154,7 @@ fn main() -> ExitCode {
             out,
             samples,
             condition,
+            overrides,
         } => {
             let request = RunRequest {
                 model: ModelSource::or_default(model),
@@ -150,6 +166,7 @@ fn main() -> ExitCode {
                 out,
                 samples,
                 condition,
+                sets: overrides.sets,
                 command_line: std::env::args().collect(),
             };
             match run(&request) {
@@ -166,9 +183,13 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Describe { model, csv } => {
+        Command::Describe {
+            model,
+            csv,
+            overrides,
+        } => {
             let source = ModelSource::File(model);
-            match source.load() {
+            match source.load(&overrides.sets) {
                 Ok((m, _)) => {
                     let rows: Vec<Description> = m
                         .uncertain_parameters()
@@ -208,9 +229,9 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Check { model } => {
+        Command::Check { model, overrides } => {
             let source = ModelSource::File(model);
-            match source.load() {
+            match source.load(&overrides.sets) {
                 Ok((m, _)) => {
                     print(&model_summary(&m, &source.display()));
                     ExitCode::SUCCESS

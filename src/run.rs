@@ -12,7 +12,7 @@ use crate::export::{
 };
 use crate::sensitivity::{SensitivityRow, sensitivity};
 
-use crate::model::{LoadError, Model, load_file, parse_model};
+use crate::model::{LoadError, Model, load_file, parse_model_with};
 use crate::summary::{SummaryRow, adoption_fan, summarize, summarize_paths};
 
 /// Where the default model lives in the repository.
@@ -51,12 +51,12 @@ impl ModelSource {
         }
     }
 
-    /// Loads and validates the model; returns it with the file's bytes.
-    pub fn load(&self) -> Result<(Model, Vec<u8>), LoadError> {
+    /// Loads and validates the model with `--set` overrides; returns it with the bytes of
+    /// every text it was assembled from (the file alone when nothing extends or overrides it).
+    pub fn load(&self, sets: &[String]) -> Result<(Model, Vec<u8>), LoadError> {
         match self {
-            ModelSource::File(p) => load_file(p),
-            ModelSource::BuiltIn => parse_model(DEFAULT_MODEL_TEXT, &self.display())
-                .map(|m| (m, DEFAULT_MODEL_TEXT.as_bytes().to_vec()))
+            ModelSource::File(p) => load_file(p, sets),
+            ModelSource::BuiltIn => parse_model_with(DEFAULT_MODEL_TEXT, &self.display(), sets)
                 .map_err(LoadError::Invalid),
         }
     }
@@ -75,6 +75,8 @@ pub struct RunRequest {
     pub samples: bool,
     /// `--where`: summarise the paths meeting this condition too.
     pub condition: Option<String>,
+    /// `--set KEY=VALUE` overrides.
+    pub sets: Vec<String>,
     /// The command line, for the manifest.
     pub command_line: Vec<String>,
 }
@@ -126,7 +128,7 @@ pub struct RunOutcome {
 
 /// Runs a request: load, simulate, summarise, write the folder whole.
 pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
-    let (model, bytes) = request.model.load()?;
+    let (model, bytes) = request.model.load(&request.sets)?;
     let parameters: Vec<String> = model
         .uncertain_parameters()
         .into_iter()

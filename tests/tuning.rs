@@ -212,3 +212,135 @@ fn empirical_files_are_relative_to_the_model() {
         "{err}"
     );
 }
+
+#[test]
+fn extends_merges_tables_and_replaces_keys_through_a_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("base.toml"), boomsim::run::DEFAULT_MODEL_TEXT).unwrap();
+    fs::create_dir(d.join("variants")).unwrap();
+    fs::write(
+        d.join("variants/mid.toml"),
+        "extends = \"../base.toml\"\n[model]\nname = \"mid\"\n[adoption]\nceiling = \"4 to 12\"\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("variants/top.toml"),
+        "extends = \"mid.toml\"\n[sectors.ml_ai]\nelasticity = 1.3\n",
+    )
+    .unwrap();
+    let (m, bytes) = boomsim::model::load_file(&d.join("variants/top.toml"), &[]).unwrap();
+    assert_eq!(m.name, "mid", "a key of the middle file");
+    let ml = m.sectors.iter().find(|s| s.name == "ml_ai").unwrap();
+    assert!(ml.elasticity.is_constant(), "the top file's key replaces");
+    assert_eq!(
+        ml.lag_years, 0.5,
+        "the base's other keys of the table remain"
+    );
+    let ceiling = m.adoption.values[0].as_ref().unwrap();
+    assert_eq!(ceiling.text(), "4 to 12");
+    assert_eq!(
+        m.adoption.values[1].as_ref().unwrap().text(),
+        "0.35 to 0.8",
+        "rate from the base"
+    );
+    assert_eq!(m.assets.len(), 10);
+    // The manifest hashes every text of the chain.
+    assert!(bytes.len() > boomsim::run::DEFAULT_MODEL_TEXT.len());
+}
+
+#[test]
+fn extends_cycles_and_missing_bases_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("a.toml"), "extends = \"b.toml\"\n").unwrap();
+    fs::write(d.join("b.toml"), "extends = \"a.toml\"\n").unwrap();
+    let out = boomsim(d, &["check", "a.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("b.toml:1:11: extends: `extends` makes a cycle"),
+        "{err}"
+    );
+    fs::write(d.join("c.toml"), "extends = \"nowhere.toml\"\n").unwrap();
+    let out = boomsim(d, &["check", "c.toml"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("c.toml:1:11: extends: cannot read nowhere.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn set_overrides_a_key_and_a_bad_one_names_the_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("m.toml"), boomsim::run::DEFAULT_MODEL_TEXT).unwrap();
+    let out = boomsim(
+        d,
+        &[
+            "check",
+            "m.toml",
+            "--set",
+            "sectors.ml_ai.elasticity=normal(1.3, 0.2)",
+            "--set",
+            "model.horizon_years=5",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("5 years x 4 steps/year = 20 steps"), "{text}");
+    assert!(text.contains("normal(1.3, 0.2)"), "{text}");
+
+    let out = boomsim(
+        d,
+        &["check", "m.toml", "--set", "sectors.ml_ai.elasticty=2"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--set:1:15: sectors.ml_ai.elasticty: unknown key"),
+        "{err}"
+    );
+    assert!(
+        err.contains("sectors.ml_ai.elasticty=2"),
+        "the argument is shown: {err}"
+    );
+    let out = boomsim(d, &["check", "m.toml", "--set", "model.horizon_years"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no `=`"));
+
+    // On run: the override changes the result, and the manifest records it.
+    let plain = boomsim(d, &["run", "m.toml", "--paths", "500", "--out", "plain"]);
+    assert!(plain.status.success());
+    let set = boomsim(
+        d,
+        &[
+            "run",
+            "m.toml",
+            "--paths",
+            "500",
+            "--out",
+            "set",
+            "--set",
+            "adoption.ceiling=\"8 to 12\"",
+        ],
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    assert_ne!(
+        fs::read(d.join("plain/summary.csv")).unwrap(),
+        fs::read(d.join("set/summary.csv")).unwrap()
+    );
+    let manifest = fs::read_to_string(d.join("set/manifest.json")).unwrap();
+    assert!(
+        manifest.contains("adoption.ceiling=\\\"8 to 12\\\""),
+        "{manifest}"
+    );
+}

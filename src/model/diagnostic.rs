@@ -7,6 +7,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use super::source::Sources;
+
 /// One problem in a model file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
@@ -20,21 +22,23 @@ pub struct Diagnostic {
     pub span: Range<usize>,
 }
 
-/// Every problem found in one model file. No run starts while one exists.
+/// Every problem found in one model (its file, the files it extends, its `--set`s). No run
+/// starts while one exists.
 #[derive(Debug, Clone)]
 pub struct ModelError {
-    /// The file as the user named it.
+    /// The model file as the user named it.
     pub file: String,
-    /// The file's text, to turn spans into lines and columns.
-    pub source: String,
-    /// The problems, in the order of the file.
+    /// The texts, to turn spans into files, lines and columns.
+    pub sources: Sources,
+    /// The problems, in the order of the texts.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl ModelError {
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset, within its own text.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
-        line_column(&self.source, offset)
+        let at = self.sources.locate(offset);
+        (at.line, at.column)
     }
 }
 
@@ -62,19 +66,33 @@ impl fmt::Display for ModelError {
             if i > 0 {
                 writeln!(f)?;
             }
-            let (line, column) = self.line_column(d.span.start);
-            write!(f, "{}:{line}:{column}: ", self.file)?;
+            let at = self.sources.locate(d.span.start);
+            let name = if at.name.is_empty() {
+                &self.file
+            } else {
+                at.name
+            };
+            write!(f, "{name}:{}:{}: ", at.line, at.column)?;
             if !d.key.is_empty() {
                 write!(f, "{}: ", d.key)?;
             }
             writeln!(f, "{}", d.message)?;
-            if let Some(text) = self.source.lines().nth(line - 1) {
-                let width = self.source[d.span.clone()]
-                    .lines()
-                    .next()
-                    .map_or(1, |s| s.chars().count().max(1));
-                writeln!(f, "{line:>5} | {text}")?;
-                writeln!(f, "      | {}{}", " ".repeat(column - 1), "^".repeat(width))?;
+            if !at.line_text.is_empty() {
+                let width = self.sources.text_at(d.span.start).map_or(1, |t| {
+                    let end =
+                        floor_char_boundary(&t.text, (at.offset + d.span.len()).min(t.text.len()));
+                    t.text[at.offset..end]
+                        .lines()
+                        .next()
+                        .map_or(1, |l| l.chars().count().max(1))
+                });
+                writeln!(f, "{:>5} | {}", at.line, at.line_text)?;
+                writeln!(
+                    f,
+                    "      | {}{}",
+                    " ".repeat(at.column - 1),
+                    "^".repeat(width)
+                )?;
             }
             if let Some(help) = &d.help {
                 writeln!(f, "      = help: {help}")?;
@@ -136,9 +154,11 @@ mod tests {
 
     #[test]
     fn renders_file_line_column_key_and_caret() {
+        let mut sources = Sources::default();
+        sources.add("m.toml", None, "[x]\nkey = 3\n".into());
         let e = ModelError {
             file: "m.toml".into(),
-            source: "[x]\nkey = 3\n".into(),
+            sources,
             diagnostics: vec![Diagnostic {
                 key: "x.key".into(),
                 message: "bad".into(),

@@ -12,6 +12,7 @@ use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, ModelError, suggest};
+use super::source::{Sources, assemble, collect};
 use super::{
     Adoption, AdoptionKey, Asset, Baseline, Copula, Correlation, Group, Model, Process, Sector,
     Slot, steps,
@@ -40,17 +41,20 @@ pub enum LoadError {
     Invalid(ModelError),
 }
 
-/// Reads and validates a model file. Returns the model and the file's bytes (for hashing).
-pub fn load_file(path: &Path) -> Result<(Model, Vec<u8>), LoadError> {
+/// Reads and validates a model file, with `--set KEY=VALUE` overrides. Returns the model and
+/// the bytes of every text it was assembled from (for the manifest's hash).
+pub fn load_file(path: &Path, sets: &[String]) -> Result<(Model, Vec<u8>), LoadError> {
     let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.display().to_string(),
         source,
     })?;
     let file = path.display().to_string();
-    let text = String::from_utf8(bytes.clone()).map_err(|e| {
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let mut sources = Sources::default();
+        sources.add(&file, None, String::new());
         LoadError::Invalid(ModelError {
             file: file.clone(),
-            source: String::new(),
+            sources,
             diagnostics: vec![Diagnostic {
                 key: String::new(),
                 message: format!(
@@ -62,46 +66,51 @@ pub fn load_file(path: &Path) -> Result<(Model, Vec<u8>), LoadError> {
             }],
         })
     })?;
-    let model = parse_model(&text, &file).map_err(LoadError::Invalid)?;
-    Ok((model, bytes))
+    parse_model_with(&text, &file, sets).map_err(LoadError::Invalid)
 }
 
-/// Validates model text; `file` names it in messages.
-pub fn parse_model(source: &str, file: &str) -> Result<Model, ModelError> {
-    let fail = |diagnostics: Vec<Diagnostic>| ModelError {
-        file: file.to_string(),
-        source: source.to_string(),
-        diagnostics,
+/// Validates model text; `file` names it in messages (and `extends` and `empirical` paths are
+/// relative to its folder).
+pub fn parse_model(text: &str, file: &str) -> Result<Model, ModelError> {
+    parse_model_with(text, file, &[]).map(|(m, _)| m)
+}
+
+/// Validates model text with `--set KEY=VALUE` overrides; returns the model and the bytes of
+/// every text it was assembled from.
+pub fn parse_model_with(
+    text: &str,
+    file: &str,
+    sets: &[String],
+) -> Result<(Model, Vec<u8>), ModelError> {
+    let mut sources = Sources::default();
+    let mut problems = Vec::new();
+    collect(&mut sources, text.to_string(), file, sets, &mut problems);
+    let fail = |sources: Sources, mut diagnostics: Vec<Diagnostic>| {
+        diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+        diagnostics.dedup();
+        ModelError {
+            file: file.to_string(),
+            sources,
+            diagnostics,
+        }
     };
-    let (root, syntax) = DeTable::parse_recoverable(source);
-    if !syntax.is_empty() {
-        return Err(fail(
-            syntax
-                .iter()
-                .map(|e| Diagnostic {
-                    key: String::new(),
-                    message: format!("invalid TOML: {}", e.message().trim()),
-                    help: Some("see https://toml.io for the syntax".into()),
-                    span: e.span().unwrap_or(0..0),
-                })
-                .collect(),
-        ));
+    let tree = assemble(&sources, &mut problems);
+    if !problems.is_empty() {
+        return Err(fail(sources.clone(), problems));
     }
     let mut loader = Loader {
-        base: Path::new(file)
-            .parent()
-            .filter(|p| Path::new(file).is_file() && !p.as_os_str().is_empty())
-            .map(Path::to_path_buf),
-        ..Loader::default()
+        sources: &sources,
+        diagnostics: Vec::new(),
     };
-    let root = Fields::of("", 0..0, root.get_ref());
+    let root = Fields::of("", 0..0, &tree);
     let model = loader.model(&root);
-    let mut diagnostics = loader.diagnostics;
-    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    diagnostics.dedup();
+    let diagnostics = loader.diagnostics;
     match model {
-        Some(m) if diagnostics.is_empty() => Ok(m),
-        _ => Err(fail(diagnostics)),
+        Some(m) if diagnostics.is_empty() => {
+            let bytes = sources.bytes();
+            Ok((m, bytes))
+        }
+        _ => Err(fail(sources.clone(), diagnostics)),
     }
 }
 
@@ -178,14 +187,14 @@ impl Bound {
     }
 }
 
-#[derive(Default)]
-struct Loader {
+struct Loader<'s> {
     diagnostics: Vec<Diagnostic>,
-    /// The model file's folder: `empirical(...)` files are relative to it.
-    base: Option<std::path::PathBuf>,
+    /// The texts: `empirical(...)` files are relative to the folder of the text naming them.
+    sources: &'s Sources,
 }
 
-const TOP_KEYS: [&str; 8] = [
+const TOP_KEYS: [&str; 9] = [
+    "extends",
     "model",
     "adoption",
     "baseline",
@@ -229,7 +238,7 @@ const ASSET_KEYS: [&str; 9] = [
     "weight",
 ];
 
-impl Loader {
+impl Loader<'_> {
     fn error(&mut self, key: &str, span: Range<usize>, message: String, help: Option<String>) {
         self.diagnostics.push(Diagnostic {
             key: key.to_string(),
@@ -730,7 +739,12 @@ impl Loader {
                 let v = self.number_value(f).ok()?;
                 return self.check_bound(f, v, bound).map(Distribution::constant);
             }
-            DeValue::String(s) => match Distribution::parse_in(s, self.base.as_deref()) {
+            DeValue::String(s) => match Distribution::parse_in(
+                s,
+                self.sources
+                    .text_at(f.value.span().start)
+                    .and_then(|t| t.dir.as_deref()),
+            ) {
                 Ok(d) => d,
                 Err(e) => {
                     self.error(&f.path, f.value.span(), e.message, Some(e.help));
