@@ -13,6 +13,7 @@ pub mod describe;
 pub mod distribution;
 pub mod engine;
 pub mod export;
+pub mod fit;
 pub mod model;
 pub mod outcome;
 pub mod run;

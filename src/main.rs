@@ -7,11 +7,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use boomsim::describe::{Description, describe};
-use boomsim::distribution::Distribution;
+use boomsim::distribution::{Distribution, DistributionError, read_column};
 use boomsim::engine::RunConfig;
 use boomsim::export::terminal::{
     describe_table, dist_report, drivers_table, group_table, model_summary,
 };
+use boomsim::fit;
 use boomsim::run::{ModelSource, RunOutcome, RunRequest, run};
 
 /// Monte Carlo simulation of the returns and risks created when a technology's adoption grows
@@ -88,6 +89,39 @@ enum Command {
         #[command(flatten)]
         overrides: Overrides,
     },
+    /// From beliefs or data to a distribution string: --p05 A --p95 B [--family F], two
+    /// --q P=V, --min --mode --max (PERT), or --data FILE.csv --column NAME (every suitable
+    /// family by maximum likelihood, ranked by AIC, with the Kolmogorov-Smirnov distance).
+    Fit {
+        /// The 5th percentile.
+        #[arg(long)]
+        p05: Option<f64>,
+        /// The 95th percentile.
+        #[arg(long)]
+        p95: Option<f64>,
+        /// A quantile, as LEVEL=VALUE (e.g. 0.1=2); give two.
+        #[arg(long = "q", value_name = "P=V")]
+        quantiles: Vec<String>,
+        /// The family for quantiles: normal, lognormal, gamma or uniform [default: lognormal
+        /// when the values are positive, else normal].
+        #[arg(long)]
+        family: Option<String>,
+        /// PERT minimum.
+        #[arg(long)]
+        min: Option<f64>,
+        /// PERT mode (most likely value).
+        #[arg(long)]
+        mode: Option<f64>,
+        /// PERT maximum.
+        #[arg(long)]
+        max: Option<f64>,
+        /// A CSV file of observations.
+        #[arg(long, requires = "column")]
+        data: Option<PathBuf>,
+        /// The column of --data to fit.
+        #[arg(long, requires = "data")]
+        column: Option<String>,
+    },
     /// One distribution string in full: moments, percentiles, support and a histogram.
     Dist {
         /// A distribution, e.g. "2 to 10" or "normal(1.4, 0.3) in [0, 3]".
@@ -141,6 +175,102 @@ fn run_report(outcome: &RunOutcome) -> String {
         files.join(", ")
     ));
     text
+}
+
+/// What `fit` was asked.
+struct FitRequest {
+    p05: Option<f64>,
+    p95: Option<f64>,
+    quantiles: Vec<String>,
+    family: Option<String>,
+    pert: (Option<f64>, Option<f64>, Option<f64>),
+    data: Option<(PathBuf, String)>,
+}
+
+/// Runs `fit`; returns what to print.
+fn fit_command(r: FitRequest) -> Result<String, DistributionError> {
+    let usage =
+        "give --p05 A --p95 B, two --q P=V, --min --mode --max, or --data FILE --column NAME";
+    if let Some((path, column)) = r.data {
+        let values = read_column(&path, &column)?;
+        let fits = fit::from_data(&values)?;
+        return Ok(data_fit_table(&fits, values.len()));
+    }
+    if let (Some(min), Some(mode), Some(max)) = r.pert {
+        let d = fit::pert(min, mode, max)?;
+        return Ok(format!("{}\n", d.text()));
+    }
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    points.extend(r.p05.map(|v| (0.05, v)));
+    points.extend(r.p95.map(|v| (0.95, v)));
+    for q in &r.quantiles {
+        let parsed = q.split_once('=').and_then(|(p, v)| {
+            Some((p.trim().parse::<f64>().ok()?, v.trim().parse::<f64>().ok()?))
+        });
+        match parsed {
+            Some(point) => points.push(point),
+            None => {
+                return Err(DistributionError::new(
+                    format!("--q `{q}` is not LEVEL=VALUE"),
+                    "e.g. --q 0.1=2 (the 10th percentile is 2)",
+                ));
+            }
+        }
+    }
+    if points.len() != 2 {
+        return Err(DistributionError::new(
+            format!("fit needs exactly two quantiles, got {}", points.len()),
+            usage,
+        ));
+    }
+    let family = r.family.as_deref().map(fit::FitFamily::parse).transpose()?;
+    let d = fit::from_quantiles(points[0], points[1], family)?;
+    let mut out = format!("{}\n", d.text());
+    for (p, _) in &points {
+        out.push_str(&format!(
+            "  # its {p}-quantile is {}\n",
+            fit::number(d.quantile(*p))
+        ));
+    }
+    if let [(a, va), (b, vb)] = points[..]
+        && a.min(b) == 0.05
+        && a.max(b) == 0.95
+        && family.is_none()
+    {
+        out.push_str(&format!(
+            "  # the same as \"{} to {}\"\n",
+            fit::number(va.min(vb)),
+            fit::number(va.max(vb))
+        ));
+    }
+    Ok(out)
+}
+
+fn data_fit_table(fits: &[fit::DataFit], n: usize) -> String {
+    let mut out = format!(
+        "{n} values; families ranked by AIC (lower is better); KS = largest gap between the data's\n\
+         and the fitted CDF (below {:.4}, the 5% critical value, the fit is not rejected)\n\n",
+        1.358 / (n as f64).sqrt()
+    );
+    let width = fits
+        .iter()
+        .map(|f| f.distribution.text().len())
+        .max()
+        .unwrap_or(0);
+    out.push_str(&format!(
+        "rank  {:<width$}  {:>12}  {:>7}\n",
+        "distribution", "AIC", "KS"
+    ));
+    for (i, f) in fits.iter().enumerate() {
+        out.push_str(&format!(
+            "{:>4}  {:<width$}  {:>12.2}  {:>7.4}\n",
+            i + 1,
+            f.distribution.text(),
+            f.aic,
+            f.ks
+        ));
+    }
+    out
 }
 
 fn main() -> ExitCode {
@@ -218,6 +348,33 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Fit {
+            p05,
+            p95,
+            quantiles,
+            family,
+            min,
+            mode,
+            max,
+            data,
+            column,
+        } => match fit_command(FitRequest {
+            p05,
+            p95,
+            quantiles,
+            family,
+            pert: (min, mode, max),
+            data: data.zip(column),
+        }) {
+            Ok(text) => {
+                print(&text);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("Error: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Dist { distribution, bins } => match Distribution::parse(&distribution) {
             Ok(d) => {
                 let (desc, histogram) = describe("", &d, bins as usize);

@@ -344,3 +344,100 @@ fn set_overrides_a_key_and_a_bad_one_names_the_argument() {
         "{manifest}"
     );
 }
+
+fn params(d: &boomsim::distribution::Distribution) -> Vec<f64> {
+    use boomsim::distribution::Family::*;
+    match d.family() {
+        Normal { mean, sd } => vec![*mean, *sd],
+        LogNormal { mu, sigma } => vec![*mu, *sigma],
+        Gamma { shape, scale } => vec![*shape, *scale],
+        Uniform { lo, hi } => vec![*lo, *hi],
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn fit_from_the_quantiles_of_a_known_distribution_recovers_it() {
+    use boomsim::distribution::Distribution;
+    use boomsim::fit::{FitFamily, from_quantiles};
+    for (text, family, levels) in [
+        ("normal(1.5, 0.3)", FitFamily::Normal, (0.05, 0.95)),
+        ("lognormal(0.2, 0.5)", FitFamily::LogNormal, (0.1, 0.8)),
+        ("gamma(3, 0.5)", FitFamily::Gamma, (0.1, 0.9)),
+        ("uniform(1, 4)", FitFamily::Uniform, (0.25, 0.5)),
+    ] {
+        let truth = Distribution::parse(text).unwrap();
+        let (p1, p2) = levels;
+        let fitted = from_quantiles(
+            (p1, truth.quantile(p1)),
+            (p2, truth.quantile(p2)),
+            Some(family),
+        )
+        .unwrap();
+        for (got, want) in params(&fitted).iter().zip(params(&truth)) {
+            assert!(
+                (got - want).abs() < 1e-6 * want.abs().max(1.0),
+                "{text}: got {}",
+                fitted.text()
+            );
+        }
+    }
+    assert_eq!(
+        boomsim::fit::pert(1.0, 1.3, 2.0).unwrap().text(),
+        "pert(1, 1.3, 2)"
+    );
+}
+
+#[test]
+fn fit_from_a_sample_ranks_its_family_first() {
+    use boomsim::distribution::Distribution;
+    use boomsim::engine::{Stream, path_rng};
+    use boomsim::fit::{FitFamily, from_data};
+    for (i, (text, family)) in [
+        ("gamma(2.5, 0.4)", FitFamily::Gamma),
+        ("lognormal(0, 0.6)", FitFamily::LogNormal),
+        ("normal(5, 1)", FitFamily::Normal),
+        ("beta(2, 5)", FitFamily::Beta),
+        ("uniform(0, 3)", FitFamily::Uniform),
+        ("pareto(1, 3)", FitFamily::Pareto),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let truth = Distribution::parse(text).unwrap();
+        let mut rng = path_rng(70 + i as u64, 0, Stream::Boom);
+        let data: Vec<f64> = (0..3_000).map(|_| truth.sample(&mut rng)).collect();
+        let fits = from_data(&data).unwrap();
+        assert_eq!(
+            fits[0].family,
+            family,
+            "{text}: ranked {:?}",
+            fits.iter()
+                .map(|f| f.distribution.text().to_string())
+                .collect::<Vec<_>>()
+        );
+        // The winner is not rejected by Kolmogorov-Smirnov at 1% (critical value 1.63/sqrt(n)).
+        assert!(
+            fits[0].ks < 1.63 / (3_000f64).sqrt(),
+            "{text}: KS {}",
+            fits[0].ks
+        );
+    }
+}
+
+#[test]
+fn fit_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = boomsim(dir.path(), &["fit", "--p05", "1", "--p95", "2"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("lognormal("), "{text}");
+    assert!(text.contains("the same as \"1 to 2\""), "{text}");
+    fs::write(dir.path().join("d.csv"), "x\n1\n2\n2.5\n3\n4.5\n").unwrap();
+    let out = boomsim(dir.path(), &["fit", "--data", "d.csv", "--column", "x"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ranked by AIC"));
+    let out = boomsim(dir.path(), &["fit", "--p05", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exactly two quantiles"));
+}

@@ -26,7 +26,7 @@ pub struct DistributionError {
 }
 
 impl DistributionError {
-    pub(super) fn new(message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn new(message: impl Into<String>, help: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             help: help.into(),
