@@ -130,6 +130,18 @@ pub fn model_summary(model: &Model, file: &str) -> String {
             .collect();
         let _ = writeln!(o, "  {}: {}", g.name, assets.join(", "));
     }
+    if let Some(c) = &model.copula {
+        let m = c.paths.len();
+        let _ = writeln!(o, "correlated inputs (rank correlation):");
+        for i in 0..m {
+            for j in i + 1..m {
+                let rho = c.rank_correlation[i * m + j];
+                if rho != 0.0 {
+                    let _ = writeln!(o, "  {} ~ {}: {rho}", c.paths[i], c.paths[j]);
+                }
+            }
+        }
+    }
     let uncertain = model.uncertain_parameters();
     let _ = writeln!(o, "uncertain parameters ({}):", uncertain.len());
     let width = uncertain.iter().map(|p| p.path.len()).max().unwrap_or(0);
