@@ -19,3 +19,4 @@ pub mod outcome;
 pub mod run;
 pub mod sensitivity;
 pub mod summary;
+pub mod sweep;

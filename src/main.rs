@@ -1,19 +1,23 @@
 //! The `boomsim` command line: clap definitions and glue over the library.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use boomsim::describe::{Description, describe};
 use boomsim::distribution::{Distribution, DistributionError, read_column};
-use boomsim::engine::RunConfig;
+use boomsim::engine::{Hooks, RunConfig};
 use boomsim::export::terminal::{
     describe_table, dist_report, drivers_table, group_table, model_summary,
 };
 use boomsim::fit;
 use boomsim::run::{ModelSource, RunOutcome, RunRequest, run};
+use boomsim::sweep::{SweepRequest, Vary, sweep};
 
 /// Monte Carlo simulation of the returns and risks created when a technology's adoption grows
 /// several-fold (Python usage 5x by default), per asset group and per asset.
@@ -33,25 +37,47 @@ struct Overrides {
     sets: Vec<String>,
 }
 
+/// How to simulate, shared by `run` and `sweep`.
+#[derive(clap::Args)]
+struct SimulationArgs {
+    /// Number of paths (N).
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    paths: u64,
+    /// Seed: the same seed gives byte-identical CSV files, whatever the thread count.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Worker threads [default: every core].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    threads: Option<u64>,
+    /// No progress bar (there is none anyway when stderr is not a terminal or under CI).
+    #[arg(long)]
+    quiet: bool,
+}
+
+impl SimulationArgs {
+    fn config(&self) -> RunConfig {
+        RunConfig {
+            paths: self.paths as usize,
+            seed: self.seed,
+            threads: self.threads.map(|t| t as usize),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Simulate a model and write summary.csv, adoption.csv and manifest.json.
+    /// Simulate models and write a run folder for each: summary.csv, adoption.csv,
+    /// sensitivity.csv, manifest.json (and summary_where.csv, samples.csv when asked).
     ///
     /// Every path's outcomes are kept in memory until the summary is written: about
-    /// 8 bytes x paths x (3 x entities + 2 x (steps + 1)) with a baseline, 100 MB for
-    /// 100,000 paths of the default model.
+    /// 8 bytes x paths x (3 x entities + 2 x (steps + 1) + uncertain parameters) with a
+    /// baseline, 120 MB for 100,000 paths of the default model.
     Run {
-        /// The model file [default: models/python-5x.toml, or the built-in copy of it]
-        model: Option<PathBuf>,
-        /// Number of paths (N).
-        #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
-        paths: u64,
-        /// Seed: the same seed gives byte-identical CSV files, whatever the thread count.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Worker threads [default: every core].
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
-        threads: Option<u64>,
+        /// Model files [default: models/python-5x.toml, or the built-in copy of it]. With
+        /// several, each writes output/<model name>/ (or --out DIR/<model name>/).
+        models: Vec<PathBuf>,
+        #[command(flatten)]
+        simulation: SimulationArgs,
         /// Output folder [default: output/<model name>/]. Replaced whole on success; an
         /// existing folder that is not a boomsim run folder is never replaced.
         #[arg(long)]
@@ -66,6 +92,24 @@ enum Command {
         /// < <= > >= == !=; comparisons joined with `and`.
         #[arg(long = "where", value_name = "CONDITION")]
         condition: Option<String>,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Run a grid of scenarios: the Cartesian product of every --vary, each a run with the
+    /// same seed (common random numbers). Writes one folder per scenario, sweep.csv (long
+    /// form, for pivot tables) and sweep_wide.csv.
+    Sweep {
+        /// The model file [default: models/python-5x.toml, or the built-in copy of it].
+        model: Option<PathBuf>,
+        /// A key and its values, KEY=V1,V2,... (repeatable; values are TOML values or
+        /// distribution strings; commas inside parentheses do not split).
+        #[arg(long, value_name = "KEY=V1,V2,...", required = true)]
+        vary: Vec<String>,
+        #[command(flatten)]
+        simulation: SimulationArgs,
+        /// Sweep folder [default: output/<model name>-sweep/].
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -136,6 +180,81 @@ enum Command {
 fn print(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Ctrl-C asks the running simulation to stop; a second Ctrl-C exits at once.
+fn cancel_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let handler_flag = Arc::clone(&flag);
+        let _ = ctrlc::set_handler(move || {
+            if handler_flag.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+        flag
+    })
+    .clone()
+}
+
+/// A progress bar on stderr for `runs` runs of the configured paths: hidden when stderr is
+/// not a terminal, under CI, or with --quiet.
+fn progress_bar(simulation: &SimulationArgs, runs: usize) -> ProgressBar {
+    let visible =
+        !simulation.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(simulation.paths * runs as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {human_pos}/{human_len} paths  {per_sec}  {eta} left",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn hooks(bar: &ProgressBar) -> Hooks {
+    let bar = bar.clone();
+    Hooks {
+        progress: Some(Arc::new(move |n| bar.inc(n))),
+        cancel: Some(cancel_flag()),
+    }
+}
+
+/// Prints an error; an interrupted run exits 130, any other failure 1.
+fn fail(e: &dyn std::fmt::Display) -> ExitCode {
+    let text = e.to_string();
+    eprintln!("Error: {text}");
+    if text.starts_with("interrupted") {
+        ExitCode::from(130)
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// What `sweep` prints: the scenarios and where the files are.
+fn sweep_report(outcome: &boomsim::sweep::SweepOutcome, varies: &[Vary]) -> String {
+    let mut text = format!("{} scenarios:\n", outcome.runs.len());
+    for (scenario, run) in &outcome.runs {
+        let sets = scenario.sets(varies).join("  ");
+        let best = run
+            .rows
+            .iter()
+            .filter(|r| r.kind == boomsim::summary::Kind::Group)
+            .min_by_key(|r| r.rank)
+            .map_or(String::new(), |r| {
+                format!("best group {} (p50 {:+.1}%)", r.name, 100.0 * r.p50)
+            });
+        text.push_str(&format!("  {}  {sets}  {best}\n", scenario.id));
+    }
+    text.push_str(&format!(
+        "\nWritten to {}/ (one folder per scenario, sweep.csv, sweep_wide.csv, manifest.json)\n",
+        outcome.out_dir.display()
+    ));
+    text
 }
 
 /// What `run` prints: the ranked groups, their drivers, where the files are.
@@ -277,40 +396,97 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run {
-            model,
-            paths,
-            seed,
-            threads,
+            models,
+            simulation,
             out,
             samples,
             condition,
             overrides,
         } => {
-            let request = RunRequest {
-                model: ModelSource::or_default(model),
-                config: RunConfig {
-                    paths: paths as usize,
-                    seed,
-                    threads: threads.map(|t| t as usize),
-                },
-                out,
-                samples,
-                condition,
-                sets: overrides.sets,
-                command_line: std::env::args().collect(),
+            let sources: Vec<ModelSource> = if models.is_empty() {
+                vec![ModelSource::or_default(None)]
+            } else {
+                models.into_iter().map(ModelSource::File).collect()
             };
-            match run(&request) {
-                Ok(outcome) => {
-                    for w in &outcome.warnings {
-                        eprintln!("warning: {w}");
+            let several = sources.len() > 1;
+            let bar = progress_bar(&simulation, sources.len());
+            for source in sources {
+                let out = match (&out, several) {
+                    (Some(dir), true) => match source.load(&overrides.sets) {
+                        Ok((m, _)) => Some(dir.join(m.name)),
+                        Err(e) => return fail(&e),
+                    },
+                    _ => out.clone(),
+                };
+                let request = RunRequest {
+                    model: source,
+                    config: simulation.config(),
+                    out,
+                    samples,
+                    condition: condition.clone(),
+                    sets: overrides.sets.clone(),
+                    hooks: hooks(&bar),
+                    command_line: std::env::args().collect(),
+                };
+                match run(&request) {
+                    Ok(outcome) => {
+                        bar.suspend(|| {
+                            for w in &outcome.warnings {
+                                eprintln!("warning: {w}");
+                            }
+                            print(&run_report(&outcome));
+                        });
                     }
-                    print(&run_report(&outcome));
-                    ExitCode::SUCCESS
+                    Err(e) => {
+                        bar.finish_and_clear();
+                        return fail(&e);
+                    }
                 }
+            }
+            bar.finish_and_clear();
+            ExitCode::SUCCESS
+        }
+        Command::Sweep {
+            model,
+            vary,
+            simulation,
+            out,
+            overrides,
+        } => {
+            let varies = match vary
+                .iter()
+                .map(|v| Vary::parse(v))
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(v) => v,
                 Err(e) => {
                     eprintln!("Error: {e}");
-                    ExitCode::FAILURE
+                    return ExitCode::FAILURE;
                 }
+            };
+            let scenarios = boomsim::sweep::scenarios(&varies).len();
+            let bar = progress_bar(&simulation, scenarios);
+            let request = SweepRequest {
+                base: RunRequest {
+                    model: ModelSource::or_default(model),
+                    config: simulation.config(),
+                    out,
+                    samples: false,
+                    condition: None,
+                    sets: overrides.sets,
+                    hooks: hooks(&bar),
+                    command_line: std::env::args().collect(),
+                },
+                varies,
+            };
+            let result = sweep(&request);
+            bar.finish_and_clear();
+            match result {
+                Ok(outcome) => {
+                    print(&sweep_report(&outcome, &request.varies));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
             }
         }
         Command::Describe {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::condition::{Condition, ConditionError};
-use crate::engine::{EngineError, RunConfig, simulate_paths, thread_pool};
+use crate::engine::{EngineError, Hooks, RunConfig, simulate_paths, thread_pool};
 use crate::export::{
     ConditionalSummary, Manifest, OutputError, RunReport, SPREADSHEET_ROWS, sha256_hex, write_run,
 };
@@ -77,6 +77,8 @@ pub struct RunRequest {
     pub condition: Option<String>,
     /// `--set KEY=VALUE` overrides.
     pub sets: Vec<String>,
+    /// Progress reporting and cancellation.
+    pub hooks: Hooks,
     /// The command line, for the manifest.
     pub command_line: Vec<String>,
 }
@@ -143,7 +145,13 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
     let pool = thread_pool(request.config.threads)?;
     let paths = request.config.paths;
     let (sim, rows, fan, sensitivity, conditional) = pool.install(|| {
-        let sim = simulate_paths(&model, paths, request.config.seed, condition.as_ref())?;
+        let sim = simulate_paths(
+            &model,
+            paths,
+            request.config.seed,
+            condition.as_ref(),
+            &request.hooks,
+        )?;
         let rows = summarize(&model, &sim);
         let fan = adoption_fan(&model, &sim);
         let sensitivity = sensitivity(&model, &sim);

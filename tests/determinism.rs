@@ -6,7 +6,7 @@
 mod common;
 
 use boomsim::condition::Condition;
-use boomsim::engine::{RunConfig, simulate, simulate_paths, thread_pool};
+use boomsim::engine::{Hooks, RunConfig, simulate, simulate_paths, thread_pool};
 use boomsim::export::{
     AdoptionCsv, ConditionalSummary, Export, Manifest, RunReport, SamplesCsv, SensitivityCsv,
     SummaryCsv, SummaryWhereCsv, render,
@@ -27,7 +27,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
     let condition = Condition::parse("adoption_multiple >= 5", &parameters, true).unwrap();
     let pool = thread_pool(Some(threads)).unwrap();
     pool.install(|| {
-        let sim = simulate_paths(m, paths, seed, Some(&condition)).unwrap();
+        let sim = simulate_paths(m, paths, seed, Some(&condition), &Hooks::default()).unwrap();
         let paths_met = sim.condition.as_ref().unwrap();
         let report = RunReport {
             model: m,

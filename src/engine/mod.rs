@@ -10,6 +10,9 @@ mod path;
 
 pub use path::{PathRecord, PathSimulator, Scratch};
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
@@ -24,14 +27,13 @@ pub const CHUNK_PATHS: usize = 256;
 /// The generator of each path: xoshiro256++, a named, portable algorithm.
 pub type PathRng = Xoshiro256PlusPlus;
 
-/// The two random streams of a path: the boom (every draw and shock) and the baseline's own
-/// draws of the keys it overrides.
+/// The random streams of a path besides its parameters' own ([`parameter_rng`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
-    /// Parameter draws and every shock.
+    /// Every shock (adoption, sectors, assets) and the failure times.
     Boom = 0,
-    /// The draws of the keys `[baseline]` overrides.
-    Baseline = 1,
+    /// The standard normals of the `[[correlate]]` copula.
+    Copula = 1,
 }
 
 /// The generator of one path's stream, a function of (seed, path, stream) only.
@@ -41,6 +43,21 @@ pub enum Stream {
 pub fn path_rng(seed: u64, path: u64, stream: Stream) -> PathRng {
     let key = mix64(mix64(seed) ^ ((path << 1) | stream as u64));
     PathRng::seed_from_u64(key)
+}
+
+/// The generator of one parameter's draw on one path: a function of (seed, path, the
+/// parameter's key path) only. Every parameter has its own stream, so changing one
+/// parameter's distribution (or making it a constant) changes no other draw, and scenarios
+/// of a sweep share every other random number.
+pub fn parameter_rng(seed: u64, path: u64, parameter: u64) -> PathRng {
+    PathRng::seed_from_u64(mix64(mix64(seed ^ mix64(parameter)) ^ path))
+}
+
+/// A stable 64-bit identity of a parameter's key path (FNV-1a).
+pub fn parameter_id(key_path: &str) -> u64 {
+    key_path.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A bijective 64-bit finaliser (MurmurHash3's fmix64).
@@ -122,9 +139,39 @@ impl Simulation {
     }
 }
 
+/// What a caller can observe and ask of a running simulation.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    /// Called (from any worker) with the number of paths each finished chunk completed.
+    pub progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
+    /// When set, chunks not yet started are skipped and the run ends with
+    /// [`EngineError::Interrupted`].
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooks")
+            .field("progress", &self.progress.is_some())
+            .field("cancel", &self.cancel)
+            .finish()
+    }
+}
+
+impl Hooks {
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+}
+
 /// Why a simulation could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The run was interrupted (Ctrl-C) before it finished.
+    #[error("interrupted: nothing was written, and any earlier result was left as it was")]
+    Interrupted,
     /// The worker threads could not start.
     #[error("cannot start {threads} worker threads: {source}")]
     Threads {
@@ -135,7 +182,7 @@ pub enum EngineError {
     },
     /// The per-path outcomes do not fit in memory.
     #[error(
-        "{paths} paths need {gib:.1} GiB of memory for their outcomes, which could not be allocated\n  help: run fewer --paths"
+        "{paths} paths need {gib:.1} GiB of memory for their outcomes, more than this machine has available\n  help: run fewer --paths"
     )]
     OutOfMemory {
         /// N.
@@ -160,7 +207,7 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, EngineEr
 /// Runs `config.paths` paths of `model` on a pool of `config.threads` workers.
 pub fn simulate(model: &Model, config: &RunConfig) -> Result<Simulation, EngineError> {
     let pool = thread_pool(config.threads)?;
-    pool.install(|| simulate_paths(model, config.paths, config.seed, None))
+    pool.install(|| simulate_paths(model, config.paths, config.seed, None, &Hooks::default()))
 }
 
 /// Bytes of per-path outcomes a run of `paths` paths keeps.
@@ -172,16 +219,24 @@ pub fn outcome_bytes(model: &Model, paths: usize) -> usize {
     paths.saturating_mul((2 + b) * e + (1 + b) * n + p) * std::mem::size_of::<f64>()
 }
 
-/// A zeroed buffer, or an error instead of an abort when memory runs out.
-fn zeroed(len: usize, model: &Model, paths: usize) -> Result<Vec<f64>, EngineError> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len)
-        .map_err(|_| EngineError::OutOfMemory {
+/// Memory the system can still give, in bytes (Linux's MemAvailable; `None` elsewhere).
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Refuses a run whose per-path outcomes cannot fit in memory, instead of aborting later.
+fn check_memory(model: &Model, paths: usize) -> Result<(), EngineError> {
+    let needed = outcome_bytes(model, paths) as u64;
+    match available_memory() {
+        Some(available) if needed > available => Err(EngineError::OutOfMemory {
             paths,
-            gib: outcome_bytes(model, paths) as f64 / (1u64 << 30) as f64,
-        })?;
-    v.resize(len, 0.0);
-    Ok(v)
+            gib: needed as f64 / (1u64 << 30) as f64,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// One parallel task's share of the output columns.
@@ -221,6 +276,7 @@ pub fn simulate_paths(
     paths: usize,
     seed: u64,
     condition: Option<&Condition>,
+    hooks: &Hooks,
 ) -> Result<Simulation, EngineError> {
     let sim = PathSimulator::new(model);
     let e = sim.entities();
@@ -228,13 +284,14 @@ pub fn simulate_paths(
     let p = model.uncertain_parameters().len();
     let has_baseline = model.baseline.is_some();
     let b = usize::from(has_baseline);
-    let buffer = |len: usize| zeroed(len, model, paths);
-    let mut total_return = buffer(paths * e)?;
-    let mut max_drawdown = buffer(paths * e)?;
-    let mut uplift = buffer(paths * e * b)?;
-    let mut adoption = buffer(paths * n)?;
-    let mut baseline_adoption = buffer(paths * n * b)?;
-    let mut draws = buffer(paths * p)?;
+    check_memory(model, paths)?;
+    // Zeroed allocations are lazily mapped: nothing is touched before a path writes it.
+    let mut total_return = vec![0.0; paths * e];
+    let mut max_drawdown = vec![0.0; paths * e];
+    let mut uplift = vec![0.0; paths * e * b];
+    let mut adoption = vec![0.0; paths * n];
+    let mut baseline_adoption = vec![0.0; paths * n * b];
+    let mut draws = vec![0.0; paths * p];
 
     let chunks = paths.div_ceil(CHUNK_PATHS);
     let mut tr = chunked(&mut total_return, e, chunks);
@@ -272,6 +329,9 @@ pub fn simulate_paths(
     let partial: Vec<ChunkSteps> = tasks
         .into_par_iter()
         .map(|chunk| {
+            if hooks.cancelled() {
+                return None;
+            }
             let mut scratch = sim.scratch();
             let mut path_steps = vec![StepReturns::default(); e];
             let mut steps = ChunkSteps {
@@ -281,14 +341,12 @@ pub fn simulate_paths(
             };
             for i in 0..chunk.len {
                 let path = (chunk.first + i) as u64;
-                let mut rng = path_rng(seed, path, Stream::Boom);
-                let mut baseline_rng = path_rng(seed, path, Stream::Baseline);
                 let draws = &mut chunk.draws[i * p..(i + 1) * p];
                 let adoption = &mut chunk.adoption[i * n..(i + 1) * n];
                 let baseline_adoption = &mut chunk.baseline_adoption[i * n * b..(i + 1) * n * b];
                 sim.simulate(
-                    &mut rng,
-                    &mut baseline_rng,
+                    seed,
+                    path,
                     &mut scratch,
                     PathRecord {
                         total_return: &mut chunk.total_return[i * e..(i + 1) * e],
@@ -314,9 +372,16 @@ pub fn simulate_paths(
                     steps.matches.push(matched);
                 }
             }
-            steps
+            if let Some(progress) = &hooks.progress {
+                progress(chunk.len as u64);
+            }
+            Some(steps)
         })
-        .collect();
+        .collect::<Option<Vec<ChunkSteps>>>()
+        .ok_or(EngineError::Interrupted)?;
+    if hooks.cancelled() {
+        return Err(EngineError::Interrupted);
+    }
 
     let mut step_returns = vec![StepReturns::default(); e];
     let mut matching = vec![StepReturns::default(); e];
@@ -360,7 +425,16 @@ mod tests {
         let a = path_rng(1, 5, Stream::Boom).next_u64();
         assert_eq!(a, path_rng(1, 5, Stream::Boom).next_u64());
         assert_ne!(a, path_rng(1, 6, Stream::Boom).next_u64());
-        assert_ne!(a, path_rng(1, 5, Stream::Baseline).next_u64());
+        assert_ne!(a, path_rng(1, 5, Stream::Copula).next_u64());
+        let id = parameter_id("adoption.ceiling");
+        assert_ne!(id, parameter_id("adoption.rate"));
+        let p = parameter_rng(1, 5, id).next_u64();
+        assert_eq!(p, parameter_rng(1, 5, id).next_u64());
+        assert_ne!(p, parameter_rng(1, 6, id).next_u64());
+        assert_ne!(
+            p,
+            parameter_rng(1, 5, parameter_id("adoption.rate")).next_u64()
+        );
         assert_ne!(a, path_rng(2, 5, Stream::Boom).next_u64());
     }
 

@@ -5,12 +5,12 @@
 //! [`Scratch`] holds the buffers one worker reuses from path to path, so the hot loop does not
 //! allocate. Entities are numbered groups first, then assets, as in `summary.csv`.
 
-use rand::Rng;
 use rand_distr::{Distribution as _, Exp1, StandardNormal};
 
 use crate::adoption::AdoptionDraw;
 use statrs::distribution::ContinuousCDF;
 
+use super::{Stream, parameter_id, parameter_rng, path_rng};
 use crate::distribution::Distribution;
 use crate::model::{AdoptionKey, Model, Slot};
 use crate::outcome::{StepReturns, max_drawdown, total_return};
@@ -84,6 +84,8 @@ pub struct PathSimulator<'m> {
 /// the copula (when `[[correlate]]` lists it).
 #[derive(Debug, Clone, Copy, Default)]
 struct DrawSlot {
+    /// The parameter's own random stream ([`parameter_id`] of its key path).
+    id: u64,
     column: Option<usize>,
     copula: Option<usize>,
 }
@@ -104,6 +106,9 @@ impl DrawColumns {
             assets: vec![[DrawSlot::default(); 5]; model.assets.len()],
             ..Default::default()
         };
+        for p in model.parameters() {
+            c.slot(p.slot).id = parameter_id(&p.path);
+        }
         for (column, p) in model.uncertain_parameters().iter().enumerate() {
             c.slot(p.slot).column = Some(column);
         }
@@ -125,19 +130,20 @@ impl DrawColumns {
     }
 }
 
-/// One parameter's draw: from the copula's uniform when it is correlated, else its own
-/// sample; recorded when uncertain.
+/// One parameter's draw on path (seed, path): from the copula's uniform when it is
+/// correlated, else a sample from its own stream; recorded when uncertain.
 #[inline]
-fn draw<R: Rng>(
+fn draw(
     d: &Distribution,
     slot: DrawSlot,
     uniforms: &[f64],
     draws: &mut [f64],
-    rng: &mut R,
+    (seed, path): (u64, u64),
 ) -> f64 {
     let value = match slot.copula {
         Some(i) => d.quantile(uniforms[i]),
-        None => d.sample(rng),
+        None if d.is_constant() => d.quantile(0.5),
+        None => d.sample(&mut parameter_rng(seed, path, slot.id)),
     };
     if let Some(c) = slot.column {
         draws[c] = value;
@@ -218,16 +224,13 @@ impl<'m> PathSimulator<'m> {
         }
     }
 
-    /// Simulates one path. `rng` drives the boom's draws and every shock; `baseline_rng` draws
-    /// only the keys `[baseline]` overrides, so the boom's numbers do not depend on them.
-    pub fn simulate<R: Rng>(
-        &self,
-        rng: &mut R,
-        baseline_rng: &mut R,
-        scratch: &mut Scratch,
-        out: PathRecord<'_>,
-    ) {
+    /// Simulates path `path` of a run with seed `seed`. Each parameter draws from its own
+    /// stream ([`parameter_rng`]); the shocks and failure times from the path's
+    /// [`Stream::Boom`]; so `[baseline]` overrides, like any parameter, change no other number.
+    pub fn simulate(&self, seed: u64, path: u64, scratch: &mut Scratch, out: PathRecord<'_>) {
         let model = self.model;
+        let rng = &mut path_rng(seed, path, Stream::Boom);
+        let at = (seed, path);
         let n = self.steps + 1;
         let t_end = self.steps as f64 * self.dt;
         let groups = model.groups.len();
@@ -241,8 +244,9 @@ impl<'m> PathSimulator<'m> {
         if let Some(copula) = &model.copula {
             // Correlated normals y = L z, then uniforms Phi(y), kept strictly inside (0, 1).
             let m = copula.slots.len();
+            let copula_rng = &mut path_rng(seed, path, Stream::Copula);
             for z in scratch.copula_normals.iter_mut() {
-                *z = StandardNormal.sample(rng);
+                *z = StandardNormal.sample(copula_rng);
             }
             let phi = statrs::distribution::Normal::standard();
             for i in 0..m {
@@ -257,18 +261,18 @@ impl<'m> PathSimulator<'m> {
         let uniforms = &scratch.copula_uniforms;
         for (key, d) in model.adoption.parameters() {
             let slot = columns.adoption[key as usize];
-            adoption.values[key as usize] = draw(d, slot, uniforms, out.draws, rng);
+            adoption.values[key as usize] = draw(d, slot, uniforms, out.draws, at);
         }
         for (s, sector) in model.sectors.iter().enumerate() {
             let values = &mut scratch.sector_draws[s];
             for (f, (_, d)) in sector.parameters().into_iter().enumerate() {
-                values[f] = draw(d, columns.sectors[s][f], uniforms, out.draws, rng);
+                values[f] = draw(d, columns.sectors[s][f], uniforms, out.draws, at);
             }
         }
         for (a, asset) in model.assets.iter().enumerate() {
             let mut v = [0.0; 5];
             for (f, (_, d)) in asset.parameters().into_iter().enumerate() {
-                v[f] = draw(d, columns.assets[a][f], uniforms, out.draws, rng);
+                v[f] = draw(d, columns.assets[a][f], uniforms, out.draws, at);
             }
             let [
                 other_growth,
@@ -398,7 +402,7 @@ impl<'m> PathSimulator<'m> {
             };
             for (key, d) in baseline.overrides() {
                 let slot = columns.baseline[key as usize];
-                base.values[key as usize] = draw(d, slot, &[], out.draws, baseline_rng);
+                base.values[key as usize] = draw(d, slot, &[], out.draws, at);
             }
             let sigma_b = base.get(AdoptionKey::Volatility);
             for j in 0..n {

@@ -75,6 +75,12 @@ pub fn run_exports(report: &RunReport) -> Vec<Box<dyn Export>> {
     exports
 }
 
+/// Writes `bytes` to `dir/name`.
+pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    let path = dir.join(name);
+    fs::write(&path, bytes).map_err(|e| io_error(&path, e))
+}
+
 /// Renders one export to bytes (for tests and small outputs).
 pub fn render(export: &dyn Export, report: &RunReport) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
@@ -121,7 +127,7 @@ fn io_error(path: &Path, source: std::io::Error) -> OutputError {
 
 /// Writes every export of `report` into the run folder `target`, whole or not at all.
 pub fn write_run(target: &Path, report: &RunReport) -> Result<(), OutputError> {
-    write_folder(target, |staging| {
+    write_folder(target, |staging: &Path| -> Result<(), OutputError> {
         for export in run_exports(report) {
             let path = staging.join(export.file_name());
             let file = fs::File::create(&path).map_err(|e| io_error(&path, e))?;
@@ -145,10 +151,10 @@ pub fn write_run(target: &Path, report: &RunReport) -> Result<(), OutputError> {
 /// earlier run folder at `target` is moved aside first and removed only once the new one is in
 /// place. A `target` that exists but holds no `manifest.json` (and is not empty) is refused,
 /// so a mistyped `--out` never replaces someone's folder.
-pub fn write_folder(
+pub fn write_folder<E: From<OutputError>>(
     target: &Path,
-    fill: impl FnOnce(&Path) -> Result<(), OutputError>,
-) -> Result<(), OutputError> {
+    fill: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -165,24 +171,24 @@ pub fn write_folder(
                     .next()
                     .is_none());
         if !is_run {
-            return Err(OutputError::NotARunFolder(target.to_path_buf()));
+            return Err(OutputError::NotARunFolder(target.to_path_buf()).into());
         }
     }
     fs::create_dir_all(&parent).map_err(|e| io_error(&parent, e))?;
     let pid = std::process::id();
     let staging = parent.join(format!(".{name}.partial-{pid}"));
-    let result =
-        stage(&staging, fill).and_then(|()| swap_into_place(&staging, target, &parent, &name, pid));
+    let result = stage(&staging, fill)
+        .and_then(|()| swap_into_place(&staging, target, &parent, &name, pid).map_err(E::from));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
     result
 }
 
-fn stage(
+fn stage<E: From<OutputError>>(
     staging: &Path,
-    fill: impl FnOnce(&Path) -> Result<(), OutputError>,
-) -> Result<(), OutputError> {
+    fill: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
     if staging.exists() {
         fs::remove_dir_all(staging).map_err(|e| io_error(staging, e))?;
     }
