@@ -18,5 +18,6 @@ pub mod model;
 pub mod outcome;
 pub mod run;
 pub mod sensitivity;
+pub mod shard;
 pub mod summary;
 pub mod sweep;

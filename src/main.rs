@@ -17,6 +17,7 @@ use boomsim::export::terminal::{
 };
 use boomsim::fit;
 use boomsim::run::{ModelSource, RunOutcome, RunRequest, run};
+use boomsim::shard::{merge, parse_spec, run_shard};
 use boomsim::sweep::{SweepRequest, Vary, sweep};
 
 /// Monte Carlo simulation of the returns and risks created when a technology's adoption grows
@@ -92,8 +93,25 @@ enum Command {
         /// < <= > >= == !=; comparisons joined with `and`.
         #[arg(long = "where", value_name = "CONDITION")]
         condition: Option<String>,
+        /// Run only the K-th of N slices of the paths and write its state (to --out, default
+        /// output/<model name>.shard-K-of-N/); `boomsim merge` joins the shards.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
         #[command(flatten)]
         overrides: Overrides,
+    },
+    /// Merge shard folders (from run --shard K/N) into one run folder, byte-identical in its
+    /// CSV files to a single run with the same model, seed and paths.
+    Merge {
+        /// The shard folders, in any order.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output folder [default: output/<model name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads for the summary [default: every core].
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+        threads: Option<u64>,
     },
     /// Run a grid of scenarios: the Cartesian product of every --vary, each a run with the
     /// same seed (common random numbers). Writes one folder per scenario, sweep.csv (long
@@ -401,8 +419,45 @@ fn main() -> ExitCode {
             out,
             samples,
             condition,
+            shard,
             overrides,
         } => {
+            if let Some(spec) = shard {
+                let (k, n) = match parse_spec(&spec) {
+                    Ok(kn) => kn,
+                    Err(e) => return fail(&e),
+                };
+                if models.len() > 1 {
+                    eprintln!("Error: --shard runs one model at a time; give one model file");
+                    return ExitCode::FAILURE;
+                }
+                let bar = progress_bar(&simulation, 1);
+                let request = RunRequest {
+                    model: ModelSource::or_default(models.into_iter().next()),
+                    config: simulation.config(),
+                    out,
+                    samples,
+                    condition,
+                    sets: overrides.sets,
+                    hooks: hooks(&bar),
+                    command_line: std::env::args().collect(),
+                };
+                let result = run_shard(&request, k, n);
+                bar.finish_and_clear();
+                return match result {
+                    Ok(o) => {
+                        print(&format!(
+                            "shard {k}/{n}: paths {} to {} of {} written to {}/\nmerge every shard with: boomsim merge DIR... --out DIR\n",
+                            o.header.first_path,
+                            o.header.first_path + o.header.shard_paths,
+                            o.header.paths,
+                            o.out_dir.display()
+                        ));
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(&e),
+                };
+            }
             let sources: Vec<ModelSource> = if models.is_empty() {
                 vec![ModelSource::or_default(None)]
             } else {
@@ -446,6 +501,22 @@ fn main() -> ExitCode {
             bar.finish_and_clear();
             ExitCode::SUCCESS
         }
+        Command::Merge {
+            shards,
+            out,
+            threads,
+        } => match merge(
+            &shards,
+            out,
+            threads.map(|t| t as usize),
+            std::env::args().collect(),
+        ) {
+            Ok(outcome) => {
+                print(&run_report(&outcome));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
         Command::Sweep {
             model,
             vary,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::condition::{Condition, ConditionError};
-use crate::engine::{EngineError, Hooks, RunConfig, simulate_paths, thread_pool};
+use crate::engine::{Hooks, RunConfig, Simulation, simulate_paths, thread_pool};
 use crate::export::{
     ConditionalSummary, Manifest, OutputError, RunReport, SPREADSHEET_ROWS, sha256_hex, write_run,
 };
@@ -104,7 +104,10 @@ pub enum RunError {
     },
     /// The simulation could not run.
     #[error("{0}")]
-    Engine(#[from] EngineError),
+    Engine(#[from] crate::engine::EngineError),
+    /// Shards could not be run or merged.
+    #[error("{0}")]
+    Shard(#[from] crate::shard::ShardError),
     /// Outputs could not be written; an earlier result was left as it was.
     #[error("{0}")]
     Output(#[from] OutputError),
@@ -130,6 +133,33 @@ pub struct RunOutcome {
 
 /// Runs a request: load, simulate, summarise, write the folder whole.
 pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
+    let prepared = prepare(request)?;
+    let started = Instant::now();
+    let pool = thread_pool(request.config.threads)?;
+    let sim = pool.install(|| {
+        simulate_paths(
+            &prepared.model,
+            request.config.paths,
+            request.config.seed,
+            prepared.condition.as_ref(),
+            &request.hooks,
+        )
+    })?;
+    finish(request, &prepared, &pool, sim, started)
+}
+
+/// A loaded model and its parsed `--where` condition.
+pub struct Prepared {
+    /// The model.
+    pub model: Model,
+    /// The bytes of every text it was assembled from.
+    pub bytes: Vec<u8>,
+    /// The condition.
+    pub condition: Option<Condition>,
+}
+
+/// Loads the model and parses the condition: everything that can fail before simulating.
+pub fn prepare(request: &RunRequest) -> Result<Prepared, RunError> {
     let (model, bytes) = request.model.load(&request.sets)?;
     let parameters: Vec<String> = model
         .uncertain_parameters()
@@ -141,21 +171,28 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
         .as_deref()
         .map(|text| Condition::parse(text, &parameters, model.baseline.is_some()))
         .transpose()?;
-    let started = Instant::now();
-    let pool = thread_pool(request.config.threads)?;
-    let paths = request.config.paths;
-    let (sim, rows, fan, sensitivity, conditional) = pool.install(|| {
-        let sim = simulate_paths(
-            &model,
-            paths,
-            request.config.seed,
-            condition.as_ref(),
-            &request.hooks,
-        )?;
-        let rows = summarize(&model, &sim);
-        let fan = adoption_fan(&model, &sim);
-        let sensitivity = sensitivity(&model, &sim);
-        let conditional = match (&condition, &sim.condition) {
+    Ok(Prepared {
+        model,
+        bytes,
+        condition,
+    })
+}
+
+/// Summarises a whole simulation and writes the run folder whole.
+pub fn finish(
+    request: &RunRequest,
+    prepared: &Prepared,
+    pool: &rayon::ThreadPool,
+    sim: Simulation,
+    started: Instant,
+) -> Result<RunOutcome, RunError> {
+    let model = &prepared.model;
+    let paths = sim.paths;
+    let (rows, fan, sensitivity, conditional) = pool.install(|| {
+        let rows = summarize(model, &sim);
+        let fan = adoption_fan(model, &sim);
+        let sensitivity = sensitivity(model, &sim);
+        let conditional = match (&prepared.condition, &sim.condition) {
             (Some(c), Some(paths_met)) => {
                 let matched = paths_met.count();
                 if matched == 0 {
@@ -168,7 +205,7 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
                     condition: c.text.clone(),
                     matched,
                     rows: summarize_paths(
-                        &model,
+                        model,
                         &sim,
                         Some(&paths_met.matches),
                         &paths_met.step_returns,
@@ -177,17 +214,17 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
             }
             _ => None,
         };
-        Ok((sim, rows, fan, sensitivity, conditional))
+        Ok((rows, fan, sensitivity, conditional))
     })?;
     let manifest = Manifest {
         boomsim_version: env!("CARGO_PKG_VERSION"),
         model_name: model.name.clone(),
         model_path: request.model.display(),
-        model_sha256: sha256_hex(&bytes),
+        model_sha256: sha256_hex(&prepared.bytes),
         seed: request.config.seed,
         paths,
         steps: sim.steps,
-        threads: sim.threads,
+        threads: pool.current_num_threads(),
         elapsed_seconds: started.elapsed().as_secs_f64(),
         command_line: request.command_line.clone(),
         samples: request.samples,
@@ -205,7 +242,7 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&model.name));
     let report = RunReport {
-        model: &model,
+        model,
         sim: &sim,
         rows,
         fan,

@@ -175,3 +175,99 @@ fn ctrl_c_stops_the_run_writes_nothing_and_keeps_the_earlier_result() {
         .collect();
     assert_eq!(names, vec!["res".to_string()], "no staging folder left");
 }
+
+fn csvs(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn shards_merged_equal_one_run_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let common = [
+        "--paths",
+        "3001",
+        "--seed",
+        "9",
+        "--where",
+        "adoption_multiple >= 5",
+        "--samples",
+    ];
+    let single = boomsim(d, &[&["run", "--out", "single"][..], &common].concat());
+    assert!(single.status.success());
+    let want = csvs(&d.join("single"));
+    assert_eq!(want.len(), 5);
+    for n in [1usize, 2, 3, 5] {
+        let mut dirs = Vec::new();
+        for k in (1..=n).rev() {
+            let out = format!("n{n}k{k}");
+            let spec = format!("{k}/{n}");
+            let r = boomsim(
+                d,
+                &[&["run", "--shard", &spec, "--out", &out][..], &common].concat(),
+            );
+            assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+            dirs.push(out);
+        }
+        let merged = format!("merged{n}");
+        let mut args = vec!["merge"];
+        args.extend(dirs.iter().map(String::as_str));
+        args.extend(["--out", &merged, "--threads", "1"]);
+        let m = boomsim(d, &args);
+        assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+        assert!(
+            csvs(&d.join(&merged)) == want,
+            "{n} shards differ from one run"
+        );
+    }
+}
+
+#[test]
+fn merge_refuses_shards_of_other_runs_and_names_missing_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let shard = |spec: &str, out: &str, extra: &[&str]| {
+        let paths = if extra.is_empty() || extra[0] != "--paths" {
+            &["--paths", "900"][..]
+        } else {
+            &[][..]
+        };
+        let r = boomsim(
+            d,
+            &[&["run", "--shard", spec, "--out", out][..], paths, extra].concat(),
+        );
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    };
+    shard("1/3", "a1", &[]);
+    shard("2/3", "a2", &[]);
+    shard("3/3", "a3", &[]);
+    shard("2/3", "seed2", &["--seed", "2"]);
+    shard("2/3", "paths", &["--paths", "901"]);
+    let err = |args: &[&str]| {
+        let o = boomsim(d, args);
+        assert_eq!(o.status.code(), Some(1));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    assert!(err(&["merge", "a1", "seed2", "a3"]).contains("its seed is 2, but a1's is 1"));
+    assert!(err(&["merge", "a1", "paths", "a3"]).contains("its path count is 901"));
+    assert!(err(&["merge", "a1", "a3"]).contains("shard 2/3 missing"));
+    assert!(err(&["merge", "a1", "a1", "a2", "a3"]).contains("given twice"));
+    let single = boomsim(d, &["run", "--paths", "100", "--out", "plain"]);
+    assert!(single.status.success());
+    assert!(err(&["merge", "plain"]).contains("not a shard folder"));
+    fs::write(d.join("a2/shard.bin"), b"short").unwrap();
+    assert!(err(&["merge", "a1", "a2", "a3"]).contains("truncated"));
+    assert!(err(&["run", "--shard", "4/3"]).contains("expected K/N"));
+}

@@ -83,7 +83,9 @@ pub struct RunConfig {
 /// Every path's outcomes: the data of every summary.
 #[derive(Debug, Clone)]
 pub struct Simulation {
-    /// N.
+    /// The index of the first path (0, except for a shard).
+    pub first_path: usize,
+    /// The number of paths simulated (N for a whole run).
     pub paths: usize,
     /// T.
     pub steps: usize,
@@ -107,6 +109,8 @@ pub struct Simulation {
     pub parameters: usize,
     /// Pooled step returns of each entity.
     pub step_returns: Vec<StepReturns>,
+    /// The step returns each chunk pooled, in chunk order.
+    pub pools: Vec<ChunkPool>,
     /// With `--where`: which paths meet the condition, and their pooled step returns.
     pub condition: Option<ConditionalPaths>,
 }
@@ -253,9 +257,41 @@ struct Chunk<'a> {
 
 /// What a chunk pools: step returns of all its paths and of those meeting the condition.
 struct ChunkSteps {
-    all: Vec<StepReturns>,
-    matching: Vec<StepReturns>,
+    pool: ChunkPool,
     matches: Vec<bool>,
+}
+
+/// The step returns one chunk of paths pooled, per entity: over all its paths, and over those
+/// meeting the `--where` condition. Run totals merge these in chunk order, so a run split into
+/// shards merges to the same bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkPool {
+    /// Over every path of the chunk.
+    pub all: Vec<StepReturns>,
+    /// Over the paths meeting the condition (empty accumulators without one).
+    pub matching: Vec<StepReturns>,
+}
+
+/// The chunks of shard `k` of `n` (1-based) of a run of `paths` paths: contiguous, in order,
+/// together every chunk once.
+pub fn shard_chunks(paths: usize, k: usize, n: usize) -> std::ops::Range<usize> {
+    let chunks = paths.div_ceil(CHUNK_PATHS);
+    (k - 1) * chunks / n..k * chunks / n
+}
+
+/// Run totals: the chunk pools merged in order.
+fn pool_totals(pools: &[ChunkPool], entities: usize) -> (Vec<StepReturns>, Vec<StepReturns>) {
+    let mut all = vec![StepReturns::default(); entities];
+    let mut matching = vec![StepReturns::default(); entities];
+    for pool in pools {
+        for (acc, part) in all.iter_mut().zip(&pool.all) {
+            acc.merge(part);
+        }
+        for (acc, part) in matching.iter_mut().zip(&pool.matching) {
+            acc.merge(part);
+        }
+    }
+    (all, matching)
 }
 
 /// Splits a path-major buffer of `width` values per path into one slice per chunk.
@@ -278,6 +314,21 @@ pub fn simulate_paths(
     condition: Option<&Condition>,
     hooks: &Hooks,
 ) -> Result<Simulation, EngineError> {
+    let chunks = 0..paths.div_ceil(CHUNK_PATHS);
+    simulate_chunks(model, paths, seed, chunks, condition, hooks)
+}
+
+/// Runs the paths of chunks `chunks` of a run of `total_paths` paths (a shard).
+pub fn simulate_chunks(
+    model: &Model,
+    total_paths: usize,
+    seed: u64,
+    chunks: std::ops::Range<usize>,
+    condition: Option<&Condition>,
+    hooks: &Hooks,
+) -> Result<Simulation, EngineError> {
+    let first_path = chunks.start * CHUNK_PATHS;
+    let paths = (chunks.end * CHUNK_PATHS).min(total_paths) - first_path;
     let sim = PathSimulator::new(model);
     let e = sim.entities();
     let n = sim.steps() + 1;
@@ -293,7 +344,7 @@ pub fn simulate_paths(
     let mut baseline_adoption = vec![0.0; paths * n * b];
     let mut draws = vec![0.0; paths * p];
 
-    let chunks = paths.div_ceil(CHUNK_PATHS);
+    let chunks = chunks.len();
     let mut tr = chunked(&mut total_return, e, chunks);
     let mut dd = chunked(&mut max_drawdown, e, chunks);
     let mut up = chunked(&mut uplift, e * b, chunks);
@@ -314,7 +365,7 @@ pub fn simulate_paths(
         .map(|c| {
             let (total_return, max_drawdown, uplift, adoption, baseline_adoption, draws) = next();
             Chunk {
-                first: c * CHUNK_PATHS,
+                first: first_path + c * CHUNK_PATHS,
                 len: CHUNK_PATHS.min(paths - c * CHUNK_PATHS),
                 total_return,
                 max_drawdown,
@@ -335,8 +386,10 @@ pub fn simulate_paths(
             let mut scratch = sim.scratch();
             let mut path_steps = vec![StepReturns::default(); e];
             let mut steps = ChunkSteps {
-                all: vec![StepReturns::default(); e],
-                matching: vec![StepReturns::default(); e],
+                pool: ChunkPool {
+                    all: vec![StepReturns::default(); e],
+                    matching: vec![StepReturns::default(); e],
+                },
                 matches: Vec::new(),
             };
             for i in 0..chunk.len {
@@ -358,14 +411,14 @@ pub fn simulate_paths(
                         step_returns: &mut path_steps,
                     },
                 );
-                for (acc, path) in steps.all.iter_mut().zip(&path_steps) {
+                for (acc, path) in steps.pool.all.iter_mut().zip(&path_steps) {
                     acc.merge(path);
                 }
                 if let Some(condition) = condition {
                     let base_end = baseline_adoption.last().copied().unwrap_or(f64::NAN);
                     let matched = condition.holds(draws, adoption[n - 1], base_end);
                     if matched {
-                        for (acc, path) in steps.matching.iter_mut().zip(&path_steps) {
+                        for (acc, path) in steps.pool.matching.iter_mut().zip(&path_steps) {
                             acc.merge(path);
                         }
                     }
@@ -383,19 +436,15 @@ pub fn simulate_paths(
         return Err(EngineError::Interrupted);
     }
 
-    let mut step_returns = vec![StepReturns::default(); e];
-    let mut matching = vec![StepReturns::default(); e];
     let mut matches = Vec::with_capacity(if condition.is_some() { paths } else { 0 });
-    for chunk in &partial {
-        for (acc, part) in step_returns.iter_mut().zip(&chunk.all) {
-            acc.merge(part);
-        }
-        for (acc, part) in matching.iter_mut().zip(&chunk.matching) {
-            acc.merge(part);
-        }
+    let mut pools = Vec::with_capacity(partial.len());
+    for chunk in partial {
         matches.extend_from_slice(&chunk.matches);
+        pools.push(chunk.pool);
     }
+    let (step_returns, matching) = pool_totals(&pools, e);
     Ok(Simulation {
+        first_path,
         paths,
         steps: sim.steps(),
         entities: e,
@@ -408,11 +457,45 @@ pub fn simulate_paths(
         baseline_adoption: has_baseline.then_some(baseline_adoption),
         draws,
         step_returns,
+        pools,
         condition: condition.map(|_| ConditionalPaths {
             matches,
             step_returns: matching,
         }),
     })
+}
+
+impl Simulation {
+    /// Joins consecutive parts of one run (shards, in order) into the whole: the columns are
+    /// concatenated and the step returns re-pooled chunk by chunk, so the result is the same,
+    /// bit for bit, as one run of every path.
+    pub fn join(parts: Vec<Simulation>) -> Simulation {
+        let mut parts = parts.into_iter();
+        let mut whole = parts.next().expect("at least one part");
+        for part in parts {
+            whole.paths += part.paths;
+            whole.total_return.extend(part.total_return);
+            whole.max_drawdown.extend(part.max_drawdown);
+            if let (Some(a), Some(b)) = (&mut whole.uplift, part.uplift) {
+                a.extend(b);
+            }
+            whole.adoption.extend(part.adoption);
+            if let (Some(a), Some(b)) = (&mut whole.baseline_adoption, part.baseline_adoption) {
+                a.extend(b);
+            }
+            whole.draws.extend(part.draws);
+            whole.pools.extend(part.pools);
+            if let (Some(a), Some(b)) = (&mut whole.condition, part.condition) {
+                a.matches.extend(b.matches);
+            }
+        }
+        let (all, matching) = pool_totals(&whole.pools, whole.entities);
+        whole.step_returns = all;
+        if let Some(c) = &mut whole.condition {
+            c.step_returns = matching;
+        }
+        whole
+    }
 }
 
 #[cfg(test)]
