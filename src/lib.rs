@@ -19,5 +19,7 @@ pub mod outcome;
 pub mod run;
 pub mod sensitivity;
 pub mod shard;
+pub mod sketch;
+pub mod streaming;
 pub mod summary;
 pub mod sweep;

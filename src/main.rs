@@ -16,7 +16,7 @@ use boomsim::export::terminal::{
     describe_table, dist_report, drivers_table, group_table, model_summary,
 };
 use boomsim::fit;
-use boomsim::run::{ModelSource, RunOutcome, RunRequest, run};
+use boomsim::run::{ModelSource, RunOutcome, RunRequest, SummaryMethod, run};
 use boomsim::shard::{merge, parse_spec, run_shard};
 use boomsim::sweep::{SweepRequest, Vary, sweep};
 
@@ -53,9 +53,30 @@ struct SimulationArgs {
     /// No progress bar (there is none anyway when stderr is not a terminal or under CI).
     #[arg(long)]
     quiet: bool,
+    /// How to summarise: `exact` keeps every path; `sketch` uses constant memory (quantiles
+    /// within 0.05% relative; sensitivity and samples from the first 100,000 paths); `auto`
+    /// is exact while every path's outcomes fit in 512 MiB.
+    #[arg(long, value_enum, default_value_t = Method::Auto)]
+    summary: Method,
+}
+
+/// `--summary`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Method {
+    Auto,
+    Exact,
+    Sketch,
 }
 
 impl SimulationArgs {
+    fn method(&self) -> SummaryMethod {
+        match self.summary {
+            Method::Auto => SummaryMethod::Auto,
+            Method::Exact => SummaryMethod::Exact,
+            Method::Sketch => SummaryMethod::Sketch,
+        }
+    }
+
     fn config(&self) -> RunConfig {
         RunConfig {
             paths: self.paths as usize,
@@ -440,6 +461,7 @@ fn main() -> ExitCode {
                     condition,
                     sets: overrides.sets,
                     hooks: hooks(&bar),
+                    method: simulation.method(),
                     command_line: std::env::args().collect(),
                 };
                 let result = run_shard(&request, k, n);
@@ -481,6 +503,7 @@ fn main() -> ExitCode {
                     condition: condition.clone(),
                     sets: overrides.sets.clone(),
                     hooks: hooks(&bar),
+                    method: simulation.method(),
                     command_line: std::env::args().collect(),
                 };
                 match run(&request) {
@@ -546,6 +569,7 @@ fn main() -> ExitCode {
                     condition: None,
                     sets: overrides.sets,
                     hooks: hooks(&bar),
+                    method: simulation.method(),
                     command_line: std::env::args().collect(),
                 },
                 varies,

@@ -6,14 +6,18 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::condition::{Condition, ConditionError};
-use crate::engine::{Hooks, RunConfig, Simulation, simulate_paths, thread_pool};
+use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, Simulation, simulate_paths, thread_pool};
 use crate::export::{
     ConditionalSummary, Manifest, OutputError, RunReport, SPREADSHEET_ROWS, sha256_hex, write_run,
 };
 use crate::sensitivity::{SensitivityRow, sensitivity};
+use crate::sketch::RELATIVE_ACCURACY;
+use crate::streaming::{StreamedRun, exact_fits, simulate_streaming};
 
 use crate::model::{LoadError, Model, load_file, parse_model_with};
-use crate::summary::{SummaryRow, adoption_fan, summarize, summarize_paths};
+use crate::summary::{
+    FanStep, SummaryRow, adoption_fan, rows as summary_rows, summarize, summarize_paths,
+};
 
 /// Where the default model lives in the repository.
 pub const DEFAULT_MODEL_PATH: &str = "models/python-5x.toml";
@@ -79,6 +83,8 @@ pub struct RunRequest {
     pub sets: Vec<String>,
     /// Progress reporting and cancellation.
     pub hooks: Hooks,
+    /// Exact or sketched summaries.
+    pub method: SummaryMethod,
     /// The command line, for the manifest.
     pub command_line: Vec<String>,
 }
@@ -136,16 +142,144 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
     let prepared = prepare(request)?;
     let started = Instant::now();
     let pool = thread_pool(request.config.threads)?;
-    let sim = pool.install(|| {
-        simulate_paths(
-            &prepared.model,
-            request.config.paths,
-            request.config.seed,
-            prepared.condition.as_ref(),
-            &request.hooks,
-        )
-    })?;
-    finish(request, &prepared, &pool, sim, started)
+    let paths = request.config.paths;
+    let exact = match request.method {
+        SummaryMethod::Auto => exact_fits(&prepared.model, paths),
+        SummaryMethod::Exact => true,
+        SummaryMethod::Sketch => false,
+    };
+    let summaries = if exact {
+        let sim = pool.install(|| {
+            simulate_paths(
+                &prepared.model,
+                paths,
+                request.config.seed,
+                prepared.condition.as_ref(),
+                &request.hooks,
+            )
+        })?;
+        summarize_exact(&prepared, &pool, sim)?
+    } else {
+        let streamed = pool.install(|| {
+            simulate_streaming(
+                &prepared.model,
+                paths,
+                request.config.seed,
+                0..paths.div_ceil(CHUNK_PATHS),
+                prepared.condition.as_ref(),
+                &request.hooks,
+            )
+        })?;
+        summarize_streamed(&prepared, &pool, streamed, paths)?
+    };
+    write(request, &prepared, &pool, summaries, started)
+}
+
+/// How the summary is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SummaryMethod {
+    /// Exact when every path's outcomes fit in 512 MiB, else sketched.
+    #[default]
+    Auto,
+    /// Keep every path (exact quantiles).
+    Exact,
+    /// Constant memory: sketched quantiles (within 0.05%), sensitivity and samples from the
+    /// first 100,000 paths.
+    Sketch,
+}
+
+/// What a run's summaries are, however they were computed.
+pub struct Summaries {
+    rows: Vec<SummaryRow>,
+    fan: Vec<FanStep>,
+    sensitivity: Vec<SensitivityRow>,
+    conditional: Option<ConditionalSummary>,
+    /// The paths samples.csv holds (all, or the first ones of a sketched run).
+    kept: Simulation,
+    /// N.
+    paths: usize,
+    /// For the manifest.
+    method: String,
+}
+
+/// Summaries of a run that kept every path.
+pub fn summarize_exact(
+    prepared: &Prepared,
+    pool: &rayon::ThreadPool,
+    sim: Simulation,
+) -> Result<Summaries, RunError> {
+    let model = &prepared.model;
+    let paths = sim.paths;
+    pool.install(|| {
+        let rows = summarize(model, &sim);
+        let fan = adoption_fan(model, &sim);
+        let sensitivity = sensitivity(model, &sim);
+        let conditional = match (&prepared.condition, &sim.condition) {
+            (Some(c), Some(met)) => Some(ConditionalSummary {
+                condition: c.text.clone(),
+                matched: nonzero(met.count(), c, paths)?,
+                rows: summarize_paths(model, &sim, Some(&met.matches), &met.step_returns),
+            }),
+            _ => None,
+        };
+        Ok(Summaries {
+            rows,
+            fan,
+            sensitivity,
+            conditional,
+            kept: sim,
+            paths,
+            method: "exact: every path kept".into(),
+        })
+    })
+}
+
+fn nonzero(matched: usize, c: &Condition, paths: usize) -> Result<usize, RunError> {
+    if matched == 0 {
+        Err(RunError::NoPathMatches {
+            condition: c.text.clone(),
+            paths,
+        })
+    } else {
+        Ok(matched)
+    }
+}
+
+/// Summaries of a sketched (constant-memory) run.
+pub fn summarize_streamed(
+    prepared: &Prepared,
+    pool: &rayon::ThreadPool,
+    streamed: StreamedRun,
+    paths: usize,
+) -> Result<Summaries, RunError> {
+    let model = &prepared.model;
+    let rows = summary_rows(
+        model,
+        &streamed.all.entity_stats(model, &streamed.step_returns),
+    );
+    let fan = streamed.all.fan(model);
+    let sensitivity = pool.install(|| sensitivity(model, &streamed.reservoir));
+    let conditional = match (&prepared.condition, &streamed.conditional) {
+        (Some(c), Some((summary, steps))) => Some(ConditionalSummary {
+            condition: c.text.clone(),
+            matched: nonzero(summary.paths() as usize, c, paths)?,
+            rows: summary_rows(model, &summary.entity_stats(model, steps)),
+        }),
+        _ => None,
+    };
+    Ok(Summaries {
+        rows,
+        fan,
+        sensitivity,
+        conditional,
+        paths,
+        method: format!(
+            "sketch: constant memory; quantiles, cvar and drawdown percentiles within {}% relative; sensitivity and samples from the first {} paths",
+            RELATIVE_ACCURACY * 100.0,
+            streamed.reservoir.paths
+        ),
+        kept: streamed.reservoir,
+    })
 }
 
 /// A loaded model and its parsed `--where` condition.
@@ -178,44 +312,25 @@ pub fn prepare(request: &RunRequest) -> Result<Prepared, RunError> {
     })
 }
 
-/// Summarises a whole simulation and writes the run folder whole.
-pub fn finish(
+/// Writes the run folder of a run's summaries, whole.
+pub fn write(
     request: &RunRequest,
     prepared: &Prepared,
     pool: &rayon::ThreadPool,
-    sim: Simulation,
+    summaries: Summaries,
     started: Instant,
 ) -> Result<RunOutcome, RunError> {
     let model = &prepared.model;
-    let paths = sim.paths;
-    let (rows, fan, sensitivity, conditional) = pool.install(|| {
-        let rows = summarize(model, &sim);
-        let fan = adoption_fan(model, &sim);
-        let sensitivity = sensitivity(model, &sim);
-        let conditional = match (&prepared.condition, &sim.condition) {
-            (Some(c), Some(paths_met)) => {
-                let matched = paths_met.count();
-                if matched == 0 {
-                    return Err(RunError::NoPathMatches {
-                        condition: c.text.clone(),
-                        paths,
-                    });
-                }
-                Some(ConditionalSummary {
-                    condition: c.text.clone(),
-                    matched,
-                    rows: summarize_paths(
-                        model,
-                        &sim,
-                        Some(&paths_met.matches),
-                        &paths_met.step_returns,
-                    ),
-                })
-            }
-            _ => None,
-        };
-        Ok((rows, fan, sensitivity, conditional))
-    })?;
+    let Summaries {
+        rows,
+        fan,
+        sensitivity,
+        conditional,
+        kept,
+        paths,
+        method,
+    } = summaries;
+    let sim = kept;
     let manifest = Manifest {
         boomsim_version: env!("CARGO_PKG_VERSION"),
         model_name: model.name.clone(),
@@ -224,6 +339,7 @@ pub fn finish(
         seed: request.config.seed,
         paths,
         steps: sim.steps,
+        summary_method: method,
         threads: pool.current_num_threads(),
         elapsed_seconds: started.elapsed().as_secs_f64(),
         command_line: request.command_line.clone(),
@@ -232,7 +348,12 @@ pub fn finish(
         condition_matched: conditional.as_ref().map(|c| c.matched),
     };
     let mut warnings = Vec::new();
-    if request.samples && paths > SPREADSHEET_ROWS {
+    if request.samples && sim.paths < paths {
+        warnings.push(format!(
+            "this run is summarised in constant memory, so samples.csv holds its first {} paths, not all {paths}",
+            sim.paths
+        ));
+    } else if request.samples && paths > SPREADSHEET_ROWS {
         warnings.push(format!(
             "samples.csv has {paths} rows; a spreadsheet opens at most {SPREADSHEET_ROWS}, so it cannot open the whole file (load it with a script, or run fewer --paths)"
         ));

@@ -19,7 +19,10 @@ use crate::engine::{
 };
 use crate::export::{OutputError, write_folder};
 use crate::outcome::StepReturns;
-use crate::run::{ModelSource, RunError, RunOutcome, RunRequest, finish, prepare};
+use crate::run::{
+    ModelSource, RunError, RunOutcome, RunRequest, SummaryMethod, prepare, summarize_exact, write,
+};
+use crate::streaming::exact_fits;
 
 /// The version of the shard format.
 const FORMAT: u32 = 1;
@@ -100,6 +103,16 @@ pub enum ShardError {
     /// A shard is missing or given twice.
     #[error("{0}")]
     Incomplete(String),
+    /// The merged run would not fit in exact mode.
+    #[error(
+        "merging {paths} paths would keep {gib:.1} GiB of per-path outcomes; shards are merged exactly, and sketched (constant-memory) shards are not supported yet\n  help: run fewer --paths per sharded run, or run on one machine, where runs this large are summarised in constant memory"
+    )]
+    TooLarge {
+        /// N.
+        paths: usize,
+        /// The memory.
+        gib: f64,
+    },
     /// The model changed since the shards ran.
     #[error(
         "the model {0} has changed since the shards ran (its SHA-256 differs)\n  help: rerun the shards with the model as it is now"
@@ -135,6 +148,13 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
     let prepared = prepare(request)?;
     let model = &prepared.model;
     let paths = request.config.paths;
+    if !exact_fits(model, paths) {
+        return Err(ShardError::TooLarge {
+            paths,
+            gib: crate::engine::outcome_bytes(model, paths) as f64 / f64::from(1u32 << 30),
+        }
+        .into());
+    }
     let chunks = shard_chunks(paths, k, n);
     let pool = thread_pool(request.config.threads)?;
     let sim = pool.install(|| {
@@ -414,6 +434,7 @@ pub fn merge(
         condition: first.condition.clone(),
         sets: first.sets.clone(),
         hooks: Default::default(),
+        method: SummaryMethod::Exact,
         command_line,
     };
     let prepared = prepare(&request)?;
@@ -422,7 +443,8 @@ pub fn merge(
     }
     let sim = Simulation::join(shards.into_iter().map(|(_, _, s)| s).collect());
     let pool = thread_pool(threads)?;
-    finish(&request, &prepared, &pool, sim, started)
+    let summaries = summarize_exact(&prepared, &pool, sim)?;
+    write(&request, &prepared, &pool, summaries, started)
 }
 
 #[cfg(test)]

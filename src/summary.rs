@@ -186,6 +186,32 @@ pub struct Annualisation {
     pub risk_free_rate: f64,
 }
 
+/// The statistics of one entity's paths that every §5 column derives from, however they were
+/// computed (from every path, or from a constant-memory sketch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathStats {
+    /// N.
+    pub paths: usize,
+    /// Mean total return.
+    pub mean_return: f64,
+    /// Sample sd of the total return.
+    pub sd_return: Option<f64>,
+    /// The [`QUANTILES`] of the total return.
+    pub quantiles: [f64; 9],
+    /// Minus the mean of the worst ceil(5% N) and ceil(1% N) total returns.
+    pub cvar95: f64,
+    /// See `cvar95`.
+    pub cvar99: f64,
+    /// Share of paths with total return < 0.
+    pub prob_loss: f64,
+    /// Mean max drawdown.
+    pub mean_max_drawdown: f64,
+    /// 95th percentile of max drawdown.
+    pub p95_max_drawdown: f64,
+    /// The uplift columns, with a baseline.
+    pub uplift: Option<UpliftStats>,
+}
+
 /// The §5 statistics of one entity from its per-path outcomes (each slice has N >= 1 values).
 pub fn entity_stats(
     total_return: &[f64],
@@ -194,19 +220,8 @@ pub fn entity_stats(
     steps: &StepReturns,
     annual: Annualisation,
 ) -> EntityStats {
-    let n = total_return.len();
-    let h = annual.horizon_years;
     let mean_return = mean(total_return);
-    let sd_return = sample_sd(total_return, mean_return);
     let returns = sorted(total_return);
-    let quantiles = QUANTILES.map(|p| quantile_sorted(&returns, p));
-    let ann_return = (1.0 + mean_return).powf(1.0 / h) - 1.0;
-    let ann_volatility = steps.sd().map(|sd| sd * annual.steps_per_year.sqrt());
-    let excess = ann_return - annual.risk_free_rate;
-    let sharpe = ann_volatility.and_then(|v| finite(excess / v));
-    let sortino = steps
-        .downside_deviation()
-        .and_then(|d| finite(excess / (d * annual.steps_per_year.sqrt())));
     let drawdowns = sorted(max_drawdown);
     let uplift = uplift.map(|u| {
         let s = sorted(u);
@@ -218,23 +233,92 @@ pub fn entity_stats(
             prob: share(u, |x| x > 0.0),
         }
     });
+    derive_stats(
+        PathStats {
+            paths: total_return.len(),
+            mean_return,
+            sd_return: sample_sd(total_return, mean_return),
+            quantiles: QUANTILES.map(|p| quantile_sorted(&returns, p)),
+            cvar95: cvar_sorted(&returns, 5),
+            cvar99: cvar_sorted(&returns, 1),
+            prob_loss: share(total_return, |x| x < 0.0),
+            mean_max_drawdown: mean(max_drawdown),
+            p95_max_drawdown: quantile_sorted(&drawdowns, 0.95),
+            uplift,
+        },
+        steps,
+        annual,
+    )
+}
+
+/// The §5 statistics from an entity's path statistics and pooled step returns.
+pub fn derive_stats(paths: PathStats, steps: &StepReturns, annual: Annualisation) -> EntityStats {
+    let h = annual.horizon_years;
+    let ann_return = (1.0 + paths.mean_return).powf(1.0 / h) - 1.0;
+    let ann_volatility = steps.sd().map(|sd| sd * annual.steps_per_year.sqrt());
+    let excess = ann_return - annual.risk_free_rate;
+    let sharpe = ann_volatility.and_then(|v| finite(excess / v));
+    let sortino = steps
+        .downside_deviation()
+        .and_then(|d| finite(excess / (d * annual.steps_per_year.sqrt())));
     EntityStats {
-        mean_return,
-        sd_return,
-        mcse_mean: sd_return.map(|sd| sd / (n as f64).sqrt()),
-        quantiles,
-        median_cagr: (1.0 + quantiles[4]).powf(1.0 / h) - 1.0,
+        mean_return: paths.mean_return,
+        sd_return: paths.sd_return,
+        mcse_mean: paths.sd_return.map(|sd| sd / (paths.paths as f64).sqrt()),
+        quantiles: paths.quantiles,
+        median_cagr: (1.0 + paths.quantiles[4]).powf(1.0 / h) - 1.0,
         ann_return,
         ann_volatility,
         sharpe,
         sortino,
-        cvar95: cvar_sorted(&returns, 5),
-        cvar99: cvar_sorted(&returns, 1),
-        prob_loss: share(total_return, |x| x < 0.0),
-        mean_max_drawdown: mean(max_drawdown),
-        p95_max_drawdown: quantile_sorted(&drawdowns, 0.95),
-        uplift,
+        cvar95: paths.cvar95,
+        cvar99: paths.cvar99,
+        prob_loss: paths.prob_loss,
+        mean_max_drawdown: paths.mean_max_drawdown,
+        p95_max_drawdown: paths.p95_max_drawdown,
+        uplift: paths.uplift,
     }
+}
+
+/// The annualisation settings of a model.
+pub fn annualisation(model: &Model) -> Annualisation {
+    Annualisation {
+        horizon_years: model.horizon_years,
+        steps_per_year: f64::from(model.steps_per_year),
+        risk_free_rate: model.risk_free_rate,
+    }
+}
+
+/// The rows of `summary.csv` from each entity's statistics (groups, then assets): ranks and
+/// profiles among entities of the same kind.
+pub fn rows(model: &Model, stats: &[EntityStats]) -> Vec<SummaryRow> {
+    let g = model.groups.len();
+    let (group_stats, asset_stats) = stats.split_at(g);
+    let group_rp = rank_and_profile(&group_stats.iter().collect::<Vec<_>>());
+    let asset_rp = rank_and_profile(&asset_stats.iter().collect::<Vec<_>>());
+    let mut rows = Vec::with_capacity(stats.len());
+    for (i, grp) in model.groups.iter().enumerate() {
+        rows.push(row(
+            Kind::Group,
+            &grp.name,
+            &grp.label,
+            &grp.name,
+            &group_stats[i],
+            group_rp[i],
+        ));
+    }
+    for (i, a) in model.assets.iter().enumerate() {
+        let group = &model.groups[a.group].name;
+        rows.push(row(
+            Kind::Asset,
+            &a.name,
+            &a.label,
+            group,
+            &asset_stats[i],
+            asset_rp[i],
+        ));
+    }
+    rows
 }
 
 /// Ranks (by sharpe, highest first, empty last, ties in input order) and profiles entities of
@@ -360,33 +444,7 @@ pub fn summarize_paths(
             )
         })
         .collect();
-    let g = model.groups.len();
-    let (group_stats, asset_stats) = stats.split_at(g);
-    let group_rp = rank_and_profile(&group_stats.iter().collect::<Vec<_>>());
-    let asset_rp = rank_and_profile(&asset_stats.iter().collect::<Vec<_>>());
-    let mut rows = Vec::with_capacity(e);
-    for (i, grp) in model.groups.iter().enumerate() {
-        rows.push(row(
-            Kind::Group,
-            &grp.name,
-            &grp.label,
-            &grp.name,
-            &group_stats[i],
-            group_rp[i],
-        ));
-    }
-    for (i, a) in model.assets.iter().enumerate() {
-        let group = &model.groups[a.group].name;
-        rows.push(row(
-            Kind::Asset,
-            &a.name,
-            &a.label,
-            group,
-            &asset_stats[i],
-            asset_rp[i],
-        ));
-    }
-    rows
+    rows(model, &stats)
 }
 
 /// One step of the adoption fan chart.

@@ -49,6 +49,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
                 seed,
                 paths,
                 steps: sim.steps,
+                summary_method: "exact".into(),
                 threads,
                 elapsed_seconds: 0.0,
                 command_line: vec![],

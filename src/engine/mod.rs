@@ -466,6 +466,30 @@ pub fn simulate_chunks(
 }
 
 impl Simulation {
+    /// The first `paths` paths only (all of them when there are fewer); step-return pools are
+    /// kept as they were.
+    pub fn truncated(mut self, paths: usize) -> Simulation {
+        if paths >= self.paths {
+            return self;
+        }
+        let (e, n, p) = (self.entities, self.steps + 1, self.parameters);
+        self.paths = paths;
+        self.total_return.truncate(paths * e);
+        self.max_drawdown.truncate(paths * e);
+        if let Some(u) = &mut self.uplift {
+            u.truncate(paths * e);
+        }
+        self.adoption.truncate(paths * n);
+        if let Some(b) = &mut self.baseline_adoption {
+            b.truncate(paths * n);
+        }
+        self.draws.truncate(paths * p);
+        if let Some(c) = &mut self.condition {
+            c.matches.truncate(paths);
+        }
+        self
+    }
+
     /// Joins consecutive parts of one run (shards, in order) into the whole: the columns are
     /// concatenated and the step returns re-pooled chunk by chunk, so the result is the same,
     /// bit for bit, as one run of every path.

@@ -25,6 +25,9 @@ pub struct Manifest {
     pub paths: usize,
     /// T.
     pub steps: usize,
+    /// How the summary was computed: `exact` (every path kept) or `sketch` (constant memory),
+    /// with its error bound.
+    pub summary_method: String,
     /// Worker threads used (does not change any other output).
     pub threads: usize,
     /// Wall-clock seconds of the simulation and summary.
