@@ -21,6 +21,7 @@ fn default_model(c: &mut Criterion) {
             paths: PATHS,
             seed: 1,
             threads: Some(threads),
+            ..Default::default()
         };
         group.bench_function(format!("simulate_{threads}_threads"), |b| {
             b.iter(|| simulate(&model, &config).expect("pool"))
@@ -32,6 +33,7 @@ fn default_model(c: &mut Criterion) {
             paths: PATHS,
             seed: 1,
             threads: None,
+            ..Default::default()
         },
     )
     .expect("pool");

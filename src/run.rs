@@ -152,8 +152,7 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
         let sim = pool.install(|| {
             simulate_paths(
                 &prepared.model,
-                paths,
-                request.config.seed,
+                &request.config,
                 prepared.condition.as_ref(),
                 &request.hooks,
             )
@@ -163,8 +162,7 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
         let streamed = pool.install(|| {
             simulate_streaming(
                 &prepared.model,
-                paths,
-                request.config.seed,
+                &request.config,
                 0..paths.div_ceil(CHUNK_PATHS),
                 prepared.condition.as_ref(),
                 &request.hooks,
@@ -340,6 +338,7 @@ pub fn write(
         paths,
         steps: sim.steps,
         summary_method: method,
+        sampling: request.config.sampling,
         threads: pool.current_num_threads(),
         elapsed_seconds: started.elapsed().as_secs_f64(),
         command_line: request.command_line.clone(),

@@ -68,6 +68,8 @@ pub struct ShardHeader {
     pub condition: Option<String>,
     /// Whether samples.csv is wanted.
     pub samples: bool,
+    /// Variance reduction.
+    pub sampling: crate::engine::Sampling,
 }
 
 /// Why shards could not be run or merged.
@@ -160,8 +162,7 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
     let sim = pool.install(|| {
         simulate_chunks(
             model,
-            paths,
-            request.config.seed,
+            &request.config,
             chunks.clone(),
             prepared.condition.as_ref(),
             &request.hooks,
@@ -190,6 +191,7 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         baseline: sim.uplift.is_some(),
         condition: request.condition.clone(),
         samples: request.samples,
+        sampling: request.config.sampling,
     };
     let out_dir = request
         .out
@@ -373,9 +375,12 @@ pub fn merge(
                 first.shards.to_string(),
             ),
             (
-                "condition and samples",
-                format!("{:?} {}", h.condition, h.samples),
-                format!("{:?} {}", first.condition, first.samples),
+                "condition, samples and sampling",
+                format!("{:?} {} {:?}", h.condition, h.samples, h.sampling),
+                format!(
+                    "{:?} {} {:?}",
+                    first.condition, first.samples, first.sampling
+                ),
             ),
         ];
         for (field, theirs, ours) in checks {
@@ -428,6 +433,7 @@ pub fn merge(
             paths: first.paths,
             seed: first.seed,
             threads,
+            sampling: first.sampling,
         },
         out,
         samples: first.samples,

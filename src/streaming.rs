@@ -17,7 +17,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::condition::Condition;
-use crate::engine::{CHUNK_PATHS, EngineError, Hooks, Simulation, simulate_chunks};
+use crate::engine::{CHUNK_PATHS, EngineError, Hooks, RunConfig, Simulation, simulate_chunks};
 use crate::model::Model;
 use crate::outcome::StepReturns;
 use crate::sketch::{Moments, SignedSketch};
@@ -194,8 +194,7 @@ pub struct StreamedRun {
 /// folding each batch into constant-memory summaries.
 pub fn simulate_streaming(
     model: &Model,
-    paths: usize,
-    seed: u64,
+    config: &RunConfig,
     chunks: Range<usize>,
     condition: Option<&Condition>,
     hooks: &Hooks,
@@ -215,7 +214,7 @@ pub fn simulate_streaming(
     let mut start = chunks.start;
     while start < chunks.end {
         let end = (start + BATCH_CHUNKS).min(chunks.end);
-        let batch = simulate_chunks(model, paths, seed, start..end, condition, hooks)?;
+        let batch = simulate_chunks(model, config, start..end, condition, hooks)?;
         all.fold(&batch, None);
         for pool in &batch.pools {
             for (acc, part) in step_returns.iter_mut().zip(&pool.all) {

@@ -27,7 +27,17 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
     let condition = Condition::parse("adoption_multiple >= 5", &parameters, true).unwrap();
     let pool = thread_pool(Some(threads)).unwrap();
     pool.install(|| {
-        let sim = simulate_paths(m, paths, seed, Some(&condition), &Hooks::default()).unwrap();
+        let sim = simulate_paths(
+            m,
+            &RunConfig {
+                paths,
+                seed,
+                ..Default::default()
+            },
+            Some(&condition),
+            &Hooks::default(),
+        )
+        .unwrap();
         let paths_met = sim.condition.as_ref().unwrap();
         let report = RunReport {
             model: m,
@@ -50,6 +60,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
                 paths,
                 steps: sim.steps,
                 summary_method: "exact".into(),
+                sampling: Default::default(),
                 threads,
                 elapsed_seconds: 0.0,
                 command_line: vec![],
@@ -93,6 +104,7 @@ fn a_path_does_not_depend_on_how_many_paths_run() {
             paths: 10,
             seed: 4,
             threads: Some(1),
+            ..Default::default()
         },
     )
     .unwrap();
@@ -102,6 +114,7 @@ fn a_path_does_not_depend_on_how_many_paths_run() {
             paths: 1_000,
             seed: 4,
             threads: Some(2),
+            ..Default::default()
         },
     )
     .unwrap();

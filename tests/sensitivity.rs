@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use boomsim::condition::Condition;
-use boomsim::engine::{Hooks, Simulation, simulate_paths, thread_pool};
+use boomsim::engine::{Hooks, RunConfig, Simulation, simulate_paths, thread_pool};
 use boomsim::sensitivity::sensitivity;
 use boomsim::summary::{quantile_sorted, summarize, summarize_paths};
 use common::{model, run};
@@ -112,7 +112,18 @@ fn a_condition_every_path_meets_gives_the_plain_summary() {
     let all = Condition::parse("adoption_multiple > 0", &params, true).unwrap();
     let pool = thread_pool(Some(2)).unwrap();
     let sim = pool
-        .install(|| simulate_paths(&m, 2_000, 5, Some(&all), &Hooks::default()))
+        .install(|| {
+            simulate_paths(
+                &m,
+                &RunConfig {
+                    paths: 2_000,
+                    seed: 5,
+                    ..Default::default()
+                },
+                Some(&all),
+                &Hooks::default(),
+            )
+        })
         .unwrap();
     let met = sim.condition.as_ref().unwrap();
     assert_eq!(met.count(), 2_000);
@@ -138,7 +149,18 @@ fn a_condition_summarises_exactly_the_matching_paths() {
     .unwrap();
     let pool = thread_pool(Some(2)).unwrap();
     let sim = pool
-        .install(|| simulate_paths(&m, 5_000, 6, Some(&c), &Hooks::default()))
+        .install(|| {
+            simulate_paths(
+                &m,
+                &RunConfig {
+                    paths: 5_000,
+                    seed: 6,
+                    ..Default::default()
+                },
+                Some(&c),
+                &Hooks::default(),
+            )
+        })
         .unwrap();
     let met = sim.condition.as_ref().unwrap();
     let n = sim.steps + 1;

@@ -86,6 +86,7 @@ fn correlated_runs_are_deterministic_across_threads() {
             paths: 3_000,
             seed: 2,
             threads: Some(1),
+            ..Default::default()
         },
     )
     .unwrap();
@@ -95,6 +96,7 @@ fn correlated_runs_are_deterministic_across_threads() {
             paths: 3_000,
             seed: 2,
             threads: Some(2),
+            ..Default::default()
         },
     )
     .unwrap();

@@ -8,7 +8,7 @@
 
 mod path;
 
-pub use path::{PathRecord, PathSimulator, Scratch};
+pub use path::{PathRecord, PathSimulator, Scratch, Strata};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -69,8 +69,8 @@ fn mix64(mut x: u64) -> u64 {
     x ^ (x >> 33)
 }
 
-/// How many paths to run, from which seed, on how many threads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How many paths to run, from which seed, on how many threads, sampled how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RunConfig {
     /// N >= 1.
     pub paths: usize,
@@ -78,6 +78,19 @@ pub struct RunConfig {
     pub seed: u64,
     /// Worker threads; `None` for every core.
     pub threads: Option<usize>,
+    /// Variance reduction.
+    pub sampling: Sampling,
+}
+
+/// Variance reduction, both deterministic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Sampling {
+    /// Latin hypercube for the parameter draws: within each chunk of [`CHUNK_PATHS`] paths,
+    /// every parameter's draws fall one in each of [`CHUNK_PATHS`] equal-probability strata.
+    pub latin_hypercube: bool,
+    /// Antithetic pairs: paths 2m and 2m + 1 share their parameter draws and failure times,
+    /// and every shock of path 2m + 1 is the negative of path 2m's.
+    pub antithetic: bool,
 }
 
 /// Every path's outcomes: the data of every summary.
@@ -211,7 +224,7 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, EngineEr
 /// Runs `config.paths` paths of `model` on a pool of `config.threads` workers.
 pub fn simulate(model: &Model, config: &RunConfig) -> Result<Simulation, EngineError> {
     let pool = thread_pool(config.threads)?;
-    pool.install(|| simulate_paths(model, config.paths, config.seed, None, &Hooks::default()))
+    pool.install(|| simulate_paths(model, config, None, &Hooks::default()))
 }
 
 /// Bytes of per-path outcomes a run of `paths` paths keeps.
@@ -309,27 +322,26 @@ fn chunked(buffer: &mut [f64], width: usize, chunks: usize) -> std::vec::IntoIte
 /// which paths meet it and pools their step returns separately (for `summary_where.csv`).
 pub fn simulate_paths(
     model: &Model,
-    paths: usize,
-    seed: u64,
+    config: &RunConfig,
     condition: Option<&Condition>,
     hooks: &Hooks,
 ) -> Result<Simulation, EngineError> {
-    let chunks = 0..paths.div_ceil(CHUNK_PATHS);
-    simulate_chunks(model, paths, seed, chunks, condition, hooks)
+    let chunks = 0..config.paths.div_ceil(CHUNK_PATHS);
+    simulate_chunks(model, config, chunks, condition, hooks)
 }
 
 /// Runs the paths of chunks `chunks` of a run of `total_paths` paths (a shard).
 pub fn simulate_chunks(
     model: &Model,
-    total_paths: usize,
-    seed: u64,
+    config: &RunConfig,
     chunks: std::ops::Range<usize>,
     condition: Option<&Condition>,
     hooks: &Hooks,
 ) -> Result<Simulation, EngineError> {
+    let (total_paths, seed) = (config.paths, config.seed);
     let first_path = chunks.start * CHUNK_PATHS;
     let paths = (chunks.end * CHUNK_PATHS).min(total_paths) - first_path;
-    let sim = PathSimulator::new(model);
+    let sim = PathSimulator::new(model, config.sampling);
     let e = sim.entities();
     let n = sim.steps() + 1;
     let p = model.uncertain_parameters().len();
@@ -384,6 +396,7 @@ pub fn simulate_chunks(
                 return None;
             }
             let mut scratch = sim.scratch();
+            let strata = sim.strata(seed, (chunk.first / CHUNK_PATHS) as u64);
             let mut path_steps = vec![StepReturns::default(); e];
             let mut steps = ChunkSteps {
                 pool: ChunkPool {
@@ -400,6 +413,7 @@ pub fn simulate_chunks(
                 sim.simulate(
                     seed,
                     path,
+                    strata.as_ref(),
                     &mut scratch,
                     PathRecord {
                         total_return: &mut chunk.total_return[i * e..(i + 1) * e],

@@ -5,12 +5,16 @@
 //! [`Scratch`] holds the buffers one worker reuses from path to path, so the hot loop does not
 //! allocate. Entities are numbered groups first, then assets, as in `summary.csv`.
 
-use rand_distr::{Distribution as _, Exp1, StandardNormal};
+use rand_distr::Distribution as Sample;
+use rand_distr::{Exp1, StandardNormal};
 
 use crate::adoption::AdoptionDraw;
 use statrs::distribution::ContinuousCDF;
 
-use super::{Stream, parameter_id, parameter_rng, path_rng};
+use rand::RngExt as _;
+use rand::distr::Open01;
+
+use super::{CHUNK_PATHS, Sampling, Stream, parameter_id, parameter_rng, path_rng};
 use crate::distribution::Distribution;
 use crate::model::{AdoptionKey, Model, Slot};
 use crate::outcome::{StepReturns, max_drawdown, total_return};
@@ -78,6 +82,7 @@ pub struct PathSimulator<'m> {
     rf_per_step: f64,
     /// Column of each recorded (uncertain) draw, by where it lives.
     columns: DrawColumns,
+    sampling: Sampling,
 }
 
 /// For one parameter: its column in [`PathRecord::draws`] (when uncertain) and its index in
@@ -86,6 +91,8 @@ pub struct PathSimulator<'m> {
 struct DrawSlot {
     /// The parameter's own random stream ([`parameter_id`] of its key path).
     id: u64,
+    /// Its position in `Model::parameters` (its Latin-hypercube strata).
+    index: usize,
     column: Option<usize>,
     copula: Option<usize>,
 }
@@ -106,8 +113,10 @@ impl DrawColumns {
             assets: vec![[DrawSlot::default(); 5]; model.assets.len()],
             ..Default::default()
         };
-        for p in model.parameters() {
-            c.slot(p.slot).id = parameter_id(&p.path);
+        for (index, p) in model.parameters().iter().enumerate() {
+            let slot = c.slot(p.slot);
+            slot.id = parameter_id(&p.path);
+            slot.index = index;
         }
         for (column, p) in model.uncertain_parameters().iter().enumerate() {
             c.slot(p.slot).column = Some(column);
@@ -130,20 +139,34 @@ impl DrawColumns {
     }
 }
 
-/// One parameter's draw on path (seed, path): from the copula's uniform when it is
-/// correlated, else a sample from its own stream; recorded when uncertain.
+/// Latin-hypercube strata of one chunk: for each parameter (in `Model::parameters` order), a
+/// permutation of the chunk's [`CHUNK_PATHS`] strata; path i of the chunk draws from stratum
+/// `perms[p][i]`.
+pub struct Strata {
+    perms: Vec<Vec<u32>>,
+}
+
+/// Where a path draws from: its seed and (antithetic) base path, and its LHS stratum.
+#[derive(Clone, Copy)]
+struct DrawAt<'a> {
+    seed: u64,
+    path: u64,
+    strata: Option<(&'a Strata, usize)>,
+}
+
+/// One parameter's draw: from the copula's uniform when it is correlated, from its stratum
+/// when Latin-hypercube sampling, else a sample from its own stream; recorded when uncertain.
 #[inline]
-fn draw(
-    d: &Distribution,
-    slot: DrawSlot,
-    uniforms: &[f64],
-    draws: &mut [f64],
-    (seed, path): (u64, u64),
-) -> f64 {
-    let value = match slot.copula {
-        Some(i) => d.quantile(uniforms[i]),
-        None if d.is_constant() => d.quantile(0.5),
-        None => d.sample(&mut parameter_rng(seed, path, slot.id)),
+fn draw(d: &Distribution, slot: DrawSlot, uniforms: &[f64], draws: &mut [f64], at: DrawAt) -> f64 {
+    let value = match (slot.copula, at.strata) {
+        (Some(i), _) => d.quantile(uniforms[i]),
+        (None, _) if d.is_constant() => d.quantile(0.5),
+        (None, Some((strata, i))) => {
+            let v: f64 = Open01.sample(&mut parameter_rng(at.seed, at.path, slot.id));
+            let k = f64::from(strata.perms[slot.index][i]);
+            d.quantile((k + v) / CHUNK_PATHS as f64)
+        }
+        (None, None) => d.sample(&mut parameter_rng(at.seed, at.path, slot.id)),
     };
     if let Some(c) = slot.column {
         draws[c] = value;
@@ -153,7 +176,7 @@ fn draw(
 
 impl<'m> PathSimulator<'m> {
     /// Prepares a simulator for `model`.
-    pub fn new(model: &'m Model) -> Self {
+    pub fn new(model: &'m Model, sampling: Sampling) -> Self {
         let steps = model.steps();
         let dt = model.dt();
         let k = f64::from(model.steps_per_year);
@@ -189,6 +212,7 @@ impl<'m> PathSimulator<'m> {
             outside_share,
             rf_per_step: model.risk_free_rate / k,
             columns: DrawColumns::new(model),
+            sampling,
         }
     }
 
@@ -200,6 +224,29 @@ impl<'m> PathSimulator<'m> {
     /// T, the number of steps.
     pub fn steps(&self) -> usize {
         self.steps
+    }
+
+    /// The Latin-hypercube strata of chunk `chunk` (when the run uses them): a permutation per
+    /// parameter, from a stream of its own.
+    pub fn strata(&self, seed: u64, chunk: u64) -> Option<Strata> {
+        if !self.sampling.latin_hypercube {
+            return None;
+        }
+        let perms = self
+            .model
+            .parameters()
+            .iter()
+            .map(|p| {
+                let mut rng = parameter_rng(seed, u64::MAX - chunk, parameter_id(&p.path));
+                let mut perm: Vec<u32> = (0..CHUNK_PATHS as u32).collect();
+                for i in (1..perm.len()).rev() {
+                    let j = rng.random_range(0..=i);
+                    perm.swap(i, j);
+                }
+                perm
+            })
+            .collect();
+        Some(Strata { perms })
     }
 
     /// Fresh buffers for one worker.
@@ -227,10 +274,28 @@ impl<'m> PathSimulator<'m> {
     /// Simulates path `path` of a run with seed `seed`. Each parameter draws from its own
     /// stream ([`parameter_rng`]); the shocks and failure times from the path's
     /// [`Stream::Boom`]; so `[baseline]` overrides, like any parameter, change no other number.
-    pub fn simulate(&self, seed: u64, path: u64, scratch: &mut Scratch, out: PathRecord<'_>) {
+    pub fn simulate(
+        &self,
+        seed: u64,
+        path: u64,
+        strata: Option<&Strata>,
+        scratch: &mut Scratch,
+        out: PathRecord<'_>,
+    ) {
         let model = self.model;
+        // An antithetic pair draws from its first path's streams, the second with every
+        // shock negated.
+        let (path, sign) = if self.sampling.antithetic {
+            (path & !1, if path & 1 == 1 { -1.0 } else { 1.0 })
+        } else {
+            (path, 1.0)
+        };
         let rng = &mut path_rng(seed, path, Stream::Boom);
-        let at = (seed, path);
+        let at = DrawAt {
+            seed,
+            path,
+            strata: strata.map(|s| (s, path as usize % CHUNK_PATHS)),
+        };
         let n = self.steps + 1;
         let t_end = self.steps as f64 * self.dt;
         let groups = model.groups.len();
@@ -309,7 +374,7 @@ impl<'m> PathSimulator<'m> {
         let sigma_a = adoption.volatility();
         scratch.w_adoption[0] = 0.0;
         for j in 1..n {
-            let z: f64 = StandardNormal.sample(rng);
+            let z: f64 = sign * Sample::<f64>::sample(&StandardNormal, rng);
             scratch.w_adoption[j] = scratch.w_adoption[j - 1] + self.sqrt_dt * z;
         }
         for j in 0..n {
@@ -327,7 +392,7 @@ impl<'m> PathSimulator<'m> {
         }
         for j in 1..n {
             for z in scratch.independent.iter_mut() {
-                *z = StandardNormal.sample(rng);
+                *z = sign * Sample::<f64>::sample(&StandardNormal, rng);
             }
             for s in 0..s_count {
                 let row = &factor[s * s_count..s * s_count + s + 1];
@@ -364,7 +429,7 @@ impl<'m> PathSimulator<'m> {
             let mut w = 0.0;
             series[0] = 1.0;
             for (j, p) in series.iter_mut().enumerate().skip(1) {
-                let z: f64 = StandardNormal.sample(rng);
+                let z: f64 = sign * Sample::<f64>::sample(&StandardNormal, rng);
                 w += self.sqrt_dt * z;
                 if j >= draw.failure_step {
                     *p = 0.0;

@@ -28,6 +28,8 @@ pub struct Manifest {
     /// How the summary was computed: `exact` (every path kept) or `sketch` (constant memory),
     /// with its error bound.
     pub summary_method: String,
+    /// Latin hypercube and antithetic sampling.
+    pub sampling: crate::engine::Sampling,
     /// Worker threads used (does not change any other output).
     pub threads: usize,
     /// Wall-clock seconds of the simulation and summary.

@@ -19,6 +19,7 @@ pub fn run(model: &Model, paths: usize, seed: u64) -> (Simulation, Vec<SummaryRo
             paths,
             seed,
             threads: Some(2),
+            ..Default::default()
         },
     )
     .expect("thread pool");
