@@ -1,11 +1,15 @@
-//! Throughput of the engine on the default model: paths per second at one thread and at every
-//! core. Run with `cargo bench --bench engine`; the README quotes the figures.
+//! Throughput of the engine on the default model (one fixed seed, xoshiro256++ streams):
+//! paths per second at one thread and at every core; the floor (drawing only the standard
+//! normals one path needs); the parameter draws alone; and the summary and sensitivity.
+//! Run with `cargo bench --bench engine`; the README quotes the figures.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rand_distr::{Distribution, StandardNormal};
 
-use boomsim::engine::{RunConfig, simulate};
+use boomsim::engine::{RunConfig, Stream, parameter_id, parameter_rng, path_rng, simulate};
 use boomsim::model::parse_model;
 use boomsim::run::DEFAULT_MODEL_TEXT;
+use boomsim::sensitivity::sensitivity;
 use boomsim::summary::summarize;
 
 const PATHS: usize = 20_000;
@@ -16,6 +20,41 @@ fn default_model(c: &mut Criterion) {
     let mut group = c.benchmark_group("default_model");
     group.throughput(Throughput::Elements(PATHS as u64));
     group.sample_size(10);
+
+    // The floor: the standard normals of T steps for adoption, each sector and each asset.
+    let normals = model.steps() * (1 + model.sectors.len() + model.assets.len());
+    group.bench_function("floor_normals_1_thread", |b| {
+        b.iter(|| {
+            let mut sum = 0.0;
+            for path in 0..PATHS as u64 {
+                let mut rng = path_rng(1, path, Stream::Boom);
+                for _ in 0..normals {
+                    let z: f64 = StandardNormal.sample(&mut rng);
+                    sum += z;
+                }
+            }
+            sum
+        })
+    });
+
+    // Stage: every parameter's draw from its own stream.
+    let parameters: Vec<_> = model
+        .parameters()
+        .into_iter()
+        .map(|p| (parameter_id(&p.path), p.distribution.clone()))
+        .collect();
+    group.bench_function("parameter_draws_1_thread", |b| {
+        b.iter(|| {
+            let mut sum = 0.0;
+            for path in 0..PATHS as u64 {
+                for (id, d) in &parameters {
+                    sum += d.sample(&mut parameter_rng(1, path, *id));
+                }
+            }
+            sum
+        })
+    });
+
     for threads in [1, cores] {
         let config = RunConfig {
             paths: PATHS,
@@ -38,6 +77,7 @@ fn default_model(c: &mut Criterion) {
     )
     .expect("pool");
     group.bench_function("summarize", |b| b.iter(|| summarize(&model, &sim)));
+    group.bench_function("sensitivity", |b| b.iter(|| sensitivity(&model, &sim)));
     group.finish();
 }
 

@@ -141,6 +141,13 @@ fn share(values: &[f64], pred: impl Fn(f64) -> bool) -> f64 {
     values.iter().filter(|&&x| pred(x)).count() as f64 / values.len() as f64
 }
 
+/// An annualised volatility below 1e-12 is rounding noise of a riskless series (equal step
+/// returns computed in floating point): it is 0, so the ratios over it are empty rather than
+/// astronomically large.
+fn numerically_zero(x: f64) -> f64 {
+    if x < 1e-12 { 0.0 } else { x }
+}
+
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
@@ -255,12 +262,20 @@ pub fn entity_stats(
 pub fn derive_stats(paths: PathStats, steps: &StepReturns, annual: Annualisation) -> EntityStats {
     let h = annual.horizon_years;
     let ann_return = (1.0 + paths.mean_return).powf(1.0 / h) - 1.0;
-    let ann_volatility = steps.sd().map(|sd| sd * annual.steps_per_year.sqrt());
+    let ann_volatility = steps
+        .sd()
+        .map(|sd| numerically_zero(sd * annual.steps_per_year.sqrt()));
     let excess = ann_return - annual.risk_free_rate;
-    let sharpe = ann_volatility.and_then(|v| finite(excess / v));
+    let ratio = |denominator: f64| {
+        (denominator > 0.0)
+            .then(|| excess / denominator)
+            .and_then(finite)
+    };
+    let sharpe = ann_volatility.and_then(ratio);
     let sortino = steps
         .downside_deviation()
-        .and_then(|d| finite(excess / (d * annual.steps_per_year.sqrt())));
+        .map(|d| numerically_zero(d * annual.steps_per_year.sqrt()))
+        .and_then(ratio);
     EntityStats {
         mean_return: paths.mean_return,
         sd_return: paths.sd_return,

@@ -42,6 +42,8 @@ pub struct Scratch {
     value: Vec<f64>,
     /// W_a(t_T) of each asset, for the baseline.
     w_asset_end: Vec<f64>,
+    /// exp(h_a t_T) of each asset as the boom computed it, for the baseline.
+    growth_end: Vec<f64>,
     independent: Vec<f64>,
     sector_draws: Vec<[f64; 3]>,
     asset_draws: Vec<AssetDraw>,
@@ -262,6 +264,7 @@ impl<'m> PathSimulator<'m> {
             revenue: vec![0.0; s * n],
             value: vec![0.0; self.entities() * n],
             w_asset_end: vec![0.0; a],
+            growth_end: vec![0.0; a],
             independent: vec![0.0; s],
             sector_draws: vec![[0.0; 3]; s],
             asset_draws: vec![AssetDraw::default(); a],
@@ -428,21 +431,26 @@ impl<'m> PathSimulator<'m> {
             let series = &mut asset_values[a * n..(a + 1) * n];
             let mut w = 0.0;
             series[0] = 1.0;
+            // exp(h t_j) by a running product: one exp per path instead of one per step.
+            let growth_step = (draw.other_growth * self.dt).exp();
+            let mut growth = 1.0;
             for (j, p) in series.iter_mut().enumerate().skip(1) {
                 let z: f64 = sign * Sample::<f64>::sample(&StandardNormal, rng);
                 w += self.sqrt_dt * z;
+                growth *= growth_step;
                 if j >= draw.failure_step {
                     *p = 0.0;
                     continue;
                 }
                 let t = j as f64 * self.dt;
-                let mut fundamentals = outside * (draw.other_growth * t).exp();
+                let mut fundamentals = outside * growth;
                 for &(s, weight) in &asset.exposure {
                     fundamentals += weight * scratch.revenue[s * n + j];
                 }
                 *p = fundamentals * (draw.price_drift * t + draw.volatility * w).exp();
             }
             scratch.w_asset_end[a] = w;
+            scratch.growth_end[a] = growth;
             // 5. Groups: weighted buy-and-hold average.
             let share = self.asset_share[a];
             let group = &mut group_values[asset.group * n..(asset.group + 1) * n];
@@ -484,8 +492,7 @@ impl<'m> PathSimulator<'m> {
                 let value = if j >= draw.failure_step {
                     0.0
                 } else {
-                    let mut fundamentals =
-                        self.outside_share[a] * (draw.other_growth * t_end).exp();
+                    let mut fundamentals = self.outside_share[a] * scratch.growth_end[a];
                     for &(s, weight) in &asset.exposure {
                         let [beta, drift, sigma] = scratch.sector_draws[s];
                         let lag = self.lag_steps[s];
