@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::distribution::split_top;
 use crate::export::{OutputError, write_file, write_folder};
 use crate::run::{RunError, RunOutcome, RunRequest, run};
 use crate::summary::SummaryRow;
@@ -49,7 +50,7 @@ impl Vary {
         if key.is_empty() || key.split('.').any(|p| p.trim().is_empty()) {
             return Err(fail("the key is not a key path"));
         }
-        let values: Vec<String> = split_values(values)
+        let values: Vec<String> = split_top(values, ',')
             .into_iter()
             .map(|v| v.trim().to_string())
             .collect();
@@ -61,25 +62,6 @@ impl Vary {
             values,
         })
     }
-}
-
-fn split_values(s: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
-    for (i, c) in s.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            '(' | '[' if !quoted => depth += 1,
-            ')' | ']' if !quoted => depth -= 1,
-            ',' if depth == 0 && !quoted => {
-                parts.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&s[start..]);
-    parts
 }
 
 /// A value as a spreadsheet should show it: a quoted TOML string without its quotes.

@@ -1,17 +1,13 @@
 //! Batches (issue 5): sweeps, several models in one run, interrupts.
 
+mod common;
+
+use common::boomsim;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn boomsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_boomsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn a_sweep_writes_its_grid_and_pivot_ready_csvs() {

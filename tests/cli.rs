@@ -1,17 +1,11 @@
 //! The `boomsim` binary end to end, each test in its own temporary folder: files, columns,
 //! exit codes, and that a failed run leaves an earlier result as it was.
 
-use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn boomsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_boomsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run boomsim")
-}
+use common::boomsim;
+
+use std::fs;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

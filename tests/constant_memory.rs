@@ -1,16 +1,11 @@
 //! Constant-memory (sketched) summaries against exact ones on the same paths.
 
+mod common;
+
+use common::boomsim;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn boomsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_boomsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
 
 fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = fs::read_to_string(path).unwrap();

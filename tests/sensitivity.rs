@@ -5,13 +5,12 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use boomsim::condition::Condition;
 use boomsim::engine::{Hooks, RunConfig, Simulation, simulate_paths, thread_pool};
 use boomsim::sensitivity::sensitivity;
 use boomsim::summary::{quantile_sorted, summarize, summarize_paths};
-use common::{model, run};
+use common::{boomsim, model, run};
 
 /// Asset `a` depends on adoption.log_drift (strongly) and on its sector's small noise; the
 /// other uncertain parameters cannot move it.
@@ -180,14 +179,6 @@ fn a_condition_summarises_exactly_the_matching_paths() {
     let rows = summarize_paths(&m, &sim, Some(&met.matches), &met.step_returns);
     let a = rows.iter().find(|r| r.name == "a").unwrap();
     assert!((a.mean_return - sum / count as f64).abs() < 1e-12);
-}
-
-fn boomsim(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_boomsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
 }
 
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {

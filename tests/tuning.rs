@@ -3,13 +3,11 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
-use std::process::Command;
 
 use boomsim::engine::Simulation;
 use boomsim::model::parse_model;
 use boomsim::sensitivity::{pearson, ranks};
-use common::{model, proportion_se, run, within_4se};
+use common::{boomsim, model, proportion_se, run, within_4se};
 
 const CORRELATED: &str = r#"
 [model]
@@ -137,14 +135,6 @@ fn correlate_errors_name_the_parameter() {
     assert!(e.contains("not consistent"), "{e}");
     let e = correlate_error("[[correlate]]\nparams = [\"sectors.a.elasticity\"]\nrho = 0.5");
     assert!(e.contains("at least two"), "{e}");
-}
-
-fn boomsim(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_boomsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod data;
 mod parse;
 
 pub use data::read_column;
+pub(crate) use parse::split_top;
 pub use parse::{DistributionError, FORMS_HELP};
 
 use std::path::Path;

@@ -191,7 +191,7 @@ fn restrict_discrete(values: &[f64], probs: &[f64], lo: f64, hi: f64) -> Option<
 }
 
 /// Splits on `sep` outside parentheses, brackets and double quotes.
-fn split_top(s: &str, sep: char) -> Vec<&str> {
+pub(crate) fn split_top(s: &str, sep: char) -> Vec<&str> {
     let mut parts = Vec::new();
     let (mut depth, mut quoted, mut start) = (0i32, false, 0);
     for (i, c) in s.char_indices() {

@@ -51,3 +51,12 @@ pub fn quantile_se(p: f64, n: usize, density: f64) -> f64 {
 pub fn proportion_se(p: f64, n: usize) -> f64 {
     (p * (1.0 - p) / n as f64).sqrt()
 }
+
+/// Runs the `boomsim` binary in `dir`.
+pub fn boomsim(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_boomsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run boomsim")
+}
