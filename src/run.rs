@@ -16,7 +16,8 @@ use crate::streaming::{StreamedRun, exact_fits, simulate_streaming};
 
 use crate::model::{LoadError, Model, load_file, parse_model_with};
 use crate::summary::{
-    FanStep, SummaryRow, adoption_fan, rows as summary_rows, summarize, summarize_paths,
+    DistributionRow, FanStep, SummaryRow, adoption_fan, distributions, rows as summary_rows,
+    summarize, summarize_paths,
 };
 
 /// Where the default model lives in the repository.
@@ -190,6 +191,7 @@ pub enum SummaryMethod {
 pub struct Summaries {
     rows: Vec<SummaryRow>,
     fan: Vec<FanStep>,
+    distributions: Vec<DistributionRow>,
     sensitivity: Vec<SensitivityRow>,
     conditional: Option<ConditionalSummary>,
     /// The paths samples.csv holds (all, or the first ones of a sketched run).
@@ -211,6 +213,7 @@ pub fn summarize_exact(
     pool.install(|| {
         let rows = summarize(model, &sim);
         let fan = adoption_fan(model, &sim);
+        let distributions = distributions(model, &sim);
         let sensitivity = sensitivity(model, &sim);
         let conditional = match (&prepared.condition, &sim.condition) {
             (Some(c), Some(met)) => Some(ConditionalSummary {
@@ -223,6 +226,7 @@ pub fn summarize_exact(
         Ok(Summaries {
             rows,
             fan,
+            distributions,
             sensitivity,
             conditional,
             kept: sim,
@@ -256,6 +260,7 @@ pub fn summarize_streamed(
         &streamed.all.entity_stats(model, &streamed.step_returns),
     );
     let fan = streamed.all.fan(model);
+    let distributions = streamed.all.distributions(model);
     let sensitivity = pool.install(|| sensitivity(model, &streamed.reservoir));
     let conditional = match (&prepared.condition, &streamed.conditional) {
         (Some(c), Some((summary, steps))) => Some(ConditionalSummary {
@@ -268,6 +273,7 @@ pub fn summarize_streamed(
     Ok(Summaries {
         rows,
         fan,
+        distributions,
         sensitivity,
         conditional,
         paths,
@@ -322,6 +328,7 @@ pub fn write(
     let Summaries {
         rows,
         fan,
+        distributions,
         sensitivity,
         conditional,
         kept,
@@ -338,6 +345,7 @@ pub fn write(
         paths,
         steps: sim.steps,
         summary_method: method,
+        created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         sampling: request.config.sampling,
         threads: pool.current_num_threads(),
         elapsed_seconds: started.elapsed().as_secs_f64(),
@@ -366,6 +374,7 @@ pub fn write(
         sim: &sim,
         rows,
         fan,
+        distributions,
         sensitivity,
         conditional,
         samples: request.samples,

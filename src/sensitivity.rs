@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::engine::Simulation;
 use crate::model::Model;
-use crate::summary::{Kind, quantile_sorted, sorted};
+use crate::summary::{Kind, entities, quantile_sorted, sorted};
 
 /// One row of `sensitivity.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -123,13 +123,7 @@ pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
         .collect();
     let draw_ranks: Vec<Vec<f64>> = columns.par_iter().map(|c| ranks(c)).collect();
     let deciles: Vec<Deciles> = columns.par_iter().map(|c| Deciles::of(c)).collect();
-    let entities: Vec<(Kind, &str)> = model
-        .groups
-        .iter()
-        .map(|g| (Kind::Group, g.name.as_str()))
-        .chain(model.assets.iter().map(|a| (Kind::Asset, a.name.as_str())))
-        .collect();
-    entities
+    entities(model)
         .par_iter()
         .enumerate()
         .flat_map_iter(|(e, &(kind, name))| {

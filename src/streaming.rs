@@ -22,8 +22,8 @@ use crate::model::Model;
 use crate::outcome::StepReturns;
 use crate::sketch::{Moments, SignedSketch};
 use crate::summary::{
-    EntityStats, FAN_QUANTILES, FanStep, PathStats, QUANTILES, UpliftStats, annualisation,
-    derive_stats,
+    DistributionRow, EntityStats, FAN_QUANTILES, FanStep, PathStats, QUANTILES, UpliftStats,
+    annualisation, derive_stats, distribution_levels, entities,
 };
 
 /// Paths kept whole for sensitivity.csv and samples.csv in a sketched run.
@@ -161,6 +161,26 @@ impl StreamSummary {
                 )
             })
             .collect()
+    }
+
+    /// `distributions.csv`: percentiles 1..99 of each entity's total return and drawdown.
+    pub fn distributions(&self, model: &Model) -> Vec<DistributionRow> {
+        let mut rows = Vec::new();
+        for ((kind, name), s) in entities(model).into_iter().zip(&self.entities) {
+            for (measure, sketch) in [
+                ("total_return", &s.return_sketch),
+                ("max_drawdown", &s.drawdown_sketch),
+            ] {
+                rows.extend(distribution_levels().map(|level| DistributionRow {
+                    kind,
+                    name: name.to_string(),
+                    measure,
+                    level,
+                    value: sketch.quantile(level),
+                }));
+            }
+        }
+        rows
     }
 
     /// The adoption fan.

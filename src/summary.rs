@@ -462,6 +462,70 @@ pub fn summarize_paths(
     rows(model, &stats)
 }
 
+/// One point of an entity's distribution in `distributions.csv` (the data of the report's
+/// CDF charts): the `level`-quantile of a measure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistributionRow {
+    /// `group` or `asset`.
+    pub kind: Kind,
+    /// The entity.
+    pub name: String,
+    /// `total_return` or `max_drawdown`.
+    pub measure: &'static str,
+    /// 0.01, 0.02, ..., 0.99.
+    pub level: f64,
+    /// The type-7 quantile.
+    pub value: f64,
+}
+
+/// The levels of `distributions.csv`.
+pub fn distribution_levels() -> impl Iterator<Item = f64> {
+    (1..=99).map(|i| f64::from(i) / 100.0)
+}
+
+/// The entities of a model, in summary order, with their kind.
+pub fn entities(model: &Model) -> Vec<(Kind, &str)> {
+    model
+        .groups
+        .iter()
+        .map(|g| (Kind::Group, g.name.as_str()))
+        .chain(model.assets.iter().map(|a| (Kind::Asset, a.name.as_str())))
+        .collect()
+}
+
+/// `distributions.csv` from every path: percentiles 1..99 of each entity's total return and
+/// maximum drawdown.
+pub fn distributions(model: &Model, sim: &Simulation) -> Vec<DistributionRow> {
+    let e = sim.entities;
+    entities(model)
+        .into_par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, (kind, name))| {
+            let measures = [
+                (
+                    "total_return",
+                    sorted(&Simulation::column(&sim.total_return, e, i)),
+                ),
+                (
+                    "max_drawdown",
+                    sorted(&Simulation::column(&sim.max_drawdown, e, i)),
+                ),
+            ];
+            measures.into_iter().flat_map(move |(measure, values)| {
+                distribution_levels()
+                    .map(|level| DistributionRow {
+                        kind,
+                        name: name.to_string(),
+                        measure,
+                        level,
+                        value: quantile_sorted(&values, level),
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect()
+}
+
 /// One step of the adoption fan chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FanStep {

@@ -204,7 +204,7 @@ fn shards_merged_equal_one_run_byte_for_byte() {
     let single = boomsim(d, &[&["run", "--out", "single"][..], &common].concat());
     assert!(single.status.success());
     let want = csvs(&d.join("single"));
-    assert_eq!(want.len(), 5);
+    assert_eq!(want.len(), 6);
     for n in [1usize, 2, 3, 5] {
         let mut dirs = Vec::new();
         for k in (1..=n).rev() {

@@ -8,13 +8,13 @@ mod common;
 use boomsim::condition::Condition;
 use boomsim::engine::{Hooks, RunConfig, simulate, simulate_paths, thread_pool};
 use boomsim::export::{
-    AdoptionCsv, ConditionalSummary, Export, Manifest, RunReport, SamplesCsv, SensitivityCsv,
-    SummaryCsv, SummaryWhereCsv, render,
+    AdoptionCsv, ConditionalSummary, DistributionsCsv, Export, Manifest, RunReport, SamplesCsv,
+    SensitivityCsv, SummaryCsv, SummaryWhereCsv, render,
 };
 use boomsim::model::Model;
 use boomsim::run::DEFAULT_MODEL_TEXT;
 use boomsim::sensitivity::sensitivity;
-use boomsim::summary::{adoption_fan, summarize, summarize_paths};
+use boomsim::summary::{adoption_fan, distributions, summarize, summarize_paths};
 use common::{model, row, run};
 
 /// The bytes of every CSV file of a run (samples and a condition included).
@@ -44,6 +44,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
             sim: &sim,
             rows: summarize(m, &sim),
             fan: adoption_fan(m, &sim),
+            distributions: distributions(m, &sim),
             sensitivity: sensitivity(m, &sim),
             conditional: Some(ConditionalSummary {
                 condition: condition.text.clone(),
@@ -60,6 +61,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
                 paths,
                 steps: sim.steps,
                 summary_method: "exact".into(),
+                created: String::new(),
                 sampling: Default::default(),
                 threads,
                 elapsed_seconds: 0.0,
@@ -69,12 +71,13 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
                 condition_matched: None,
             },
         };
-        let exports: [&dyn Export; 5] = [
+        let exports: [&dyn Export; 6] = [
             &SummaryCsv,
             &AdoptionCsv,
             &SensitivityCsv,
             &SummaryWhereCsv,
             &SamplesCsv,
+            &DistributionsCsv,
         ];
         exports
             .iter()

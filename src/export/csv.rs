@@ -30,6 +30,18 @@ pub struct AdoptionCsv;
 pub struct SensitivityCsv;
 /// `samples.csv`.
 pub struct SamplesCsv;
+/// `distributions.csv`.
+pub struct DistributionsCsv;
+
+impl Export for DistributionsCsv {
+    fn file_name(&self) -> &'static str {
+        "distributions.csv"
+    }
+
+    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+        write_rows(&report.distributions, out)
+    }
+}
 
 fn to_io(e: csv::Error) -> io::Error {
     match e.into_kind() {

@@ -30,6 +30,8 @@ pub struct Manifest {
     pub summary_method: String,
     /// Latin hypercube and antithetic sampling.
     pub sampling: crate::engine::Sampling,
+    /// When the run finished, UTC (RFC 3339).
+    pub created: String,
     /// Worker threads used (does not change any other output).
     pub threads: usize,
     /// Wall-clock seconds of the simulation and summary.

@@ -7,7 +7,8 @@ mod manifest;
 pub mod terminal;
 
 pub use csv::{
-    AdoptionCsv, SPREADSHEET_ROWS, SamplesCsv, SensitivityCsv, SummaryCsv, SummaryWhereCsv,
+    AdoptionCsv, DistributionsCsv, SPREADSHEET_ROWS, SamplesCsv, SensitivityCsv, SummaryCsv,
+    SummaryWhereCsv,
 };
 pub use manifest::{Manifest, ManifestJson, sha256_hex};
 
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::Simulation;
 use crate::model::Model;
 use crate::sensitivity::SensitivityRow;
-use crate::summary::{FanStep, SummaryRow};
+use crate::summary::{DistributionRow, FanStep, SummaryRow};
 
 /// Everything a run produced, the source of every output file.
 pub struct RunReport<'a> {
@@ -30,6 +31,8 @@ pub struct RunReport<'a> {
     pub rows: Vec<SummaryRow>,
     /// The adoption fan, one entry per step.
     pub fan: Vec<FanStep>,
+    /// Percentiles 1..99 of each entity's total return and drawdown.
+    pub distributions: Vec<DistributionRow>,
     /// One row per (entity, uncertain parameter).
     pub sensitivity: Vec<SensitivityRow>,
     /// With `--where`: the summary over the matching paths.
@@ -64,6 +67,7 @@ pub fn run_exports(report: &RunReport) -> Vec<Box<dyn Export>> {
         Box::new(SummaryCsv),
         Box::new(AdoptionCsv),
         Box::new(SensitivityCsv),
+        Box::new(DistributionsCsv),
     ];
     if report.conditional.is_some() {
         exports.push(Box::new(SummaryWhereCsv));
