@@ -16,6 +16,7 @@ pub mod export;
 pub mod fit;
 pub mod model;
 pub mod outcome;
+pub mod report;
 pub mod run;
 pub mod sensitivity;
 pub mod shard;

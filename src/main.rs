@@ -16,6 +16,7 @@ use boomsim::export::terminal::{
     describe_table, dist_report, drivers_table, group_table, model_summary,
 };
 use boomsim::fit;
+use boomsim::report::write_report;
 use boomsim::run::{ModelSource, RunOutcome, RunRequest, SummaryMethod, run};
 use boomsim::shard::{merge, parse_spec, run_shard};
 use boomsim::sweep::{SweepRequest, Vary, sweep};
@@ -134,12 +135,21 @@ enum Command {
         /// < <= > >= == !=; comparisons joined with `and`.
         #[arg(long = "where", value_name = "CONDITION")]
         condition: Option<String>,
+        /// Also write report.html and charts/ (as `boomsim report` does).
+        #[arg(long)]
+        report: bool,
         /// Run only the K-th of N slices of the paths and write its state (to --out, default
         /// output/<model name>.shard-K-of-N/); `boomsim merge` joins the shards.
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
         #[command(flatten)]
         overrides: Overrides,
+    },
+    /// Charts (SVG) and a self-contained report.html from a run folder: the adoption fan,
+    /// each group's return distribution, a risk/reward map, the top drivers and drawdowns.
+    Report {
+        /// The run folder.
+        dir: PathBuf,
     },
     /// Merge shard folders (from run --shard K/N) into one run folder, byte-identical in its
     /// CSV files to a single run with the same model, seed and paths.
@@ -461,6 +471,7 @@ fn main() -> ExitCode {
             samples,
             condition,
             shard,
+            report,
             overrides,
         } => {
             if let Some(spec) = shard {
@@ -534,6 +545,12 @@ fn main() -> ExitCode {
                             }
                             print(&run_report(&outcome));
                         });
+                        if report {
+                            match write_report(&outcome.out_dir) {
+                                Ok(page) => print(&format!("Report: {}\n", page.display())),
+                                Err(e) => return fail(&e),
+                            }
+                        }
                     }
                     Err(e) => {
                         bar.finish_and_clear();
@@ -544,6 +561,13 @@ fn main() -> ExitCode {
             bar.finish_and_clear();
             ExitCode::SUCCESS
         }
+        Command::Report { dir } => match write_report(&dir) {
+            Ok(page) => {
+                print(&format!("Report: {}\n", page.display()));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
         Command::Merge {
             shards,
             out,

@@ -1,0 +1,781 @@
+//! `boomsim report DIR`: SVG charts (plotters) and a self-contained `report.html` from a run
+//! folder's files alone, so a report can be made again, byte for byte, from the same folder.
+//!
+//! Charts: the adoption fan (boom and baseline), the distribution (CDF) of each group's total
+//! return, a risk/reward map coloured by profile, a tornado of each group's top drivers, and
+//! the distribution of each group's maximum drawdown. Colours are the Okabe-Ito palette,
+//! readable with every common colour-vision deficiency.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+use serde::Deserialize;
+
+/// Okabe-Ito colours.
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(240, 228, 66),  // yellow
+];
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A file of the run folder is missing or unreadable.
+    #[error(
+        "cannot read {path}: {message}\n  help: report reads a folder written by `boomsim run` (summary.csv, adoption.csv, sensitivity.csv, distributions.csv, manifest.json)"
+    )]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A chart could not be drawn.
+    #[error("cannot draw {chart}: {message}")]
+    Draw {
+        /// The chart.
+        chart: &'static str,
+        /// plotters' message.
+        message: String,
+    },
+    /// The report could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct SummaryRecord {
+    kind: String,
+    name: String,
+    label: String,
+    p05: f64,
+    p50: f64,
+    p95: f64,
+    cvar95: f64,
+    sharpe: Option<f64>,
+    uplift_mean: Option<f64>,
+    rank: usize,
+    profile: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct SensitivityRecord {
+    kind: String,
+    name: String,
+    parameter: String,
+    low_mean: f64,
+    high_mean: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct DistributionRecord {
+    kind: String,
+    name: String,
+    measure: String,
+    level: f64,
+    value: f64,
+}
+
+/// What a run folder holds, as the report needs it.
+pub struct RunFolder {
+    manifest: serde_json::Value,
+    summary: Vec<SummaryRecord>,
+    /// Header and rows of adoption.csv.
+    adoption: (Vec<String>, Vec<Vec<f64>>),
+    sensitivity: Vec<SensitivityRecord>,
+    distributions: Vec<DistributionRecord>,
+}
+
+fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, ReportError> {
+    let fail = |message: String| ReportError::Read {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| fail(e.to_string()))?;
+    reader
+        .deserialize()
+        .collect::<Result<Vec<T>, _>>()
+        .map_err(|e| fail(e.to_string()))
+}
+
+/// Reads a run folder.
+pub fn read_folder(dir: &Path) -> Result<RunFolder, ReportError> {
+    let manifest_path = dir.join("manifest.json");
+    let manifest = fs::read_to_string(&manifest_path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        .map_err(|message| ReportError::Read {
+            path: manifest_path,
+            message,
+        })?;
+    let adoption_path = dir.join("adoption.csv");
+    let fail = |message: String| ReportError::Read {
+        path: adoption_path.clone(),
+        message,
+    };
+    let mut reader = csv::Reader::from_path(&adoption_path).map_err(|e| fail(e.to_string()))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| fail(e.to_string()))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            r.map_err(|e| fail(e.to_string())).and_then(|r| {
+                r.iter()
+                    .map(|c| c.parse::<f64>().map_err(|e| fail(e.to_string())))
+                    .collect()
+            })
+        })
+        .collect::<Result<Vec<Vec<f64>>, _>>()?;
+    Ok(RunFolder {
+        manifest,
+        summary: read_csv(&dir.join("summary.csv"))?,
+        adoption: (header, rows),
+        sensitivity: read_csv(&dir.join("sensitivity.csv"))?,
+        distributions: read_csv(&dir.join("distributions.csv"))?,
+    })
+}
+
+/// One chart: its file name, title, a one-line caption saying how to read it, and its SVG.
+pub struct Chart {
+    /// e.g. `fan.svg`.
+    pub file: &'static str,
+    /// The figure's title.
+    pub title: String,
+    /// How to read it.
+    pub caption: String,
+    /// The SVG text.
+    pub svg: String,
+}
+
+fn draw_error(chart: &'static str) -> impl Fn(String) -> ReportError {
+    move |message| ReportError::Draw { chart, message }
+}
+
+macro_rules! try_draw {
+    ($chart:expr, $e:expr) => {
+        $e.map_err(|e| draw_error($chart)(e.to_string()))?
+    };
+}
+
+fn percent(x: &f64) -> String {
+    format!("{:.0}%", 100.0 * x)
+}
+
+fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    if lo == hi {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        (lo, hi)
+    }
+}
+
+fn pad((lo, hi): (f64, f64)) -> (f64, f64) {
+    let m = 0.05 * (hi - lo);
+    (lo - m, hi + m)
+}
+
+/// The adoption fan: bands p05-p95 and p25-p75, and the median, of boom and baseline.
+fn fan_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
+    const NAME: &str = "fan.svg";
+    let (header, rows) = &folder.adoption;
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 420)).into_drawing_area();
+        try_draw!(NAME, root.fill(&WHITE));
+        let years = range(rows.iter().map(|r| r[1]));
+        let values = range(rows.iter().flat_map(|r| r[2..].iter().copied()));
+        let mut chart = try_draw!(
+            NAME,
+            ChartBuilder::on(&root)
+                .caption("Adoption index A(t): today = 1", ("sans-serif", 20))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(60)
+                .build_cartesian_2d(years.0..years.1, 0f64..pad(values).1)
+        );
+        try_draw!(
+            NAME,
+            chart
+                .configure_mesh()
+                .x_desc("years from today")
+                .y_desc("adoption multiple (x today)")
+                .draw()
+        );
+        for (prefix, colour, label) in [
+            ("", PALETTE[0], "boom"),
+            ("baseline_", PALETTE[1], "baseline"),
+        ] {
+            let (Some(p05), Some(p25), Some(p50), Some(p75), Some(p95)) = (
+                col(&format!("{prefix}p05")),
+                col(&format!("{prefix}p25")),
+                col(&format!("{prefix}p50")),
+                col(&format!("{prefix}p75")),
+                col(&format!("{prefix}p95")),
+            ) else {
+                continue;
+            };
+            for ((lo, hi), alpha) in [((p05, p95), 0.18), ((p25, p75), 0.35)] {
+                let mut points: Vec<(f64, f64)> = rows.iter().map(|r| (r[1], r[hi])).collect();
+                points.extend(rows.iter().rev().map(|r| (r[1], r[lo])));
+                try_draw!(
+                    NAME,
+                    chart.draw_series(std::iter::once(Polygon::new(
+                        points,
+                        colour.mix(alpha).filled()
+                    )))
+                );
+            }
+            try_draw!(
+                NAME,
+                chart.draw_series(LineSeries::new(
+                    rows.iter().map(|r| (r[1], r[p50])),
+                    colour.stroke_width(2)
+                ))
+            )
+            .label(format!("{label}: median, 25-75% and 5-95% bands"))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+        }
+        try_draw!(
+            NAME,
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.3))
+                .draw()
+        );
+        try_draw!(NAME, root.present());
+    }
+    Ok(Chart {
+        file: NAME,
+        title: "How far adoption grows".into(),
+        caption: "The line is the median path; the dark band holds the middle 50% of paths and the light band 90%. Blue is the boom scenario, orange the baseline (today's trend).".into(),
+        svg,
+    })
+}
+
+/// CDFs of one measure for every group, with a log axis of the value multiple when returns
+/// span orders of magnitude.
+fn cdf_chart(
+    folder: &RunFolder,
+    measure: &str,
+    file: &'static str,
+    caption_title: &str,
+) -> Result<(String, bool), ReportError> {
+    let groups: Vec<&SummaryRecord> = folder
+        .summary
+        .iter()
+        .filter(|r| r.kind == "group")
+        .collect();
+    let series: Vec<(String, Vec<(f64, f64)>)> = groups
+        .iter()
+        .map(|g| {
+            let points = folder
+                .distributions
+                .iter()
+                .filter(|d| d.kind == "group" && d.name == g.name && d.measure == measure)
+                .map(|d| (d.value, d.level))
+                .collect();
+            (g.name.clone(), points)
+        })
+        .collect();
+    let values = range(series.iter().flat_map(|(_, p)| p.iter().map(|(v, _)| *v)));
+    let returns = measure == "total_return";
+    // Multiples 1 + r; a log axis when they span more than 30x (total losses sit at 1%).
+    let floor = 0.01;
+    let log = returns && (1.0 + values.1) / (1.0 + values.0).max(floor) > 30.0;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 420)).into_drawing_area();
+        try_draw!(file, root.fill(&WHITE));
+        let mut builder = ChartBuilder::on(&root);
+        builder
+            .caption(caption_title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60);
+        let x_desc = if returns {
+            "total return over the horizon (%)"
+        } else {
+            "maximum drawdown (%)"
+        };
+        if log {
+            let lo = (1.0 + values.0).max(floor);
+            let mut chart = try_draw!(
+                file,
+                builder.build_cartesian_2d((lo..(1.0 + values.1) * 1.1).log_scale(), 0f64..1f64)
+            );
+            try_draw!(
+                file,
+                chart
+                    .configure_mesh()
+                    .x_desc(x_desc)
+                    .y_desc("share of paths at or below")
+                    .x_label_formatter(&|m| format!("{:.0}%", 100.0 * (m - 1.0)))
+                    .y_label_formatter(&percent)
+                    .draw()
+            );
+            for (i, (name, points)) in series.iter().enumerate() {
+                let colour = PALETTE[i % PALETTE.len()];
+                try_draw!(
+                    file,
+                    chart.draw_series(LineSeries::new(
+                        points.iter().map(|(v, p)| ((1.0 + v).max(lo), *p)),
+                        colour.stroke_width(2),
+                    ))
+                )
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                });
+            }
+            try_draw!(
+                file,
+                chart
+                    .configure_series_labels()
+                    .position(SeriesLabelPosition::LowerRight)
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK.mix(0.3))
+                    .draw()
+            );
+        } else {
+            let (lo, hi) = pad(values);
+            let mut chart = try_draw!(file, builder.build_cartesian_2d(lo..hi, 0f64..1f64));
+            try_draw!(
+                file,
+                chart
+                    .configure_mesh()
+                    .x_desc(x_desc)
+                    .y_desc("share of paths at or below")
+                    .x_label_formatter(&percent)
+                    .y_label_formatter(&percent)
+                    .draw()
+            );
+            for (i, (name, points)) in series.iter().enumerate() {
+                let colour = PALETTE[i % PALETTE.len()];
+                try_draw!(
+                    file,
+                    chart.draw_series(LineSeries::new(
+                        points.iter().copied(),
+                        colour.stroke_width(2)
+                    ))
+                )
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                });
+            }
+            try_draw!(
+                file,
+                chart
+                    .configure_series_labels()
+                    .position(SeriesLabelPosition::LowerRight)
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK.mix(0.3))
+                    .draw()
+            );
+        }
+        try_draw!(file, root.present());
+    }
+    Ok((svg, log))
+}
+
+/// Risk (cvar95) against reward (p50) for groups and assets, coloured by profile.
+fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
+    const NAME: &str = "risk_reward.svg";
+    let profiles = ["core", "high-upside", "defensive", "avoid"];
+    // Room on the right for the labels of the riskiest points.
+    let xs = {
+        let (lo, hi) = range(folder.summary.iter().map(|r| r.cvar95));
+        (lo - 0.05 * (hi - lo), hi + 0.3 * (hi - lo))
+    };
+    let ys = pad(range(folder.summary.iter().map(|r| r.p50)));
+    let assets: Vec<&SummaryRecord> = folder
+        .summary
+        .iter()
+        .filter(|r| r.kind == "asset")
+        .collect();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let m = v.len() / 2;
+        if v.is_empty() {
+            0.0
+        } else if v.len() % 2 == 1 {
+            v[m]
+        } else {
+            (v[m - 1] + v[m]) / 2.0
+        }
+    };
+    let mx = median(assets.iter().map(|r| r.cvar95).collect());
+    let my = median(assets.iter().map(|r| r.p50).collect());
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 520)).into_drawing_area();
+        try_draw!(NAME, root.fill(&WHITE));
+        let mut chart = try_draw!(
+            NAME,
+            ChartBuilder::on(&root)
+                .caption("Risk and reward", ("sans-serif", 20))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(70)
+                .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
+        );
+        try_draw!(
+            NAME,
+            chart
+                .configure_mesh()
+                .x_desc("cvar95: average loss of the worst 5% of paths (%)")
+                .y_desc("median total return (%)")
+                .x_label_formatter(&percent)
+                .y_label_formatter(&percent)
+                .draw()
+        );
+        let dashed = BLACK.mix(0.4);
+        try_draw!(
+            NAME,
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(mx, ys.0), (mx, ys.1)],
+                dashed
+            )))
+        );
+        try_draw!(
+            NAME,
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(xs.0, my), (xs.1, my)],
+                dashed
+            )))
+        );
+        for (i, profile) in profiles.iter().enumerate() {
+            let colour = PALETTE[i];
+            let members: Vec<&SummaryRecord> = folder
+                .summary
+                .iter()
+                .filter(|r| r.profile == *profile)
+                .collect();
+            try_draw!(
+                NAME,
+                chart.draw_series(members.iter().map(|r| {
+                    let size = if r.kind == "group" { 8 } else { 5 };
+                    let marker: DynElement<SVGBackend, (f64, f64)> = if r.kind == "group" {
+                        TriangleMarker::new((r.cvar95, r.p50), size, colour.filled()).into_dyn()
+                    } else {
+                        Circle::new((r.cvar95, r.p50), size, colour.filled()).into_dyn()
+                    };
+                    marker
+                }))
+            )
+            .label(profile.to_string())
+            .legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
+        }
+        // Labels, nudged up or down in turn so neighbours do not overlap.
+        let mut placed: Vec<(f64, f64)> = Vec::new();
+        let (w, h) = (xs.1 - xs.0, ys.1 - ys.0);
+        for r in &folder.summary {
+            // Try above, then alternately further up and down, until the label is clear.
+            let mut y = r.p50 + 0.02 * h;
+            let mut k: f64 = 1.0;
+            while placed
+                .iter()
+                .any(|(px, py)| (px - r.cvar95).abs() < 0.12 * w && (py - y).abs() < 0.035 * h)
+            {
+                y = r.p50
+                    + 0.02 * h
+                    + if k % 2.0 == 1.0 { -0.045 } else { 0.045 } * h * (k / 2.0).ceil();
+                k += 1.0;
+            }
+            placed.push((r.cvar95, y));
+            let style = ("sans-serif", if r.kind == "group" { 13 } else { 11 })
+                .into_font()
+                .color(&BLACK);
+            try_draw!(
+                NAME,
+                chart.draw_series(std::iter::once(Text::new(
+                    r.name.clone(),
+                    (r.cvar95 + 0.01 * w, y),
+                    style
+                )))
+            );
+        }
+        try_draw!(
+            NAME,
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.3))
+                .draw()
+        );
+        try_draw!(NAME, root.present());
+    }
+    Ok(Chart {
+        file: NAME,
+        title: "Risk against reward".into(),
+        caption: "Up is a higher median return, right a deeper loss in the worst 5% of paths: top-left is best. Triangles are groups, dots assets; colours are the profiles of summary.csv; the grey lines are the assets' medians, which define the profiles.".into(),
+        svg,
+    })
+}
+
+/// Each group's five strongest drivers: bars from the mean return in the lowest decile of the
+/// draw to the mean in the highest.
+fn tornado_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
+    const NAME: &str = "tornado.svg";
+    const TOP: usize = 5;
+    let groups: Vec<&SummaryRecord> = folder
+        .summary
+        .iter()
+        .filter(|r| r.kind == "group")
+        .collect();
+    let mut svg = String::new();
+    {
+        let height = 60 + 40 * TOP as u32 * groups.len().max(1) as u32 + 50 * groups.len() as u32;
+        let root = SVGBackend::with_string(&mut svg, (860, height)).into_drawing_area();
+        try_draw!(NAME, root.fill(&WHITE));
+        let root = try_draw!(
+            NAME,
+            root.titled("Top drivers of each group", ("sans-serif", 20))
+        );
+        let panels = root.split_evenly((groups.len().max(1), 1));
+        for (panel, g) in panels.iter().zip(&groups) {
+            let bars: Vec<&SensitivityRecord> = folder
+                .sensitivity
+                .iter()
+                .filter(|s| s.kind == "group" && s.name == g.name)
+                .take(TOP)
+                .collect();
+            if bars.is_empty() {
+                continue;
+            }
+            let xs = pad(range(bars.iter().flat_map(|b| [b.low_mean, b.high_mean])));
+            let n = bars.len();
+            let mut chart = try_draw!(
+                NAME,
+                ChartBuilder::on(panel)
+                    .caption(
+                        format!("{} (mean total return)", g.label),
+                        ("sans-serif", 15)
+                    )
+                    .margin(8)
+                    .x_label_area_size(30)
+                    .y_label_area_size(260)
+                    .build_cartesian_2d(xs.0..xs.1, 0f64..n as f64)
+            );
+            let names: Vec<String> = bars.iter().map(|b| b.parameter.clone()).collect();
+            try_draw!(
+                NAME,
+                chart
+                    .configure_mesh()
+                    .disable_y_mesh()
+                    .y_labels(n * 2 + 1)
+                    .y_label_formatter(&|y| {
+                        let i = (*y - 0.5).round();
+                        if (*y - 0.5 - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < n {
+                            names[n - 1 - i as usize].clone()
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .x_label_formatter(&percent)
+                    .draw()
+            );
+            for (i, b) in bars.iter().enumerate() {
+                let y = (n - 1 - i) as f64;
+                let (lo, hi) = (b.low_mean.min(b.high_mean), b.low_mean.max(b.high_mean));
+                let colour = if b.high_mean >= b.low_mean {
+                    PALETTE[0]
+                } else {
+                    PALETTE[5]
+                };
+                try_draw!(
+                    NAME,
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [(lo, y + 0.2), (hi, y + 0.8)],
+                        colour.filled()
+                    )))
+                );
+            }
+        }
+        try_draw!(NAME, root.present());
+    }
+    Ok(Chart {
+        file: NAME,
+        title: "Which assumptions matter most".into(),
+        caption: "Each bar runs from the group's mean return when the parameter is in its lowest 10% of draws to when it is in its highest; longest first. Blue: a higher draw raises the return; vermillion: it lowers it.".into(),
+        svg,
+    })
+}
+
+/// Every chart of a run folder.
+pub fn charts(folder: &RunFolder) -> Result<Vec<Chart>, ReportError> {
+    let (returns, log) = cdf_chart(
+        folder,
+        "total_return",
+        "returns.svg",
+        "Distribution of each group's total return",
+    )?;
+    let (drawdowns, _) = cdf_chart(
+        folder,
+        "max_drawdown",
+        "drawdowns.svg",
+        "Distribution of each group's maximum drawdown",
+    )?;
+    Ok(vec![
+        fan_chart(folder)?,
+        Chart {
+            file: "returns.svg",
+            title: "What each group returns".into(),
+            caption: format!(
+                "For each return on the x axis, the share of paths that end at or below it: a curve further right is better; a steep curve is a narrow range.{}",
+                if log { " The x axis is logarithmic (returns span orders of magnitude); total losses sit at its left edge." } else { "" }
+            ),
+            svg: returns,
+        },
+        risk_reward_chart(folder)?,
+        tornado_chart(folder)?,
+        Chart {
+            file: "drawdowns.svg",
+            title: "How deep the falls are".into(),
+            caption: "For each drawdown (fall from a running peak), the share of paths whose worst fall is at most that deep: a curve further left is gentler; 100% is a total loss.".into(),
+            svg: drawdowns,
+        },
+    ])
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn cell(x: Option<f64>, pct: bool) -> String {
+    match x {
+        None => "&ndash;".into(),
+        Some(v) if pct => format!("{:+.1}%", 100.0 * v),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+fn table(rows: &[&SummaryRecord]) -> String {
+    let mut t = String::from(
+        "<table><thead><tr><th>rank</th><th>name</th><th>p05</th><th>p50</th><th>p95</th><th>cvar95 (loss)</th><th>sharpe</th><th>uplift vs baseline</th><th>profile</th></tr></thead><tbody>\n",
+    );
+    let mut rows = rows.to_vec();
+    rows.sort_by_key(|r| r.rank);
+    for r in rows {
+        t.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            r.rank,
+            escape(&r.label),
+            cell(Some(r.p05), true),
+            cell(Some(r.p50), true),
+            cell(Some(r.p95), true),
+            100.0 * r.cvar95,
+            cell(r.sharpe, false),
+            cell(r.uplift_mean, true),
+            escape(&r.profile)
+        ));
+    }
+    t.push_str("</tbody></table>\n");
+    t
+}
+
+/// The self-contained page: no scripts, fonts or images from anywhere; the SVGs inline.
+pub fn html(folder: &RunFolder, charts: &[Chart]) -> String {
+    let m = &folder.manifest;
+    let text = |key: &str| {
+        m.get(key)
+            .map(|v| v.to_string().trim_matches('"').to_string())
+            .unwrap_or_default()
+    };
+    let groups: Vec<&SummaryRecord> = folder
+        .summary
+        .iter()
+        .filter(|r| r.kind == "group")
+        .collect();
+    let assets: Vec<&SummaryRecord> = folder
+        .summary
+        .iter()
+        .filter(|r| r.kind == "asset")
+        .collect();
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>boomsim report: {name}</title>\n<style>\n\
+         body {{ font-family: sans-serif; max-width: 900px; margin: 2em auto; color: #222; }}\n\
+         table {{ border-collapse: collapse; margin: 1em 0; }}\n\
+         th, td {{ padding: 0.25em 0.7em; border-bottom: 1px solid #ddd; text-align: right; }}\n\
+         td:nth-child(2), th:nth-child(2), td:last-child {{ text-align: left; }}\n\
+         figure {{ margin: 2em 0; }} figcaption {{ color: #555; }} svg {{ max-width: 100%; height: auto; }}\n\
+         </style>\n</head>\n<body>\n<h1>boomsim report: {name}</h1>\n\
+         <p>{paths} paths, seed {seed}, run {created}; boomsim {version}; model {model}. Returns are total returns over the model's horizon; \
+         every number is an illustrative result of the model's assumptions, not a forecast and not investment advice.</p>\n",
+        name = escape(&text("model_name")),
+        paths = escape(&text("paths")),
+        seed = escape(&text("seed")),
+        created = escape(&text("created")),
+        version = escape(&text("boomsim_version")),
+        model = escape(&text("model_path")),
+    );
+    page.push_str("<h2>Groups, ranked by Sharpe ratio</h2>\n");
+    page.push_str(&table(&groups));
+    page.push_str("<h2>Assets</h2>\n");
+    page.push_str(&table(&assets));
+    for c in charts {
+        let svg = c
+            .svg
+            .split_once("<svg")
+            .map_or(c.svg.as_str(), |(_, rest)| rest);
+        page.push_str(&format!(
+            "<figure>\n<h2>{}</h2>\n<svg{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            escape(&c.title),
+            svg,
+            escape(&c.caption)
+        ));
+    }
+    page.push_str("</body>\n</html>\n");
+    page
+}
+
+/// Writes the charts (`charts/*.svg`) and `report.html` into a run folder; returns the page's
+/// path. Each file is written beside its target and renamed into place.
+pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
+    let folder = read_folder(dir)?;
+    let charts = charts(&folder)?;
+    let chart_dir = dir.join("charts");
+    let put = |path: PathBuf, text: &str| -> Result<(), ReportError> {
+        let tmp = path.with_extension("partial");
+        fs::write(&tmp, text)
+            .and_then(|()| fs::rename(&tmp, &path))
+            .map_err(|source| ReportError::Write { path, source })
+    };
+    fs::create_dir_all(&chart_dir).map_err(|source| ReportError::Write {
+        path: chart_dir.clone(),
+        source,
+    })?;
+    for c in &charts {
+        put(chart_dir.join(c.file), &c.svg)?;
+    }
+    let page = dir.join("report.html");
+    put(page.clone(), &html(&folder, &charts))?;
+    Ok(page)
+}
