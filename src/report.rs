@@ -452,6 +452,24 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
                 .y_label_formatter(&percent)
                 .draw()
         );
+        // Quadrants shaded in the colour of the profile they give (against the asset medians).
+        for (i, [(x0, x1), (y0, y1)]) in [
+            [(xs.0, mx), (my, ys.1)],
+            [(mx, xs.1), (my, ys.1)],
+            [(xs.0, mx), (ys.0, my)],
+            [(mx, xs.1), (ys.0, my)],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            try_draw!(
+                NAME,
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x0, y0), (x1, y1)],
+                    PALETTE[i].mix(0.07).filled()
+                )))
+            );
+        }
         let dashed = BLACK.mix(0.4);
         try_draw!(
             NAME,
@@ -532,7 +550,7 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
     Ok(Chart {
         file: NAME,
         title: "Risk against reward".into(),
-        caption: "Up is a higher median return, right a deeper loss in the worst 5% of paths: top-left is best. Triangles are groups, dots assets; colours are the profiles of summary.csv; the grey lines are the assets' medians, which define the profiles.".into(),
+        caption: "Up is a higher median return, right a deeper loss in the worst 5% of paths: top-left is best. Triangles are groups, dots assets; colours are the profiles of summary.csv, and each quadrant is shaded in the colour of the profile it gives (split at the assets' medians, the grey lines).".into(),
         svg,
     })
 }
