@@ -349,7 +349,12 @@ fn run_report(outcome: &RunOutcome) -> String {
             100.0 * matched as f64 / m.paths as f64
         ));
     }
-    let mut files = vec!["summary.csv", "adoption.csv", "sensitivity.csv"];
+    let mut files = vec![
+        "summary.csv",
+        "adoption.csv",
+        "sensitivity.csv",
+        "distributions.csv",
+    ];
     if m.condition.is_some() {
         files.push("summary_where.csv");
     }
