@@ -182,3 +182,25 @@ fn check_summarises_a_valid_model_and_lists_every_error_of_an_invalid_one() {
     );
     assert!(err.contains("2 errors in bad.toml"), "{err}");
 }
+
+#[test]
+fn outputs_in_a_file_and_floods_of_syntax_errors_are_handled() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("file"), "x").unwrap();
+    let out = boomsim(dir.path(), &["run", "--paths", "100", "--out", "file/run"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is a file, not a folder"),
+        "{}",
+        text(&out.stderr)
+    );
+    let prose: String = (0..40)
+        .map(|i| format!("this is line {i} of prose\n"))
+        .collect();
+    fs::write(dir.path().join("prose.toml"), prose).unwrap();
+    let out = boomsim(dir.path(), &["check", "prose.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("... and 20 more not shown"), "{err}");
+    assert!(err.contains("40 errors in prose.toml"), "{err}");
+}

@@ -178,6 +178,14 @@ pub fn write_folder<E: From<OutputError>>(
             return Err(OutputError::NotARunFolder(target.to_path_buf()).into());
         }
     }
+    if parent.exists() && !parent.is_dir() {
+        let e = std::io::Error::other(format!(
+            "{} is a file, not a folder, so {} cannot be made in it",
+            parent.display(),
+            target.display()
+        ));
+        return Err(io_error(&parent, e).into());
+    }
     fs::create_dir_all(&parent).map_err(|e| io_error(&parent, e))?;
     let pid = std::process::id();
     let staging = parent.join(format!(".{name}.partial-{pid}"));

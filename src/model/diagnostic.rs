@@ -59,10 +59,13 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// Errors printed in full; a file that is not TOML at all would otherwise flood the terminal.
+const SHOWN: usize = 20;
+
 impl fmt::Display for ModelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count = self.diagnostics.len();
-        for (i, d) in self.diagnostics.iter().enumerate() {
+        for (i, d) in self.diagnostics.iter().take(SHOWN).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
@@ -97,6 +100,9 @@ impl fmt::Display for ModelError {
             if let Some(help) = &d.help {
                 writeln!(f, "      = help: {help}")?;
             }
+        }
+        if count > SHOWN {
+            write!(f, "\n... and {} more not shown", count - SHOWN)?;
         }
         if count > 1 {
             write!(f, "\n{count} errors in {}", self.file)?;
