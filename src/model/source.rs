@@ -265,7 +265,6 @@ pub fn merge<'s>(base: &mut Tree<'s>, over: Tree<'s>) {
                 Some(DeValue::Table(_))
             );
         if both_tables {
-            let span = v.span();
             let DeValue::Table(over_table) = v.into_inner() else {
                 unreachable!("checked above")
             };
@@ -276,7 +275,6 @@ pub fn merge<'s>(base: &mut Tree<'s>, over: Tree<'s>) {
             if let DeValue::Table(base_table) = existing {
                 merge(base_table, over_table);
             }
-            let _ = span;
         } else {
             base.insert(k, v);
         }
