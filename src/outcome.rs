@@ -19,8 +19,8 @@ pub fn max_drawdown(series: &[f64]) -> f64 {
     for &x in series {
         if x > peak {
             peak = x;
-        }
-        if peak > 0.0 {
+        } else if peak > 0.0 && x < peak * (1.0 - worst) {
+            // Only a deeper fall than the worst so far needs the division.
             worst = worst.max(1.0 - x / peak);
         }
     }
@@ -48,30 +48,33 @@ impl StepReturns {
     /// The step returns of one series; steps from a zero value are skipped (§4).
     /// `threshold` is the per-step risk-free rate rf / k.
     pub fn of_series(series: &[f64], threshold: f64) -> Self {
-        let mut n = 0u64;
-        let mut sum = 0.0;
-        for w in series.windows(2) {
-            if w[0] != 0.0 {
-                sum += w[1] / w[0] - 1.0;
-                n += 1;
-            }
-        }
-        if n == 0 {
+        Self::of_series_with(series, threshold, &mut Vec::new())
+    }
+
+    /// [`StepReturns::of_series`] with a reusable buffer for the step returns, so each is
+    /// computed (divided) once.
+    pub fn of_series_with(series: &[f64], threshold: f64, returns: &mut Vec<f64>) -> Self {
+        returns.clear();
+        returns.extend(
+            series
+                .windows(2)
+                .filter(|w| w[0] != 0.0)
+                .map(|w| w[1] / w[0] - 1.0),
+        );
+        if returns.is_empty() {
             return Self::default();
         }
-        let mean = sum / n as f64;
+        let n = returns.len();
+        let mean = returns.iter().sum::<f64>() / n as f64;
         let mut m2 = 0.0;
         let mut downside = 0.0;
-        for w in series.windows(2) {
-            if w[0] != 0.0 {
-                let x = w[1] / w[0] - 1.0;
-                m2 += (x - mean) * (x - mean);
-                let short = (x - threshold).min(0.0);
-                downside += short * short;
-            }
+        for &x in returns.iter() {
+            m2 += (x - mean) * (x - mean);
+            let short = (x - threshold).min(0.0);
+            downside += short * short;
         }
         StepReturns {
-            count: n,
+            count: n as u64,
             mean,
             m2,
             downside_sq: downside,

@@ -50,6 +50,7 @@ pub struct Scratch {
     baseline_terminal: Vec<f64>,
     copula_normals: Vec<f64>,
     copula_uniforms: Vec<f64>,
+    step_buffer: Vec<f64>,
 }
 
 /// What one path records: the entity outcomes and the adoption index.
@@ -271,6 +272,7 @@ impl<'m> PathSimulator<'m> {
             baseline_terminal: vec![0.0; self.entities()],
             copula_normals: vec![0.0; copula],
             copula_uniforms: vec![0.0; copula],
+            step_buffer: Vec::with_capacity(n),
         }
     }
 
@@ -464,7 +466,8 @@ impl<'m> PathSimulator<'m> {
             let series = &scratch.value[e * n..(e + 1) * n];
             out.total_return[e] = total_return(series);
             out.max_drawdown[e] = max_drawdown(series);
-            out.step_returns[e] = StepReturns::of_series(series, self.rf_per_step);
+            out.step_returns[e] =
+                StepReturns::of_series_with(series, self.rf_per_step, &mut scratch.step_buffer);
         }
 
         // 7. Baseline on the same draws and shocks; only X(t_T) is needed for the uplift.
