@@ -172,6 +172,21 @@ macro_rules! try_draw {
     };
 }
 
+/// The legend, in the same style on every chart.
+fn legend<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+    name: &'static str,
+) -> Result<(), ReportError> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(|e| draw_error(name)(e.to_string()))
+}
+
 fn percent(x: &f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }
@@ -256,15 +271,7 @@ fn fan_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
                 PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
             });
         }
-        try_draw!(
-            NAME,
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .draw()
-        );
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, NAME)?;
         try_draw!(NAME, root.present());
     }
     Ok(Chart {
@@ -350,15 +357,7 @@ fn cdf_chart(
                     PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
                 });
             }
-            try_draw!(
-                file,
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::LowerRight)
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK.mix(0.3))
-                    .draw()
-            );
+            legend(&mut chart, SeriesLabelPosition::LowerRight, file)?;
         } else {
             let (lo, hi) = pad(values);
             let mut chart = try_draw!(file, builder.build_cartesian_2d(lo..hi, 0f64..1f64));
@@ -386,15 +385,7 @@ fn cdf_chart(
                     PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
                 });
             }
-            try_draw!(
-                file,
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::LowerRight)
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK.mix(0.3))
-                    .draw()
-            );
+            legend(&mut chart, SeriesLabelPosition::LowerRight, file)?;
         }
         try_draw!(file, root.present());
     }
@@ -536,15 +527,7 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
                 )))
             );
         }
-        try_draw!(
-            NAME,
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .draw()
-        );
+        legend(&mut chart, SeriesLabelPosition::UpperRight, NAME)?;
         try_draw!(NAME, root.present());
     }
     Ok(Chart {
