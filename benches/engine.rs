@@ -10,7 +10,7 @@ use boomsim::engine::{RunConfig, Stream, parameter_id, parameter_rng, path_rng, 
 use boomsim::model::parse_model;
 use boomsim::run::DEFAULT_MODEL_TEXT;
 use boomsim::sensitivity::sensitivity;
-use boomsim::summary::summarize;
+use boomsim::summary::{adoption_fan, distributions, summarize};
 
 const PATHS: usize = 20_000;
 
@@ -78,6 +78,8 @@ fn default_model(c: &mut Criterion) {
     .expect("pool");
     group.bench_function("summarize", |b| b.iter(|| summarize(&model, &sim)));
     group.bench_function("sensitivity", |b| b.iter(|| sensitivity(&model, &sim)));
+    group.bench_function("adoption_fan", |b| b.iter(|| adoption_fan(&model, &sim)));
+    group.bench_function("distributions", |b| b.iter(|| distributions(&model, &sim)));
     group.finish();
 }
 
