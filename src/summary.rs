@@ -543,12 +543,36 @@ pub struct FanStep {
 pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
 
 fn fan_stats(values: &[f64]) -> [f64; 6] {
-    let s = sorted(values);
     let mut out = [mean(values), 0.0, 0.0, 0.0, 0.0, 0.0];
-    for (o, p) in out[1..].iter_mut().zip(FAN_QUANTILES) {
-        *o = quantile_sorted(&s, p);
-    }
+    let q = quantiles_selected(&mut values.to_vec(), &FAN_QUANTILES);
+    out[1..].copy_from_slice(&q);
     out
+}
+
+/// Type-7 quantiles at ascending levels `ps` of non-empty data, by selection instead of a full
+/// sort: the same order statistics, so the same values as [`quantile_sorted`] of sorted data.
+pub fn quantiles_selected<const K: usize>(values: &mut [f64], ps: &[f64; K]) -> [f64; K] {
+    let n = values.len();
+    let mut start = 0;
+    let mut at = |rank: usize, start: &mut usize| -> f64 {
+        if rank >= *start {
+            let (_, v, _) = values[*start..].select_nth_unstable_by(rank - *start, f64::total_cmp);
+            let v = *v;
+            *start = rank + 1;
+            v
+        } else {
+            // Already placed by an earlier selection of this rank.
+            values[rank]
+        }
+    };
+    ps.map(|p| {
+        let h = (n - 1) as f64 * p;
+        let lo = h.floor() as usize;
+        let hi = (lo + 1).min(n - 1);
+        let a = at(lo, &mut start);
+        let b = at(hi, &mut start);
+        a + (h - lo as f64) * (b - a)
+    })
 }
 
 /// The adoption fan: A(t_j) across paths at every step.
@@ -581,6 +605,20 @@ mod tests {
             assert!((quantile_sorted(&s, p) - q).abs() < 1e-12, "p={p}");
         }
         assert_eq!(quantile_sorted(&[5.0], 0.3), 5.0);
+    }
+
+    #[test]
+    fn selected_quantiles_equal_sorted_ones() {
+        let data: Vec<f64> = (0..1001)
+            .map(|i| ((i * 7919) % 1001) as f64 * 0.37)
+            .collect();
+        let s = sorted(&data);
+        let ps = [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0];
+        let got = quantiles_selected(&mut data.clone(), &ps);
+        for (g, p) in got.iter().zip(ps) {
+            assert_eq!(*g, quantile_sorted(&s, p));
+        }
+        assert_eq!(quantiles_selected(&mut [3.0], &[0.5, 0.9]), [3.0, 3.0]);
     }
 
     #[test]
