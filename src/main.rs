@@ -110,11 +110,13 @@ impl SimulationArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Simulate models and write a run folder for each: summary.csv, adoption.csv,
-    /// sensitivity.csv, manifest.json (and summary_where.csv, samples.csv when asked).
+    /// sensitivity.csv, distributions.csv, manifest.json (and summary_where.csv, samples.csv,
+    /// report.html when asked).
     ///
-    /// Every path's outcomes are kept in memory until the summary is written: about
-    /// 8 bytes x paths x (3 x entities + 2 x (steps + 1) + uncertain parameters) with a
-    /// baseline, 120 MB for 100,000 paths of the default model.
+    /// While every path's outcomes fit in 512 MiB (about 8 bytes x paths x (3 x entities +
+    /// 2 x (steps + 1) + uncertain parameters): 120 MB for 100,000 paths of the default
+    /// model), all are kept and every summary is exact; larger runs are summarised in
+    /// constant memory (see --summary).
     Run {
         /// Model files [default: models/python-5x.toml, or the built-in copy of it]. With
         /// several, each writes output/<model name>/ (or --out DIR/<model name>/).
