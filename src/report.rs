@@ -327,66 +327,43 @@ fn cdf_chart(
         } else {
             "maximum drawdown (%)"
         };
-        if log {
-            let lo = (1.0 + values.0).max(floor);
-            let mut chart = try_draw!(
-                file,
-                builder.build_cartesian_2d((lo..(1.0 + values.1) * 1.1).log_scale(), 0f64..1f64)
-            );
+        // On a log scale the x coordinate is log10 of the value multiple 1 + r (total losses at
+        // the floor); labels turn it back into a return.
+        let x_of = |v: f64| if log { (1.0 + v).max(floor).log10() } else { v };
+        let (lo, hi) = pad((x_of(values.0), x_of(values.1)));
+        let label = |x: &f64| {
+            if log {
+                format!("{:.0}%", 100.0 * (10f64.powf(*x) - 1.0))
+            } else {
+                percent(x)
+            }
+        };
+        let mut chart = try_draw!(file, builder.build_cartesian_2d(lo..hi, 0f64..1f64));
+        try_draw!(
+            file,
+            chart
+                .configure_mesh()
+                .x_desc(x_desc)
+                .y_desc("share of paths at or below")
+                .x_label_formatter(&label)
+                .y_label_formatter(&percent)
+                .draw()
+        );
+        for (i, (name, points)) in series.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
             try_draw!(
                 file,
-                chart
-                    .configure_mesh()
-                    .x_desc(x_desc)
-                    .y_desc("share of paths at or below")
-                    .x_label_formatter(&|m| format!("{:.0}%", 100.0 * (m - 1.0)))
-                    .y_label_formatter(&percent)
-                    .draw()
-            );
-            for (i, (name, points)) in series.iter().enumerate() {
-                let colour = PALETTE[i % PALETTE.len()];
-                try_draw!(
-                    file,
-                    chart.draw_series(LineSeries::new(
-                        points.iter().map(|(v, p)| ((1.0 + v).max(lo), *p)),
-                        colour.stroke_width(2),
-                    ))
-                )
-                .label(name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                });
-            }
-            legend(&mut chart, SeriesLabelPosition::LowerRight, file)?;
-        } else {
-            let (lo, hi) = pad(values);
-            let mut chart = try_draw!(file, builder.build_cartesian_2d(lo..hi, 0f64..1f64));
-            try_draw!(
-                file,
-                chart
-                    .configure_mesh()
-                    .x_desc(x_desc)
-                    .y_desc("share of paths at or below")
-                    .x_label_formatter(&percent)
-                    .y_label_formatter(&percent)
-                    .draw()
-            );
-            for (i, (name, points)) in series.iter().enumerate() {
-                let colour = PALETTE[i % PALETTE.len()];
-                try_draw!(
-                    file,
-                    chart.draw_series(LineSeries::new(
-                        points.iter().copied(),
-                        colour.stroke_width(2)
-                    ))
-                )
-                .label(name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                });
-            }
-            legend(&mut chart, SeriesLabelPosition::LowerRight, file)?;
+                chart.draw_series(LineSeries::new(
+                    points.iter().map(|&(v, p)| (x_of(v), p)),
+                    colour.stroke_width(2),
+                ))
+            )
+            .label(name.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
         }
+        legend(&mut chart, SeriesLabelPosition::LowerRight, file)?;
         try_draw!(file, root.present());
     }
     Ok((svg, log))

@@ -86,6 +86,8 @@ pub struct PathSimulator<'m> {
     /// Column of each recorded (uncertain) draw, by where it lives.
     columns: DrawColumns,
     sampling: Sampling,
+    /// [`parameter_id`] of every parameter, in `Model::parameters` order (computed once).
+    parameter_ids: Vec<u64>,
 }
 
 /// For one parameter: its column in [`PathRecord::draws`] (when uncertain) and its index in
@@ -110,15 +112,15 @@ struct DrawColumns {
 }
 
 impl DrawColumns {
-    fn new(model: &Model) -> Self {
+    fn new(model: &Model, ids: &[u64]) -> Self {
         let mut c = DrawColumns {
             sectors: vec![[DrawSlot::default(); 3]; model.sectors.len()],
             assets: vec![[DrawSlot::default(); 5]; model.assets.len()],
             ..Default::default()
         };
-        for (index, p) in model.parameters().iter().enumerate() {
+        for (index, (p, &id)) in model.parameters().iter().zip(ids).enumerate() {
             let slot = c.slot(p.slot);
-            slot.id = parameter_id(&p.path);
+            slot.id = id;
             slot.index = index;
         }
         for (column, p) in model.uncertain_parameters().iter().enumerate() {
@@ -200,6 +202,11 @@ impl<'m> PathSimulator<'m> {
                 a.weight / total
             })
             .collect();
+        let parameter_ids: Vec<u64> = model
+            .parameters()
+            .iter()
+            .map(|p| parameter_id(&p.path))
+            .collect();
         let outside_share = model
             .assets
             .iter()
@@ -214,8 +221,9 @@ impl<'m> PathSimulator<'m> {
             asset_share,
             outside_share,
             rf_per_step: model.risk_free_rate / k,
-            columns: DrawColumns::new(model),
+            columns: DrawColumns::new(model, &parameter_ids),
             sampling,
+            parameter_ids,
         }
     }
 
@@ -236,11 +244,10 @@ impl<'m> PathSimulator<'m> {
             return None;
         }
         let perms = self
-            .model
-            .parameters()
+            .parameter_ids
             .iter()
-            .map(|p| {
-                let mut rng = parameter_rng(seed, u64::MAX - chunk, parameter_id(&p.path));
+            .map(|&id| {
+                let mut rng = parameter_rng(seed, u64::MAX - chunk, id);
                 let mut perm: Vec<u32> = (0..CHUNK_PATHS as u32).collect();
                 for i in (1..perm.len()).rev() {
                     let j = rng.random_range(0..=i);
