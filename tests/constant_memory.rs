@@ -2,20 +2,10 @@
 
 mod common;
 
-use common::boomsim;
+use common::{boomsim, read_csv as table};
 
 use std::fs;
 use std::path::Path;
-
-fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap().split(',').map(String::from).collect();
-    let rows = lines
-        .map(|l| l.split(',').map(String::from).collect())
-        .collect();
-    (header, rows)
-}
 
 /// Every numeric cell of two summaries agrees within `bound` relative (labels contain no
 /// commas in the default model, so a plain split is enough).

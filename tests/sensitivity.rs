@@ -4,13 +4,12 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
 
 use boomsim::condition::Condition;
 use boomsim::engine::{Hooks, RunConfig, Simulation, simulate_paths, thread_pool};
 use boomsim::sensitivity::sensitivity;
 use boomsim::summary::{quantile_sorted, summarize, summarize_paths};
-use common::{boomsim, model, run};
+use common::{boomsim, model, read_csv, run};
 
 /// Asset `a` depends on adoption.log_drift (strongly) and on its sector's small noise; the
 /// other uncertain parameters cannot move it.
@@ -179,16 +178,6 @@ fn a_condition_summarises_exactly_the_matching_paths() {
     let rows = summarize_paths(&m, &sim, Some(&met.matches), &met.step_returns);
     let a = rows.iter().find(|r| r.name == "a").unwrap();
     assert!((a.mean_return - sum / count as f64).abs() < 1e-12);
-}
-
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap().split(',').map(String::from).collect();
-    let rows = lines
-        .map(|l| l.split(',').map(String::from).collect())
-        .collect();
-    (header, rows)
 }
 
 #[test]

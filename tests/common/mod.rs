@@ -60,3 +60,19 @@ pub fn boomsim(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .output()
         .expect("run boomsim")
 }
+
+/// A CSV file as its header and rows of cells (for files whose cells hold no commas).
+pub fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).expect("read csv");
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .expect("header")
+        .split(',')
+        .map(String::from)
+        .collect();
+    let rows = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    (header, rows)
+}
