@@ -1,18 +1,93 @@
 //! Throughput of the engine on the default model (one fixed seed, xoshiro256++ streams):
 //! paths per second at one thread and at every core; the floor (drawing only the standard
-//! normals one path needs); the parameter draws alone; and the summary and sensitivity.
+//! normals one path needs); each stage of a path on its own (parameters, shocks, adoption,
+//! sectors, assets, outcomes, baseline), with the portable and the AVX2 kernel; and the
+//! post-processing (summary, sensitivity, adoption fan, distributions).
 //! Run with `cargo bench --bench engine`; the README quotes the figures.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand_distr::{Distribution, StandardNormal};
 
-use boomsim::engine::{RunConfig, Stream, parameter_id, parameter_rng, path_rng, simulate};
+use std::time::{Duration, Instant};
+
+use boomsim::engine::{
+    Isa, PathRecord, PathSimulator, RunConfig, Stage, Stream, parameter_id, parameter_rng,
+    path_rng, simulate,
+};
+use boomsim::model::Model;
 use boomsim::model::parse_model;
+use boomsim::outcome::StepReturns;
 use boomsim::run::DEFAULT_MODEL_TEXT;
 use boomsim::sensitivity::sensitivity;
 use boomsim::summary::{adoption_fan, distributions, summarize};
 
 const PATHS: usize = 20_000;
+/// Paths per iteration of the per-stage benchmarks.
+const STAGE_PATHS: usize = 2_000;
+
+/// Runs `STAGE_PATHS` whole paths on `isa`, timing only `timed` (or every stage for `None`):
+/// each stage sees the real data of its path.
+fn time_stage(model: &Model, isa: Isa, timed: Option<Stage>, iters: u64) -> Duration {
+    let sim = PathSimulator::new(model, Default::default()).with_isa(isa);
+    let (e, n, p) = (
+        sim.entities(),
+        sim.steps() + 1,
+        model.uncertain_parameters().len(),
+    );
+    let mut scratch = sim.scratch();
+    let (mut tr, mut dd, mut up) = (vec![0.0; e], vec![0.0; e], vec![0.0; e]);
+    let (mut ad, mut ba, mut draws) = (vec![0.0; n], vec![0.0; n], vec![0.0; p]);
+    let mut steps = vec![StepReturns::default(); e];
+    let mut out = PathRecord {
+        total_return: &mut tr,
+        max_drawdown: &mut dd,
+        uplift: &mut up,
+        adoption: &mut ad,
+        baseline_adoption: &mut ba,
+        draws: &mut draws,
+        step_returns: &mut steps,
+    };
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        for path in 0..STAGE_PATHS as u64 {
+            for stage in Stage::ALL {
+                if timed.is_none_or(|t| t == stage) {
+                    let start = Instant::now();
+                    sim.run_stage(stage, 1, path, None, &mut scratch, &mut out);
+                    total += start.elapsed();
+                } else {
+                    sim.run_stage(stage, 1, path, None, &mut scratch, &mut out);
+                }
+            }
+        }
+    }
+    total
+}
+
+/// One thread: a whole path and each of its stages, on the portable and (where the CPU has
+/// it) the AVX2 kernel.
+fn path_stages(c: &mut Criterion) {
+    let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
+    let mut group = c.benchmark_group("path_stages");
+    group.throughput(Throughput::Elements(STAGE_PATHS as u64));
+    group.sample_size(10);
+    let isas: Vec<Isa> = [Isa::Portable, Isa::Avx2]
+        .into_iter()
+        .filter(|isa| isa.available())
+        .collect();
+    for isa in isas {
+        let label = format!("{isa:?}").to_lowercase();
+        group.bench_function(format!("{label}/whole_path"), |b| {
+            b.iter_custom(|iters| time_stage(&model, isa, None, iters))
+        });
+        for stage in Stage::ALL {
+            group.bench_function(format!("{label}/{}", stage.name()), |b| {
+                b.iter_custom(|iters| time_stage(&model, isa, Some(stage), iters))
+            });
+        }
+    }
+    group.finish();
+}
 
 fn default_model(c: &mut Criterion) {
     let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
@@ -83,5 +158,5 @@ fn default_model(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, default_model);
+criterion_group!(benches, default_model, path_stages);
 criterion_main!(benches);

@@ -3,6 +3,7 @@
 //! The adoption index is `log A(t_j) = log c(t_j) + sigma_A * W_A(t_j)`: this module owns
 //! `log c`, for the logistic, Bass and GBM processes; the engine adds the shocks.
 
+use crate::engine::math;
 use crate::model::{AdoptionKey, Process, Years};
 
 /// One path's draw of the adoption parameters (unused keys are 0).
@@ -27,24 +28,54 @@ impl AdoptionDraw {
         self.get(AdoptionKey::Volatility)
     }
 
-    /// log c(t), the log of the median adoption multiple at time t.
-    #[inline]
-    pub fn log_curve(&self, t: Years) -> f64 {
+    /// log c(t_j) for t_j = j * dt, j = 0..out.len(): the log of the median adoption multiple
+    /// on the time grid. Whole series at a time, so the exponentials and logarithms vectorise
+    /// ([`math`]); log c(0) = 0 exactly (c(0) = 1 for every process).
+    #[inline(always)]
+    pub fn log_curve_series(&self, dt: Years, out: &mut [f64]) {
+        let time = |j: usize| j as f64 * dt;
         match self.process {
             Process::Logistic => {
+                // log c = ln K - ln(1 + (K - 1) e^(-r t)).
                 let k = self.get(AdoptionKey::Ceiling);
                 let r = self.get(AdoptionKey::Rate);
-                k.ln() - ((k - 1.0) * (-r * t).exp()).ln_1p()
+                for (j, v) in out.iter_mut().enumerate() {
+                    *v = -r * time(j);
+                }
+                math::exp_in_place(out);
+                for v in out.iter_mut() {
+                    *v = 1.0 + (k - 1.0) * *v;
+                }
+                math::ln_in_place(out);
+                let ln_k = math::ln(k);
+                for v in out.iter_mut() {
+                    *v = ln_k - *v;
+                }
             }
             Process::Bass => {
+                // F = (1 - e) / (1 + (q / p) e), e = e^(-(p + q) t); log c = ln(1 + (K - 1) F).
                 let k = self.get(AdoptionKey::Ceiling);
                 let p = self.get(AdoptionKey::P);
                 let q = self.get(AdoptionKey::Q);
-                let decay = (-(p + q) * t).exp();
-                let f = (1.0 - decay) / (1.0 + (q / p) * decay);
-                ((k - 1.0) * f).ln_1p()
+                for (j, v) in out.iter_mut().enumerate() {
+                    *v = -(p + q) * time(j);
+                }
+                math::exp_in_place(out);
+                for v in out.iter_mut() {
+                    let f = (1.0 - *v) / (1.0 + (q / p) * *v);
+                    *v = 1.0 + (k - 1.0) * f;
+                }
+                math::ln_in_place(out);
             }
-            Process::Gbm => self.get(AdoptionKey::LogDrift) * t,
+            Process::Gbm => {
+                let mu = self.get(AdoptionKey::LogDrift);
+                for (j, v) in out.iter_mut().enumerate() {
+                    *v = mu * time(j);
+                }
+            }
+        }
+        if let Some(start) = out.first_mut() {
+            *start = 0.0;
         }
     }
 }
@@ -61,17 +92,27 @@ mod tests {
         AdoptionDraw { process, values }
     }
 
+    /// log c(t) at t = j * dt for j = 0..=steps.
+    fn series(d: &AdoptionDraw, dt: f64, steps: usize) -> Vec<f64> {
+        let mut out = vec![f64::NAN; steps + 1];
+        d.log_curve_series(dt, &mut out);
+        out
+    }
+
     #[test]
     fn logistic_starts_at_one_and_saturates_at_the_ceiling() {
         let d = draw(
             Process::Logistic,
             &[(AdoptionKey::Ceiling, 5.0), (AdoptionKey::Rate, 0.6)],
         );
-        assert_eq!(d.log_curve(0.0), 0.0);
-        let t = 3.0;
-        let expected = 5.0 / (1.0 + 4.0 * (-0.6f64 * t).exp());
-        assert!((d.log_curve(t).exp() - expected).abs() < 1e-12);
-        assert!((d.log_curve(200.0).exp() - 5.0).abs() < 1e-9);
+        let curve = series(&d, 0.25, 800);
+        assert_eq!(curve[0], 0.0);
+        for (j, log_c) in curve.iter().enumerate() {
+            let t = j as f64 * 0.25;
+            let expected = 5.0 / (1.0 + 4.0 * (-0.6f64 * t).exp());
+            assert!((log_c.exp() - expected).abs() < 1e-13 * expected, "t = {t}");
+        }
+        assert!((curve[800].exp() - 5.0).abs() < 1e-9);
     }
 
     #[test]
@@ -85,17 +126,23 @@ mod tests {
                 (AdoptionKey::Q, q),
             ],
         );
-        assert!(d.log_curve(0.0).abs() < 1e-15);
-        let t = 7.0;
-        let e = (-(p + q) * t).exp();
-        let f = (1.0 - e) / (1.0 + q / p * e);
-        assert!((d.log_curve(t).exp() - (1.0 + (k - 1.0) * f)).abs() < 1e-12);
-        assert!((d.log_curve(500.0).exp() - k).abs() < 1e-9);
+        let curve = series(&d, 0.5, 1000);
+        assert_eq!(curve[0], 0.0);
+        for (j, log_c) in curve.iter().enumerate() {
+            let t = j as f64 * 0.5;
+            let e = (-(p + q) * t).exp();
+            let f = (1.0 - e) / (1.0 + q / p * e);
+            let expected = 1.0 + (k - 1.0) * f;
+            assert!((log_c.exp() - expected).abs() < 1e-13 * expected, "t = {t}");
+        }
+        assert!((curve[1000].exp() - k).abs() < 1e-9);
     }
 
     #[test]
     fn gbm_is_exponential_in_the_median() {
         let d = draw(Process::Gbm, &[(AdoptionKey::LogDrift, 0.15)]);
-        assert!((d.log_curve(10.0) - 1.5).abs() < 1e-15);
+        let curve = series(&d, 0.1, 100);
+        assert!((curve[100] - 1.5).abs() < 1e-15);
+        assert_eq!(curve[0], 0.0);
     }
 }

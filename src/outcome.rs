@@ -4,6 +4,10 @@
 //! maximum drawdown, and its step returns, which are pooled across paths in [`StepReturns`]:
 //! a mergeable accumulator (count, mean, sum of squared deviations, downside sum) so chunks
 //! of paths can be summarised separately and merged in a fixed order.
+//!
+//! These are the scalar definitions, one series at a time. The path kernel computes the same
+//! quantities for every entity at once, one vector of entities per step
+//! (`engine::path`'s outcomes stage), and its tests check it against these.
 
 /// total_return = X(t_T) - 1.
 #[inline]
@@ -48,19 +52,11 @@ impl StepReturns {
     /// The step returns of one series; steps from a zero value are skipped (§4).
     /// `threshold` is the per-step risk-free rate rf / k.
     pub fn of_series(series: &[f64], threshold: f64) -> Self {
-        Self::of_series_with(series, threshold, &mut Vec::new())
-    }
-
-    /// [`StepReturns::of_series`] with a reusable buffer for the step returns, so each is
-    /// computed (divided) once.
-    pub fn of_series_with(series: &[f64], threshold: f64, returns: &mut Vec<f64>) -> Self {
-        returns.clear();
-        returns.extend(
-            series
-                .windows(2)
-                .filter(|w| w[0] != 0.0)
-                .map(|w| w[1] / w[0] - 1.0),
-        );
+        let returns: Vec<f64> = series
+            .windows(2)
+            .filter(|w| w[0] != 0.0)
+            .map(|w| w[1] / w[0] - 1.0)
+            .collect();
         if returns.is_empty() {
             return Self::default();
         }

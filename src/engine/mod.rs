@@ -6,9 +6,11 @@
 //! (seed, path index) only ([`path_rng`]). So the result is the same, bit for bit, for any
 //! number of threads.
 
+pub mod math;
 mod path;
 
-pub use path::{PathRecord, PathSimulator, Scratch, Strata};
+pub use math::Isa;
+pub use path::{PathRecord, PathSimulator, Scratch, Stage, Strata};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
