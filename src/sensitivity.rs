@@ -40,17 +40,19 @@ pub struct SensitivityRow {
 
 /// 1-based ranks, ties sharing the average of their ranks.
 pub fn ranks(values: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    // Sort (value, index) pairs side by side rather than indices compared through `values`
+    // (which reads memory at random); the order among ties does not matter, they share a rank.
+    let mut order: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let mut out = vec![0.0; values.len()];
     let mut i = 0;
     while i < order.len() {
         let mut j = i;
-        while j + 1 < order.len() && values[order[j + 1]] == values[order[i]] {
+        while j + 1 < order.len() && order[j + 1].0 == order[i].0 {
             j += 1;
         }
         let average = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &order[i..=j] {
+        for &(_, k) in &order[i..=j] {
             out[k] = average;
         }
         i = j + 1;
@@ -117,21 +119,19 @@ pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
         .map(|p| p.path)
         .collect();
     let p = sim.parameters;
-    let columns: Vec<Vec<f64>> = (0..p)
-        .into_par_iter()
-        .map(|j| Simulation::column(&sim.draws, p, j))
-        .collect();
+    let columns = Simulation::columns(&sim.draws, p);
+    let outcomes = Simulation::columns(&sim.total_return, sim.entities);
     let draw_ranks: Vec<Vec<f64>> = columns.par_iter().map(|c| ranks(c)).collect();
     let deciles: Vec<Deciles> = columns.par_iter().map(|c| Deciles::of(c)).collect();
     entities(model)
         .par_iter()
         .enumerate()
         .flat_map_iter(|(e, &(kind, name))| {
-            let returns = Simulation::column(&sim.total_return, sim.entities, e);
-            let return_ranks = ranks(&returns);
+            let returns = &outcomes[e];
+            let return_ranks = ranks(returns);
             let mut rows: Vec<SensitivityRow> = (0..p)
                 .map(|j| {
-                    let (low_mean, high_mean) = deciles[j].means(&returns);
+                    let (low_mean, high_mean) = deciles[j].means(returns);
                     SensitivityRow {
                         kind,
                         name: name.to_string(),

@@ -126,6 +126,20 @@ pub fn cvar_sorted(sorted: &[f64], percent: usize) -> f64 {
     -mean(&sorted[..tail])
 }
 
+/// [`cvar_sorted`] at descending `percents` without sorting all the data: the worst
+/// ceil(percent / 100 * N) values are selected, then only they are sorted, so each tail is
+/// summed in the same (ascending) order as in fully sorted data.
+pub fn cvars_selected<const K: usize>(values: &mut [f64], percents: [usize; K]) -> [f64; K] {
+    let n = values.len();
+    let tails = percents.map(|p| (n * p).div_ceil(100));
+    let widest = tails.iter().copied().max().unwrap_or(0);
+    if widest > 0 {
+        values.select_nth_unstable_by(widest - 1, f64::total_cmp);
+        values[..widest].sort_unstable_by(f64::total_cmp);
+    }
+    tails.map(|tail| -mean(&values[..tail]))
+}
+
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
@@ -227,16 +241,19 @@ pub fn entity_stats(
     steps: &StepReturns,
     annual: Annualisation,
 ) -> EntityStats {
+    // Order statistics by selection, not full sorts: the same values, in O(N).
     let mean_return = mean(total_return);
-    let returns = sorted(total_return);
-    let drawdowns = sorted(max_drawdown);
+    let mut returns = total_return.to_vec();
+    let quantiles = quantiles_selected(&mut returns, &QUANTILES);
+    let [cvar95, cvar99] = cvars_selected(&mut returns, [5, 1]);
+    let [p95_max_drawdown] = quantiles_selected(&mut max_drawdown.to_vec(), &[0.95]);
     let uplift = uplift.map(|u| {
-        let s = sorted(u);
+        let [p05, p50, p95] = quantiles_selected(&mut u.to_vec(), &[0.05, 0.50, 0.95]);
         UpliftStats {
             mean: mean(u),
-            p05: quantile_sorted(&s, 0.05),
-            p50: quantile_sorted(&s, 0.50),
-            p95: quantile_sorted(&s, 0.95),
+            p05,
+            p50,
+            p95,
             prob: share(u, |x| x > 0.0),
         }
     });
@@ -245,12 +262,12 @@ pub fn entity_stats(
             paths: total_return.len(),
             mean_return,
             sd_return: sample_sd(total_return, mean_return),
-            quantiles: QUANTILES.map(|p| quantile_sorted(&returns, p)),
-            cvar95: cvar_sorted(&returns, 5),
-            cvar99: cvar_sorted(&returns, 1),
+            quantiles,
+            cvar95,
+            cvar99,
             prob_loss: share(total_return, |x| x < 0.0),
             mean_max_drawdown: mean(max_drawdown),
-            p95_max_drawdown: quantile_sorted(&drawdowns, 0.95),
+            p95_max_drawdown,
             uplift,
         },
         steps,
@@ -432,15 +449,25 @@ pub fn summarize_paths(
     step_returns: &[StepReturns],
 ) -> Vec<SummaryRow> {
     let e = sim.entities;
-    let column = |values: &[f64], entity: usize| match mask {
-        None => Simulation::column(values, e, entity),
-        Some(mask) => Simulation::column(values, e, entity)
-            .into_iter()
-            .zip(mask)
-            .filter(|(_, keep)| **keep)
-            .map(|(v, _)| v)
-            .collect(),
+    let columns = |values: &[f64]| -> Vec<Vec<f64>> {
+        let all = Simulation::columns(values, e);
+        match mask {
+            None => all,
+            Some(mask) => all
+                .into_iter()
+                .map(|c| {
+                    c.into_iter()
+                        .zip(mask)
+                        .filter(|(_, k)| **k)
+                        .map(|(v, _)| v)
+                        .collect()
+                })
+                .collect(),
+        }
     };
+    let total_return = columns(&sim.total_return);
+    let max_drawdown = columns(&sim.max_drawdown);
+    let uplift = sim.uplift.as_ref().map(|u| columns(u));
     let annual = Annualisation {
         horizon_years: model.horizon_years,
         steps_per_year: f64::from(model.steps_per_year),
@@ -449,11 +476,10 @@ pub fn summarize_paths(
     let stats: Vec<EntityStats> = (0..e)
         .into_par_iter()
         .map(|i| {
-            let uplift = sim.uplift.as_ref().map(|u| column(u, i));
             entity_stats(
-                &column(&sim.total_return, i),
-                &column(&sim.max_drawdown, i),
-                uplift.as_deref(),
+                &total_return[i],
+                &max_drawdown[i],
+                uplift.as_ref().map(|u| u[i].as_slice()),
                 &step_returns[i],
                 annual,
             )
@@ -497,20 +523,15 @@ pub fn entities(model: &Model) -> Vec<(Kind, &str)> {
 /// maximum drawdown.
 pub fn distributions(model: &Model, sim: &Simulation) -> Vec<DistributionRow> {
     let e = sim.entities;
+    let total_return = Simulation::columns(&sim.total_return, e);
+    let max_drawdown = Simulation::columns(&sim.max_drawdown, e);
     entities(model)
         .into_par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, (kind, name))| {
-            let measures = [
-                (
-                    "total_return",
-                    sorted(&Simulation::column(&sim.total_return, e, i)),
-                ),
-                (
-                    "max_drawdown",
-                    sorted(&Simulation::column(&sim.max_drawdown, e, i)),
-                ),
-            ];
+        .zip(total_return.into_par_iter().zip(max_drawdown))
+        .flat_map_iter(|((kind, name), (mut returns, mut drawdowns))| {
+            returns.sort_unstable_by(f64::total_cmp);
+            drawdowns.sort_unstable_by(f64::total_cmp);
+            let measures = [("total_return", returns), ("max_drawdown", drawdowns)];
             measures.into_iter().flat_map(move |(measure, values)| {
                 distribution_levels()
                     .map(|level| DistributionRow {
@@ -542,9 +563,9 @@ pub struct FanStep {
 /// The fan levels after the mean.
 pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
 
-fn fan_stats(values: &[f64]) -> [f64; 6] {
-    let mut out = [mean(values), 0.0, 0.0, 0.0, 0.0, 0.0];
-    let q = quantiles_selected(&mut values.to_vec(), &FAN_QUANTILES);
+fn fan_stats(mut values: Vec<f64>) -> [f64; 6] {
+    let mut out = [mean(&values), 0.0, 0.0, 0.0, 0.0, 0.0];
+    let q = quantiles_selected(&mut values, &FAN_QUANTILES);
     out[1..].copy_from_slice(&q);
     out
 }
@@ -578,16 +599,19 @@ pub fn quantiles_selected<const K: usize>(values: &mut [f64], ps: &[f64; K]) -> 
 /// The adoption fan: A(t_j) across paths at every step.
 pub fn adoption_fan(model: &Model, sim: &Simulation) -> Vec<FanStep> {
     let n = sim.steps + 1;
-    (0..n)
-        .into_par_iter()
-        .map(|j| FanStep {
+    let boom = Simulation::columns(&sim.adoption, n);
+    let baseline = match &sim.baseline_adoption {
+        Some(b) => Simulation::columns(b, n).into_iter().map(Some).collect(),
+        None => vec![None; n],
+    };
+    boom.into_par_iter()
+        .zip(baseline)
+        .enumerate()
+        .map(|(j, (boom, baseline))| FanStep {
             step: j,
             year: j as f64 * model.dt(),
-            boom: fan_stats(&Simulation::column(&sim.adoption, n, j)),
-            baseline: sim
-                .baseline_adoption
-                .as_ref()
-                .map(|b| fan_stats(&Simulation::column(b, n, j))),
+            boom: fan_stats(boom),
+            baseline: baseline.map(fan_stats),
         })
         .collect()
 }
@@ -595,6 +619,32 @@ pub fn adoption_fan(model: &Model, sim: &Simulation) -> Vec<FanStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selected_tails_equal_the_sorted_ones_bit_for_bit() {
+        for n in [1, 2, 19, 100, 1001] {
+            // Deterministic, unordered, with ties.
+            let data: Vec<f64> = (0..n)
+                .map(|i| ((i * 7919) % 101) as f64 / 7.0 - 3.0)
+                .collect();
+            let sorted = sorted(&data);
+            let got = cvars_selected(&mut data.clone(), [5, 1]);
+            assert_eq!(
+                got[0].to_bits(),
+                cvar_sorted(&sorted, 5).to_bits(),
+                "n = {n}"
+            );
+            assert_eq!(
+                got[1].to_bits(),
+                cvar_sorted(&sorted, 1).to_bits(),
+                "n = {n}"
+            );
+            let q = quantiles_selected(&mut data.clone(), &QUANTILES);
+            for (p, q) in QUANTILES.iter().zip(q) {
+                assert_eq!(q.to_bits(), quantile_sorted(&sorted, *p).to_bits());
+            }
+        }
+    }
 
     #[test]
     fn type7_quantiles_match_numpy() {

@@ -156,6 +156,22 @@ impl Simulation {
             .copied()
             .collect()
     }
+
+    /// Every column of a path-major buffer of `width` values per path, in one pass over it
+    /// (gathering each column separately would read the whole buffer once per column).
+    pub fn columns(values: &[f64], width: usize) -> Vec<Vec<f64>> {
+        if width == 0 {
+            return Vec::new();
+        }
+        let paths = values.len() / width;
+        let mut columns: Vec<Vec<f64>> = (0..width).map(|_| Vec::with_capacity(paths)).collect();
+        for row in values.chunks_exact(width) {
+            for (column, v) in columns.iter_mut().zip(row) {
+                column.push(*v);
+            }
+        }
+        columns
+    }
 }
 
 /// What a caller can observe and ask of a running simulation.
