@@ -157,20 +157,29 @@ impl Simulation {
             .collect()
     }
 
-    /// Every column of a path-major buffer of `width` values per path, in one pass over it
-    /// (gathering each column separately would read the whole buffer once per column).
+    /// Every column of a path-major buffer of `width` values per path. Blocks of columns are
+    /// gathered in parallel, each in one pass over the buffer (gathering every column
+    /// separately would read the whole buffer once per column).
     pub fn columns(values: &[f64], width: usize) -> Vec<Vec<f64>> {
+        const BLOCK: usize = 8;
         if width == 0 {
             return Vec::new();
         }
         let paths = values.len() / width;
-        let mut columns: Vec<Vec<f64>> = (0..width).map(|_| Vec::with_capacity(paths)).collect();
-        for row in values.chunks_exact(width) {
-            for (column, v) in columns.iter_mut().zip(row) {
-                column.push(*v);
-            }
-        }
-        columns
+        (0..width.div_ceil(BLOCK))
+            .into_par_iter()
+            .flat_map_iter(|block| {
+                let range = block * BLOCK..((block + 1) * BLOCK).min(width);
+                let mut columns: Vec<Vec<f64>> =
+                    range.clone().map(|_| Vec::with_capacity(paths)).collect();
+                for row in values.chunks_exact(width) {
+                    for (column, v) in columns.iter_mut().zip(&row[range.clone()]) {
+                        column.push(*v);
+                    }
+                }
+                columns
+            })
+            .collect()
     }
 }
 
@@ -558,6 +567,19 @@ impl Simulation {
 mod tests {
     use super::*;
     use rand::Rng;
+
+    #[test]
+    fn columns_transpose_a_path_major_buffer() {
+        for width in [1, 7, 8, 13, 41] {
+            let values: Vec<f64> = (0..width * 37).map(|i| i as f64).collect();
+            let columns = Simulation::columns(&values, width);
+            assert_eq!(columns.len(), width);
+            for (j, column) in columns.iter().enumerate() {
+                assert_eq!(*column, Simulation::column(&values, width, j));
+            }
+        }
+        assert!(Simulation::columns(&[], 0).is_empty());
+    }
 
     #[test]
     fn path_streams_depend_only_on_seed_path_and_stream() {
