@@ -11,12 +11,10 @@ use rand_distr::{Distribution, StandardNormal};
 use std::time::{Duration, Instant};
 
 use boomsim::engine::{
-    Isa, PathRecord, PathSimulator, RunConfig, Stage, Stream, parameter_id, parameter_rng,
-    path_rng, simulate,
+    Isa, PathSimulator, RunConfig, Stage, Stream, parameter_id, parameter_rng, path_rng, simulate,
 };
 use boomsim::model::Model;
 use boomsim::model::parse_model;
-use boomsim::outcome::StepReturns;
 use boomsim::run::DEFAULT_MODEL_TEXT;
 use boomsim::sensitivity::sensitivity;
 use boomsim::summary::{adoption_fan, distributions, summarize};
@@ -29,24 +27,9 @@ const STAGE_PATHS: usize = 2_000;
 /// each stage sees the real data of its path.
 fn time_stage(model: &Model, isa: Isa, timed: Option<Stage>, iters: u64) -> Duration {
     let sim = PathSimulator::new(model, Default::default()).with_isa(isa);
-    let (e, n, p) = (
-        sim.entities(),
-        sim.steps() + 1,
-        model.uncertain_parameters().len(),
-    );
     let mut scratch = sim.scratch();
-    let (mut tr, mut dd, mut up) = (vec![0.0; e], vec![0.0; e], vec![0.0; e]);
-    let (mut ad, mut ba, mut draws) = (vec![0.0; n], vec![0.0; n], vec![0.0; p]);
-    let mut steps = vec![StepReturns::default(); e];
-    let mut out = PathRecord {
-        total_return: &mut tr,
-        max_drawdown: &mut dd,
-        uplift: &mut up,
-        adoption: &mut ad,
-        baseline_adoption: &mut ba,
-        draws: &mut draws,
-        step_returns: &mut steps,
-    };
+    let mut outputs = sim.outputs();
+    let mut out = outputs.record();
     let mut total = Duration::ZERO;
     for _ in 0..iters {
         for path in 0..STAGE_PATHS as u64 {

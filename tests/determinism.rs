@@ -201,38 +201,27 @@ fn common_random_numbers_make_the_uplift_exact_per_path() {
 
 /// Every path's outputs, bit for bit, run on instruction set `isa`.
 fn path_bits(m: &Model, isa: boomsim::engine::Isa, paths: u64) -> Vec<u64> {
-    use boomsim::engine::{PathRecord, PathSimulator};
-    use boomsim::outcome::StepReturns;
-    let sim = PathSimulator::new(m, Default::default()).with_isa(isa);
-    let (e, n, p) = (
-        sim.entities(),
-        sim.steps() + 1,
-        m.uncertain_parameters().len(),
-    );
+    let sim = boomsim::engine::PathSimulator::new(m, Default::default()).with_isa(isa);
     let mut scratch = sim.scratch();
+    let mut out = sim.outputs();
     let mut bits = Vec::new();
     for path in 0..paths {
-        let (mut tr, mut dd, mut up) = (vec![0.0; e], vec![0.0; e], vec![0.0; e]);
-        let (mut ad, mut ba, mut draws) = (vec![0.0; n], vec![0.0; n], vec![0.0; p]);
-        let mut steps = vec![StepReturns::default(); e];
-        sim.simulate(
-            3,
-            path,
-            None,
-            &mut scratch,
-            PathRecord {
-                total_return: &mut tr,
-                max_drawdown: &mut dd,
-                uplift: &mut up,
-                adoption: &mut ad,
-                baseline_adoption: &mut ba,
-                draws: &mut draws,
-                step_returns: &mut steps,
-            },
-        );
-        let moments = steps.iter().flat_map(|s| [s.mean, s.m2, s.downside_sq]);
-        let all = [tr, dd, up, ad, ba, draws].concat();
-        bits.extend(all.into_iter().chain(moments).map(f64::to_bits));
+        sim.simulate(3, path, None, &mut scratch, out.record());
+        let o = &out;
+        let values = [
+            &o.total_return,
+            &o.max_drawdown,
+            &o.uplift,
+            &o.adoption,
+            &o.baseline_adoption,
+            &o.draws,
+        ];
+        let moments = o
+            .step_returns
+            .iter()
+            .flat_map(|s| [s.mean, s.m2, s.downside_sq]);
+        let all = values.into_iter().flatten().copied().chain(moments);
+        bits.extend(all.map(f64::to_bits));
     }
     bits
 }

@@ -10,7 +10,7 @@ pub mod math;
 mod path;
 
 pub use math::Isa;
-pub use path::{PathRecord, PathSimulator, Scratch, Stage, Strata};
+pub use path::{PathOutputs, PathRecord, PathSimulator, Scratch, Stage, Strata};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

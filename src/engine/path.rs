@@ -167,6 +167,41 @@ pub struct PathRecord<'a> {
     pub step_returns: &'a mut [StepReturns],
 }
 
+/// Owned buffers for one path's [`PathRecord`]: for simulating paths one at a time (tests,
+/// benchmarks); the engine records into slices of its per-chunk columns instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathOutputs {
+    /// total_return of each entity.
+    pub total_return: Vec<f64>,
+    /// max_drawdown of each entity.
+    pub max_drawdown: Vec<f64>,
+    /// uplift of each entity (empty without a baseline).
+    pub uplift: Vec<f64>,
+    /// A(t_j).
+    pub adoption: Vec<f64>,
+    /// Baseline A(t_j) (empty without a baseline).
+    pub baseline_adoption: Vec<f64>,
+    /// The draw of each uncertain parameter.
+    pub draws: Vec<f64>,
+    /// The step returns of each entity.
+    pub step_returns: Vec<StepReturns>,
+}
+
+impl PathOutputs {
+    /// The record a path writes into.
+    pub fn record(&mut self) -> PathRecord<'_> {
+        PathRecord {
+            total_return: &mut self.total_return,
+            max_drawdown: &mut self.max_drawdown,
+            uplift: &mut self.uplift,
+            adoption: &mut self.adoption,
+            baseline_adoption: &mut self.baseline_adoption,
+            draws: &mut self.draws,
+            step_returns: &mut self.step_returns,
+        }
+    }
+}
+
 /// The fixed part of a run: model, grid and derived constants.
 pub struct PathSimulator<'m> {
     model: &'m Model,
@@ -399,6 +434,21 @@ impl<'m> PathSimulator<'m> {
             })
             .collect();
         Some(Strata { perms })
+    }
+
+    /// Owned buffers for one path's outputs, sized for this model.
+    pub fn outputs(&self) -> PathOutputs {
+        let (e, n) = (self.entities(), self.steps + 1);
+        let baseline = usize::from(self.model.baseline.is_some());
+        PathOutputs {
+            total_return: vec![0.0; e],
+            max_drawdown: vec![0.0; e],
+            uplift: vec![0.0; e * baseline],
+            adoption: vec![0.0; n],
+            baseline_adoption: vec![0.0; n * baseline],
+            draws: vec![0.0; self.model.uncertain_parameters().len()],
+            step_returns: vec![StepReturns::default(); e],
+        }
     }
 
     /// Fresh buffers for one worker.
@@ -867,32 +917,19 @@ mod tests {
     fn outcomes_match_the_scalar_definitions() {
         let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
         let sim = PathSimulator::new(&model, Sampling::default());
-        let (e, n, p) = (
-            sim.entities(),
-            sim.steps() + 1,
-            model.uncertain_parameters().len(),
-        );
+        let (e, n) = (sim.entities(), sim.steps() + 1);
         let mut scratch = sim.scratch();
-        let (mut tr, mut dd, mut up) = (vec![0.0; e], vec![0.0; e], vec![0.0; e]);
-        let (mut ad, mut ba, mut draws) = (vec![0.0; n], vec![0.0; n], vec![0.0; p]);
-        let mut steps = vec![StepReturns::default(); e];
+        let mut out = sim.outputs();
         let mut failures = 0;
         for path in 0..200 {
-            sim.simulate(
-                7,
-                path,
-                None,
-                &mut scratch,
-                PathRecord {
-                    total_return: &mut tr,
-                    max_drawdown: &mut dd,
-                    uplift: &mut up,
-                    adoption: &mut ad,
-                    baseline_adoption: &mut ba,
-                    draws: &mut draws,
-                    step_returns: &mut steps,
-                },
-            );
+            sim.simulate(7, path, None, &mut scratch, out.record());
+            let PathOutputs {
+                total_return: tr,
+                max_drawdown: dd,
+                step_returns: steps,
+                adoption: ad,
+                ..
+            } = &out;
             for entity in 0..e {
                 let series: Vec<f64> = (0..n)
                     .map(|j| scratch.value[j * sim.entity_lanes + entity])
