@@ -529,8 +529,8 @@ pub fn distributions(model: &Model, sim: &Simulation) -> Vec<DistributionRow> {
         .into_par_iter()
         .zip(total_return.into_par_iter().zip(max_drawdown))
         .flat_map_iter(|((kind, name), (mut returns, mut drawdowns))| {
-            returns.sort_unstable_by(f64::total_cmp);
-            drawdowns.sort_unstable_by(f64::total_cmp);
+            radsort::sort(&mut returns);
+            radsort::sort(&mut drawdowns);
             let measures = [("total_return", returns), ("max_drawdown", drawdowns)];
             measures.into_iter().flat_map(move |(measure, values)| {
                 distribution_levels()
