@@ -104,7 +104,7 @@ pub struct Scratch {
     growth: Vec<f64>,
     /// exp((mu_a - pi_a - sigma_a^2/2) t_j + sigma_a W_a(t_j)), step-major, (T + 1) x lanes.
     price_factor: Vec<f64>,
-    /// F_a(t_j), step-major, (T + 1) x lanes.
+    /// F_a(t_j), step-major, (T + 1) x lanes; overwritten by P_a(t_j) once priced.
     fundamentals: Vec<f64>,
     /// Entity values X(t_j), step-major, (T + 1) x entity lanes (padding lanes stay 1).
     value: Vec<f64>,
@@ -114,7 +114,8 @@ pub struct Scratch {
     peak: Vec<f64>,
     low_value: Vec<f64>,
     low_peak: Vec<f64>,
-    /// Entity lanes: count, sum, squared deviations and squared shortfalls of step returns.
+    /// Entity lanes: count, sum (then mean), squared deviations and squared shortfalls of the
+    /// step returns.
     count: Vec<f64>,
     sum: Vec<f64>,
     m2: Vec<f64>,
