@@ -44,13 +44,13 @@ impl Isa {
     #[inline(always)]
     pub fn run<R>(self, f: impl FnOnce() -> R) -> R {
         #[cfg(target_arch = "x86_64")]
-        if self == Isa::Avx2 {
+        if self == Isa::Avx2 && std::is_x86_feature_detected!("avx2") {
             #[target_feature(enable = "avx2")]
             fn avx2<R>(f: impl FnOnce() -> R) -> R {
                 f()
             }
-            // SAFETY: `Isa::Avx2` is only constructed by `detect` after the CPU reported
-            // AVX2, or by a caller that checked it (`Isa::available`).
+            // SAFETY: the CPU reported AVX2 just above (a cached check), so `Isa::Avx2` built
+            // by hand on a CPU without it runs the portable code instead.
             return unsafe { avx2(f) };
         }
         f()
