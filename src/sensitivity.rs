@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::engine::Simulation;
 use crate::model::Model;
-use crate::summary::{Kind, entities, quantile_sorted, sorted};
+use crate::summary::{Kind, entities, quantiles_selected};
 
 /// One row of `sensitivity.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,8 +87,7 @@ pub struct Deciles {
 impl Deciles {
     /// The decile sets of `draws`.
     pub fn of(draws: &[f64]) -> Self {
-        let s = sorted(draws);
-        let (q10, q90) = (quantile_sorted(&s, 0.1), quantile_sorted(&s, 0.9));
+        let [q10, q90] = quantiles_selected(&mut draws.to_vec(), &[0.1, 0.9]);
         let pick = |keep: &dyn Fn(f64) -> bool| {
             draws
                 .iter()
