@@ -173,19 +173,19 @@ impl Simulation {
             .collect()
     }
 
-    /// Every column of a path-major buffer of `width` values per path. Blocks of columns are
-    /// gathered in parallel, each in one pass over the buffer (gathering every column
-    /// separately would read the whole buffer once per column).
+    /// Every column of a path-major buffer of `width` values per path. The columns are split
+    /// into one block per thread, each gathered in one pass over the buffer (gathering every
+    /// column separately would read the whole buffer once per column).
     pub fn columns(values: &[f64], width: usize) -> Vec<Vec<f64>> {
-        const BLOCK: usize = 8;
         if width == 0 {
             return Vec::new();
         }
         let paths = values.len() / width;
-        (0..width.div_ceil(BLOCK))
+        let block_width = width.div_ceil(rayon::current_num_threads());
+        (0..width.div_ceil(block_width))
             .into_par_iter()
             .flat_map_iter(|block| {
-                let range = block * BLOCK..((block + 1) * BLOCK).min(width);
+                let range = block * block_width..((block + 1) * block_width).min(width);
                 let mut columns: Vec<Vec<f64>> =
                     range.clone().map(|_| Vec::with_capacity(paths)).collect();
                 for row in values.chunks_exact(width) {
