@@ -241,6 +241,8 @@ struct DrawSlot {
     index: usize,
     column: Option<usize>,
     copula: Option<usize>,
+    /// The value of a constant parameter (no draw, no random number).
+    constant: Option<f64>,
 }
 
 /// The [`DrawSlot`] of every parameter, by where it lives.
@@ -263,6 +265,10 @@ impl DrawColumns {
             let slot = c.slot(p.slot);
             slot.id = id;
             slot.index = index;
+            slot.constant = p
+                .distribution
+                .is_constant()
+                .then(|| p.distribution.quantile(0.5));
         }
         for (column, p) in model.uncertain_parameters().iter().enumerate() {
             c.slot(p.slot).column = Some(column);
@@ -300,10 +306,25 @@ struct DrawAt<'a> {
     strata: Option<(&'a Strata, usize)>,
 }
 
-/// One parameter's draw: from the copula's uniform when it is correlated, from its stratum
-/// when Latin-hypercube sampling, else a sample from its own stream; recorded when uncertain.
-#[inline]
+/// One parameter's draw: its value when constant (most of a model), else
+/// [`draw_uncertain`].
+#[inline(always)]
 fn draw(d: &Distribution, slot: DrawSlot, uniforms: &[f64], draws: &mut [f64], at: DrawAt) -> f64 {
+    match slot.constant {
+        Some(value) if slot.copula.is_none() => value,
+        _ => draw_uncertain(d, slot, uniforms, draws, at),
+    }
+}
+
+/// An uncertain parameter's draw: from the copula's uniform when it is correlated, from its
+/// stratum when Latin-hypercube sampling, else a sample from its own stream; recorded.
+fn draw_uncertain(
+    d: &Distribution,
+    slot: DrawSlot,
+    uniforms: &[f64],
+    draws: &mut [f64],
+    at: DrawAt,
+) -> f64 {
     let value = match (slot.copula, at.strata) {
         (Some(i), _) => d.quantile(uniforms[i]),
         (None, _) if d.is_constant() => d.quantile(0.5),
