@@ -87,7 +87,7 @@ pub struct Deciles {
 impl Deciles {
     /// The decile sets of `draws`.
     pub fn of(draws: &[f64]) -> Self {
-        let [q10, q90] = quantiles_selected(&mut draws.to_vec(), &[0.1, 0.9]);
+        let [q10, q90] = quantiles_selected(draws, &[0.1, 0.9]);
         let pick = |keep: &dyn Fn(f64) -> bool| {
             draws
                 .iter()

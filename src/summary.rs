@@ -244,11 +244,11 @@ pub fn entity_stats(
     // Order statistics by selection, not full sorts: the same values, in O(N).
     let mean_return = mean(total_return);
     let mut returns = total_return.to_vec();
-    let quantiles = quantiles_selected(&mut returns, &QUANTILES);
+    let quantiles = quantiles_selected(&returns, &QUANTILES);
     let [cvar95, cvar99] = cvars_selected(&mut returns, [5, 1]);
-    let [p95_max_drawdown] = quantiles_selected(&mut max_drawdown.to_vec(), &[0.95]);
+    let [p95_max_drawdown] = quantiles_selected(max_drawdown, &[0.95]);
     let uplift = uplift.map(|u| {
-        let [p05, p50, p95] = quantiles_selected(&mut u.to_vec(), &[0.05, 0.50, 0.95]);
+        let [p05, p50, p95] = quantiles_selected(u, &[0.05, 0.50, 0.95]);
         UpliftStats {
             mean: mean(u),
             p05,
@@ -563,27 +563,30 @@ pub struct FanStep {
 /// The fan levels after the mean.
 pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
 
-fn fan_stats(mut values: Vec<f64>) -> [f64; 6] {
-    let mut out = [mean(&values), 0.0, 0.0, 0.0, 0.0, 0.0];
-    let q = quantiles_selected(&mut values, &FAN_QUANTILES);
+fn fan_stats(values: &[f64]) -> [f64; 6] {
+    let mut out = [mean(values), 0.0, 0.0, 0.0, 0.0, 0.0];
+    let q = quantiles_selected(values, &FAN_QUANTILES);
     out[1..].copy_from_slice(&q);
     out
 }
 
 /// Type-7 quantiles at ascending levels `ps` of non-empty data, by selection instead of a full
 /// sort: the same order statistics, so the same values as [`quantile_sorted`] of sorted data.
-pub fn quantiles_selected<const K: usize>(values: &mut [f64], ps: &[f64; K]) -> [f64; K] {
+/// The selections run on integer keys in `f64::total_cmp` order (plain integer comparisons,
+/// which inline, instead of a float comparator called per comparison).
+pub fn quantiles_selected<const K: usize>(values: &[f64], ps: &[f64; K]) -> [f64; K] {
     let n = values.len();
+    let mut keys: Vec<u64> = values.iter().map(|&x| order_key(x)).collect();
     let mut start = 0;
     let mut at = |rank: usize, start: &mut usize| -> f64 {
         if rank >= *start {
-            let (_, v, _) = values[*start..].select_nth_unstable_by(rank - *start, f64::total_cmp);
-            let v = *v;
+            let (_, k, _) = keys[*start..].select_nth_unstable(rank - *start);
+            let k = *k;
             *start = rank + 1;
-            v
+            from_order_key(k)
         } else {
             // Already placed by an earlier selection of this rank.
-            values[rank]
+            from_order_key(keys[rank])
         }
     };
     ps.map(|p| {
@@ -593,6 +596,25 @@ pub fn quantiles_selected<const K: usize>(values: &mut [f64], ps: &[f64; K]) -> 
         let a = at(lo, &mut start);
         let b = at(hi, &mut start);
         a + (h - lo as f64) * (b - a)
+    })
+}
+
+/// The bits of `x` arranged so that unsigned integer order is `f64::total_cmp`'s order.
+fn order_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+/// The inverse of [`order_key`].
+fn from_order_key(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
     })
 }
 
@@ -610,8 +632,8 @@ pub fn adoption_fan(model: &Model, sim: &Simulation) -> Vec<FanStep> {
         .map(|(j, (boom, baseline))| FanStep {
             step: j,
             year: j as f64 * model.dt(),
-            boom: fan_stats(boom),
-            baseline: baseline.map(fan_stats),
+            boom: fan_stats(&boom),
+            baseline: baseline.map(|b| fan_stats(&b)),
         })
         .collect()
 }
@@ -619,6 +641,32 @@ pub fn adoption_fan(model: &Model, sim: &Simulation) -> Vec<FanStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_keys_sort_like_total_cmp_and_round_trip() {
+        let mut xs = vec![
+            -f64::INFINITY,
+            -1e300,
+            -2.5,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            5e-324,
+            1.0,
+            3.5,
+            f64::MAX,
+            f64::INFINITY,
+        ];
+        xs.reverse();
+        let mut by_key = xs.clone();
+        by_key.sort_by_key(|&x| order_key(x));
+        xs.sort_by(f64::total_cmp);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&by_key), bits(&xs));
+        for x in xs {
+            assert_eq!(from_order_key(order_key(x)).to_bits(), x.to_bits());
+        }
+    }
 
     #[test]
     fn selected_tails_equal_the_sorted_ones_bit_for_bit() {
@@ -639,7 +687,7 @@ mod tests {
                 cvar_sorted(&sorted, 1).to_bits(),
                 "n = {n}"
             );
-            let q = quantiles_selected(&mut data.clone(), &QUANTILES);
+            let q = quantiles_selected(&data, &QUANTILES);
             for (p, q) in QUANTILES.iter().zip(q) {
                 assert_eq!(q.to_bits(), quantile_sorted(&sorted, *p).to_bits());
             }
@@ -664,11 +712,11 @@ mod tests {
             .collect();
         let s = sorted(&data);
         let ps = [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0];
-        let got = quantiles_selected(&mut data.clone(), &ps);
+        let got = quantiles_selected(&data, &ps);
         for (g, p) in got.iter().zip(ps) {
             assert_eq!(*g, quantile_sorted(&s, p));
         }
-        assert_eq!(quantiles_selected(&mut [3.0], &[0.5, 0.9]), [3.0, 3.0]);
+        assert_eq!(quantiles_selected(&[3.0], &[0.5, 0.9]), [3.0, 3.0]);
     }
 
     #[test]
