@@ -397,6 +397,8 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
     };
     let mx = median(assets.iter().map(|r| r.cvar95).collect());
     let my = median(assets.iter().map(|r| r.p50).collect());
+    // "n name" of each point whose label is a number (see the labels below).
+    let mut key: Vec<String> = Vec::new();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 520)).into_drawing_area();
@@ -475,22 +477,32 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
             .label(profile.to_string())
             .legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
         }
-        // Labels, nudged up or down in turn so neighbours do not overlap.
-        let mut placed: Vec<(f64, f64)> = Vec::new();
+        // Labels: above the point, else nudged down and up in turn (at most three slots each
+        // way, inside the plot) until clear of the labels placed so far. Where a point's
+        // neighbourhood is full, a number marks it instead and the caption says whose it is.
         let (w, h) = (xs.1 - xs.0, ys.1 - ys.0);
+        let near = |(ax, ay): (f64, f64), (bx, by): (f64, f64)| {
+            (ax - bx).abs() < 0.12 * w && (ay - by).abs() < 0.035 * h
+        };
+        let mut placed: Vec<(f64, f64)> = Vec::new();
+        let mut numbered: Vec<((f64, f64), Vec<usize>)> = Vec::new();
         for r in &folder.summary {
-            // Try above, then alternately further up and down, until the label is clear.
-            let mut y = r.p50 + 0.02 * h;
-            let mut k: f64 = 1.0;
-            while placed
-                .iter()
-                .any(|(px, py)| (px - r.cvar95).abs() < 0.12 * w && (py - y).abs() < 0.035 * h)
-            {
-                y = r.p50
-                    + 0.02 * h
-                    + if k % 2.0 == 1.0 { -0.045 } else { 0.045 } * h * (k / 2.0).ceil();
-                k += 1.0;
-            }
+            let slots = (0..7i32).map(|k| {
+                let step = if k % 2 == 1 { -(k + 1) / 2 } else { k / 2 };
+                r.p50 + 0.02 * h + 0.045 * h * f64::from(step)
+            });
+            let free = slots
+                .filter(|y| (ys.0..=ys.1).contains(y))
+                .find(|&y| !placed.iter().any(|&p| near(p, (r.cvar95, y))));
+            let Some(y) = free else {
+                key.push(format!("{} {}", key.len() + 1, r.name));
+                let point = (r.cvar95, r.p50);
+                match numbered.iter_mut().find(|(p, _)| near(*p, point)) {
+                    Some((_, numbers)) => numbers.push(key.len()),
+                    None => numbered.push((point, vec![key.len()])),
+                }
+                continue;
+            };
             placed.push((r.cvar95, y));
             let style = ("sans-serif", if r.kind == "group" { 13 } else { 11 })
                 .into_font()
@@ -504,13 +516,37 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
                 )))
             );
         }
+        // The numbers of a crowded point, six to a line, below it.
+        for ((x, y), numbers) in &numbered {
+            for (line, chunk) in numbers.chunks(6).enumerate() {
+                let text: Vec<String> = chunk.iter().map(usize::to_string).collect();
+                try_draw!(
+                    NAME,
+                    chart.draw_series(std::iter::once(Text::new(
+                        text.join(","),
+                        (x + 0.01 * w, y - 0.03 * h - 0.035 * h * line as f64),
+                        ("sans-serif", 11).into_font().color(&BLACK)
+                    )))
+                );
+            }
+        }
         legend(&mut chart, SeriesLabelPosition::UpperRight, NAME)?;
         try_draw!(NAME, root.present());
     }
     Ok(Chart {
         file: NAME,
         title: "Risk against reward".into(),
-        caption: "Up is a higher median return, right a deeper loss in the worst 5% of paths: top-left is best. Triangles are groups, dots assets; colours are the profiles of summary.csv, and each quadrant is shaded in the colour of the profile it gives (split at the assets' medians, the grey lines).".into(),
+        caption: format!(
+            "Up is a higher median return, right a deeper loss in the worst 5% of paths: top-left is best. Triangles are groups, dots assets; colours are the profiles of summary.csv, and each quadrant is shaded in the colour of the profile it gives (split at the assets' medians, the grey lines).{}",
+            if key.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " Where labels would crowd, numbers stand for: {}.",
+                    key.join(", ")
+                )
+            }
+        ),
         svg,
     })
 }

@@ -138,3 +138,66 @@ fn report_on_a_folder_that_is_not_a_run_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn crowded_labels_become_numbers_keyed_in_the_caption() {
+    // Twelve startups that (almost) always fail sit on one point: p50 -100%, cvar95 100%.
+    let dir = tempfile::tempdir().unwrap();
+    let mut model = String::from(
+        r#"
+[model]
+name = "crowd"
+horizon_years = 10
+steps_per_year = 4
+[adoption]
+process = "gbm"
+log_drift = 0.1
+[sectors.s]
+elasticity = 1
+[groups.g]
+"#,
+    );
+    for i in 0..12 {
+        model.push_str(&format!(
+            "[assets.startup_{i:02}]\ngroup = \"g\"\nexposure = {{ s = 1.0 }}\nfailure_rate = 3\n"
+        ));
+    }
+    fs::write(dir.path().join("crowd.toml"), model).unwrap();
+    let out = boomsim(
+        dir.path(),
+        &[
+            "run",
+            "crowd.toml",
+            "--paths",
+            "300",
+            "--out",
+            "r",
+            "--report",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = fs::read_to_string(dir.path().join("r/charts/risk_reward.svg")).unwrap();
+    let page = fs::read_to_string(dir.path().join("r/report.html")).unwrap();
+    // The SVG writes each text on a line of its own.
+    let labelled_as = |text: &str| svg.lines().any(|line| line.trim() == text);
+    let labelled = (0..12)
+        .filter(|i| labelled_as(&format!("startup_{i:02}")))
+        .count();
+    // At most seven labels fit around one point; the rest are numbered and keyed.
+    assert!((1..=7).contains(&labelled), "{labelled} labels");
+    assert!(page.contains("Where labels would crowd, numbers stand for: 1 "));
+    // The numbers are drawn at the point, "1,2,3..." six to a line.
+    assert!(svg.lines().any(|line| line.trim().starts_with("1,")));
+    for i in 0..12 {
+        let name = format!("startup_{i:02}");
+        assert!(
+            labelled_as(&name) || page.contains(&format!(" {name}")),
+            "{name} is neither labelled nor keyed"
+        );
+    }
+    assert!(render_ink(&svg) > 0.02);
+}
