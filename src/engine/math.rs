@@ -57,7 +57,7 @@ impl Isa {
         f()
     }
 
-    /// Whether this CPU can run `self` (used to refuse a forced [`Isa::Avx2`] where absent).
+    /// Whether this CPU runs `self` natively (elsewhere `Isa::Avx2` falls back to portable code).
     pub fn available(self) -> bool {
         match self {
             Isa::Portable => true,

@@ -306,8 +306,8 @@ struct DrawAt<'a> {
     strata: Option<(&'a Strata, usize)>,
 }
 
-/// One parameter's draw: its value when constant (most of a model), else
-/// [`draw_uncertain`].
+/// One parameter's draw: its value when constant and not in the copula (most of a model),
+/// else [`draw_uncertain`].
 #[inline(always)]
 fn draw(d: &Distribution, slot: DrawSlot, uniforms: &[f64], draws: &mut [f64], at: DrawAt) -> f64 {
     match slot.constant {
@@ -316,8 +316,8 @@ fn draw(d: &Distribution, slot: DrawSlot, uniforms: &[f64], draws: &mut [f64], a
     }
 }
 
-/// An uncertain parameter's draw: from the copula's uniform when it is correlated, from its
-/// stratum when Latin-hypercube sampling, else a sample from its own stream; recorded.
+/// A parameter's draw: from the copula's uniform when it is correlated, from its stratum when
+/// Latin-hypercube sampling, else a sample from its own stream; recorded when uncertain.
 fn draw_uncertain(
     d: &Distribution,
     slot: DrawSlot,
@@ -327,7 +327,6 @@ fn draw_uncertain(
 ) -> f64 {
     let value = match (slot.copula, at.strata) {
         (Some(i), _) => d.quantile(uniforms[i]),
-        (None, _) if d.is_constant() => d.quantile(0.5),
         (None, Some((strata, i))) => {
             let v: f64 = Open01.sample(&mut parameter_rng(at.seed, at.path, slot.id));
             let k = f64::from(strata.perms[slot.index][i]);
@@ -418,10 +417,9 @@ impl<'m> PathSimulator<'m> {
         }
     }
 
-    /// The same simulator on instruction set `isa` (which must be [`Isa::available`]): the
-    /// results are identical, only the speed differs.
+    /// The same simulator on instruction set `isa`: the results are identical, only the speed
+    /// differs. [`Isa::Avx2`] on a CPU without AVX2 runs the portable code ([`Isa::run`]).
     pub fn with_isa(mut self, isa: Isa) -> Self {
-        assert!(isa.available(), "{isa:?} is not available on this CPU");
         self.isa = isa;
         self
     }
