@@ -118,15 +118,14 @@ pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
         .map(|p| p.path)
         .collect();
     let p = sim.parameters;
-    let columns = Simulation::columns(&sim.draws, p);
-    let outcomes = Simulation::columns(&sim.total_return, sim.entities);
+    let columns: Vec<&[f64]> = sim.draws.iter().collect();
     let draw_ranks: Vec<Vec<f64>> = columns.par_iter().map(|c| ranks(c)).collect();
     let deciles: Vec<Deciles> = columns.par_iter().map(|c| Deciles::of(c)).collect();
     entities(model)
         .par_iter()
         .enumerate()
         .flat_map_iter(|(e, &(kind, name))| {
-            let returns = &outcomes[e];
+            let returns = sim.total_return.column(e);
             let return_ranks = ranks(returns);
             let mut rows: Vec<SensitivityRow> = (0..p)
                 .map(|j| {

@@ -15,7 +15,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{
-    ChunkPool, ConditionalPaths, Simulation, shard_chunks, simulate_chunks, thread_pool,
+    ChunkPool, Columns, ConditionalPaths, Simulation, shard_chunks, simulate_chunks, thread_pool,
 };
 use crate::export::{OutputError, write_folder};
 use crate::outcome::StepReturns;
@@ -24,8 +24,8 @@ use crate::run::{
 };
 use crate::streaming::exact_fits;
 
-/// The version of the shard format.
-const FORMAT: u32 = 1;
+/// The version of the shard format (2: per-path outcomes stored column by column).
+const FORMAT: u32 = 2;
 
 /// Which run a shard belongs to; every shard of a run must agree on all of it but `shard`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -226,16 +226,16 @@ fn write_state(sim: &Simulation, w: &mut impl Write) -> std::io::Result<()> {
         }
         Ok(())
     };
-    put(&sim.total_return)?;
-    put(&sim.max_drawdown)?;
+    put(sim.total_return.values())?;
+    put(sim.max_drawdown.values())?;
     if let Some(u) = &sim.uplift {
-        put(u)?;
+        put(u.values())?;
     }
-    put(&sim.adoption)?;
+    put(sim.adoption.values())?;
     if let Some(b) = &sim.baseline_adoption {
-        put(b)?;
+        put(b.values())?;
     }
-    put(&sim.draws)?;
+    put(sim.draws.values())?;
     if let Some(c) = &sim.condition {
         let flags: Vec<f64> = c.matches.iter().map(|&m| f64::from(u8::from(m))).collect();
         put(&flags)?;
@@ -265,12 +265,13 @@ fn read_state(h: &ShardHeader, bytes: &[u8]) -> Option<Simulation> {
         at += len;
         out
     };
-    let total_return = take(p * e);
-    let max_drawdown = take(p * e);
-    let uplift = h.baseline.then(|| take(p * e));
-    let adoption = take(p * n);
-    let baseline_adoption = h.baseline.then(|| take(p * n));
-    let draws = take(p * h.parameters);
+    let mut columns = |width: usize| Columns::from_values(width, p, take(width * p));
+    let total_return = columns(e)?;
+    let max_drawdown = columns(e)?;
+    let uplift = h.baseline.then(|| columns(e)).flatten();
+    let adoption = columns(n)?;
+    let baseline_adoption = h.baseline.then(|| columns(n)).flatten();
+    let draws = columns(h.parameters)?;
     let matches = h
         .condition
         .is_some()

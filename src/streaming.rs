@@ -17,7 +17,9 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::condition::Condition;
-use crate::engine::{CHUNK_PATHS, EngineError, Hooks, RunConfig, Simulation, simulate_chunks};
+use crate::engine::{
+    CHUNK_PATHS, Columns, EngineError, Hooks, RunConfig, Simulation, simulate_chunks,
+};
 use crate::model::Model;
 use crate::outcome::StepReturns;
 use crate::sketch::{Moments, SignedSketch};
@@ -90,32 +92,33 @@ impl StreamSummary {
     /// each fan step is one task.
     fn fold(&mut self, sim: &Simulation, mask: Option<&[bool]>) {
         let keep = |path: usize| mask.is_none_or(|m| m[path]);
-        let e = sim.entities;
         self.entities
             .par_iter_mut()
             .enumerate()
             .for_each(|(i, acc)| {
+                let (returns, drawdowns) = (sim.total_return.column(i), sim.max_drawdown.column(i));
+                let uplift = sim.uplift.as_ref().map(|u| u.column(i));
                 for path in (0..sim.paths).filter(|&p| keep(p)) {
-                    let r = sim.total_return[path * e + i];
+                    let r = returns[path];
                     acc.returns.add(r);
                     acc.return_sketch.add(r);
                     acc.losses += u64::from(r < 0.0);
-                    let d = sim.max_drawdown[path * e + i];
+                    let d = drawdowns[path];
                     acc.drawdowns.add(d);
                     acc.drawdown_sketch.add(d);
-                    if let Some(u) = &sim.uplift {
-                        let u = u[path * e + i];
+                    if let Some(u) = uplift {
+                        let u = u[path];
                         acc.uplift.add(u);
                         acc.uplift_sketch.add(u);
                         acc.uplift_positive += u64::from(u > 0.0);
                     }
                 }
             });
-        let n = sim.steps + 1;
-        let fold_fan = |fan: &mut [FanStream], values: &[f64]| {
+        let fold_fan = |fan: &mut [FanStream], values: &Columns| {
             fan.par_iter_mut().enumerate().for_each(|(j, acc)| {
+                let values = values.column(j);
                 for path in (0..sim.paths).filter(|&p| keep(p)) {
-                    let a = values[path * n + j];
+                    let a = values[path];
                     acc.moments.add(a);
                     acc.sketch.add(a);
                 }

@@ -4,10 +4,12 @@
 //! A value that is undefined (a zero denominator, an empty set) is `None`, written as an empty
 //! cell; no NaN or infinity leaves this module.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::engine::Simulation;
+use crate::engine::{Columns, Simulation};
 use crate::model::Model;
 use crate::outcome::StepReturns;
 
@@ -449,25 +451,20 @@ pub fn summarize_paths(
     step_returns: &[StepReturns],
 ) -> Vec<SummaryRow> {
     let e = sim.entities;
-    let columns = |values: &[f64]| -> Vec<Vec<f64>> {
-        let all = Simulation::columns(values, e);
+    // Each entity's column, or its matching paths only.
+    fn column<'a>(columns: &'a Columns, i: usize, mask: Option<&[bool]>) -> Cow<'a, [f64]> {
+        let all = columns.column(i);
         match mask {
-            None => all,
-            Some(mask) => all
-                .into_iter()
-                .map(|c| {
-                    c.into_iter()
-                        .zip(mask)
-                        .filter(|(_, k)| **k)
-                        .map(|(v, _)| v)
-                        .collect()
-                })
-                .collect(),
+            None => Cow::Borrowed(all),
+            Some(mask) => Cow::Owned(
+                all.iter()
+                    .zip(mask)
+                    .filter(|(_, k)| **k)
+                    .map(|(v, _)| *v)
+                    .collect(),
+            ),
         }
-    };
-    let total_return = columns(&sim.total_return);
-    let max_drawdown = columns(&sim.max_drawdown);
-    let uplift = sim.uplift.as_ref().map(|u| columns(u));
+    }
     let annual = Annualisation {
         horizon_years: model.horizon_years,
         steps_per_year: f64::from(model.steps_per_year),
@@ -476,10 +473,11 @@ pub fn summarize_paths(
     let stats: Vec<EntityStats> = (0..e)
         .into_par_iter()
         .map(|i| {
+            let uplift = sim.uplift.as_ref().map(|u| column(u, i, mask));
             entity_stats(
-                &total_return[i],
-                &max_drawdown[i],
-                uplift.as_ref().map(|u| u[i].as_slice()),
+                &column(&sim.total_return, i, mask),
+                &column(&sim.max_drawdown, i, mask),
+                uplift.as_deref(),
                 &step_returns[i],
                 annual,
             )
@@ -522,13 +520,12 @@ pub fn entities(model: &Model) -> Vec<(Kind, &str)> {
 /// `distributions.csv` from every path: percentiles 1..99 of each entity's total return and
 /// maximum drawdown.
 pub fn distributions(model: &Model, sim: &Simulation) -> Vec<DistributionRow> {
-    let e = sim.entities;
-    let total_return = Simulation::columns(&sim.total_return, e);
-    let max_drawdown = Simulation::columns(&sim.max_drawdown, e);
     entities(model)
         .into_par_iter()
-        .zip(total_return.into_par_iter().zip(max_drawdown))
-        .flat_map_iter(|((kind, name), (mut returns, mut drawdowns))| {
+        .enumerate()
+        .flat_map_iter(|(i, (kind, name))| {
+            let mut returns = sim.total_return.column(i).to_vec();
+            let mut drawdowns = sim.max_drawdown.column(i).to_vec();
             radsort::sort(&mut returns);
             radsort::sort(&mut drawdowns);
             let measures = [("total_return", returns), ("max_drawdown", drawdowns)];
@@ -620,20 +617,16 @@ fn from_order_key(key: u64) -> f64 {
 
 /// The adoption fan: A(t_j) across paths at every step.
 pub fn adoption_fan(model: &Model, sim: &Simulation) -> Vec<FanStep> {
-    let n = sim.steps + 1;
-    let boom = Simulation::columns(&sim.adoption, n);
-    let baseline = match &sim.baseline_adoption {
-        Some(b) => Simulation::columns(b, n).into_iter().map(Some).collect(),
-        None => vec![None; n],
-    };
-    boom.into_par_iter()
-        .zip(baseline)
-        .enumerate()
-        .map(|(j, (boom, baseline))| FanStep {
+    (0..=sim.steps)
+        .into_par_iter()
+        .map(|j| FanStep {
             step: j,
             year: j as f64 * model.dt(),
-            boom: fan_stats(&boom),
-            baseline: baseline.map(|b| fan_stats(&b)),
+            boom: fan_stats(sim.adoption.column(j)),
+            baseline: sim
+                .baseline_adoption
+                .as_ref()
+                .map(|b| fan_stats(b.column(j))),
         })
         .collect()
 }

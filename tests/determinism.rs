@@ -121,12 +121,14 @@ fn a_path_does_not_depend_on_how_many_paths_run() {
         },
     )
     .unwrap();
-    let e = few.entities;
-    assert_eq!(few.total_return[..], many.total_return[..10 * e]);
-    assert_eq!(
-        few.uplift.as_ref().unwrap()[..],
-        many.uplift.as_ref().unwrap()[..10 * e]
-    );
+    let (few_uplift, many_uplift) = (few.uplift.as_ref().unwrap(), many.uplift.as_ref().unwrap());
+    for k in 0..few.entities {
+        assert_eq!(
+            few.total_return.column(k),
+            &many.total_return.column(k)[..10]
+        );
+        assert_eq!(few_uplift.column(k), &many_uplift.column(k)[..10]);
+    }
 }
 
 const GBM: &str = r#"
@@ -166,7 +168,7 @@ fn a_baseline_equal_to_the_boom_has_zero_uplift_on_every_path() {
     // Overriding volatility with the same constant: same draws, same shocks, same values.
     let m = model(&GBM.replace("BASELINE", "[baseline]\nvolatility = 0.2"));
     let (sim, rows) = run(&m, 2_000, 8);
-    assert!(sim.uplift.unwrap().iter().all(|&u| u == 0.0));
+    assert!(sim.uplift.unwrap().values().iter().all(|&u| u == 0.0));
     assert_eq!(row(&rows, "a").uplift_mean, Some(0.0));
     assert_eq!(row(&rows, "a").prob_uplift, Some(0.0));
     assert_eq!(sim.adoption, sim.baseline_adoption.unwrap());
@@ -183,18 +185,11 @@ fn common_random_numbers_make_the_uplift_exact_per_path() {
     let m = model(&text);
     let (sim, _) = run(&m, 1_000, 8);
     let factor = 1.0 - (-1.5f64 * 0.15 * 4.0).exp();
-    let e = sim.entities;
-    for (i, &r) in sim
-        .total_return
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i % e == 1)
-    {
-        let u = sim.uplift.as_ref().unwrap()[i];
+    let uplift = sim.uplift.as_ref().unwrap().column(1);
+    for (path, (&r, &u)) in sim.total_return.column(1).iter().zip(uplift).enumerate() {
         assert!(
             (u - (1.0 + r) * factor).abs() < 1e-9,
-            "path {}: uplift {u}, return {r}",
-            i / e
+            "path {path}: uplift {u}, return {r}"
         );
     }
 }

@@ -8,7 +8,6 @@
 
 mod common;
 
-use boomsim::engine::Simulation;
 use common::{model, proportion_se, quantile_se, row, run, within_4se};
 use statrs::distribution::{Continuous, ContinuousCDF, Normal};
 
@@ -205,7 +204,7 @@ fn adoption_fan_of_gbm_is_lognormal() {
     let m = model(&text("", ""));
     let (sim, _) = run(&m, N, 106);
     let steps = sim.steps;
-    let terminal = Simulation::column(&sim.adoption, steps + 1, steps);
+    let terminal = sim.adoption.column(steps).to_vec();
     let mut sorted = terminal.clone();
     sorted.sort_by(f64::total_cmp);
     let median = boomsim::summary::quantile_sorted(&sorted, 0.5);
@@ -253,13 +252,16 @@ exposure = { y = 1.0 }
     let m = model(text);
     let n = 50_000;
     let (sim, _) = run(&m, n, 107);
-    let e = sim.entities;
     // Entities: group g, then assets a (1) and b (2). log(1 + R) is the sector's log revenue.
-    let xs: Vec<f64> = Simulation::column(&sim.total_return, e, 1)
+    let xs: Vec<f64> = sim
+        .total_return
+        .column(1)
         .iter()
         .map(|r| r.ln_1p())
         .collect();
-    let ys: Vec<f64> = Simulation::column(&sim.total_return, e, 2)
+    let ys: Vec<f64> = sim
+        .total_return
+        .column(2)
         .iter()
         .map(|r| r.ln_1p())
         .collect();

@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 
 use boomsim::condition::Condition;
-use boomsim::engine::{Hooks, RunConfig, Simulation, simulate_paths, thread_pool};
+use boomsim::engine::{Hooks, RunConfig, simulate_paths, thread_pool};
 use boomsim::sensitivity::sensitivity;
 use boomsim::summary::{quantile_sorted, summarize, summarize_paths};
 use common::{boomsim, model, read_csv, run};
@@ -70,7 +70,6 @@ fn decile_means_equal_a_hand_computation() {
     let n = 40;
     let (sim, _) = run(&m, n, 22);
     let rows = sensitivity(&m, &sim);
-    let p = sim.parameters;
     for (j, name) in [
         "adoption.log_drift",
         "sectors.t.elasticity",
@@ -81,11 +80,11 @@ fn decile_means_equal_a_hand_computation() {
     {
         // With 40 distinct draws the 10th percentile lies between the 4th and 5th smallest
         // (type 7: index 3.9), so the lowest decile is the 4 smallest draws; likewise the top.
-        let draws = Simulation::column(&sim.draws, p, j);
+        let draws = sim.draws.column(j);
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&x, &y| draws[x].total_cmp(&draws[y]));
         for (entity, label) in [(1, "a"), (2, "b"), (0, "g")] {
-            let returns = Simulation::column(&sim.total_return, sim.entities, entity);
+            let returns = sim.total_return.column(entity);
             let low = order[..4].iter().map(|&i| returns[i]).sum::<f64>() / 4.0;
             let high = order[36..].iter().map(|&i| returns[i]).sum::<f64>() / 4.0;
             let row = rows
@@ -161,17 +160,16 @@ fn a_condition_summarises_exactly_the_matching_paths() {
         })
         .unwrap();
     let met = sim.condition.as_ref().unwrap();
-    let n = sim.steps + 1;
     let mut count = 0;
     let mut sum = 0.0;
     for path in 0..sim.paths {
-        let drift = sim.draws[path * sim.parameters];
-        let multiple = sim.adoption[path * n + n - 1];
+        let drift = sim.draws.get(path, 0);
+        let multiple = sim.adoption.get(path, sim.steps);
         let expected = drift >= 0.1 && multiple < 2.5;
         assert_eq!(met.matches[path], expected, "path {path}");
         if expected {
             count += 1;
-            sum += sim.total_return[path * sim.entities + 1];
+            sum += sim.total_return.get(path, 1);
         }
     }
     assert!(count > 100 && count < 5_000);

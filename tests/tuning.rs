@@ -31,9 +31,7 @@ CORRELATE
 "#;
 
 fn spearman(sim: &Simulation, i: usize, j: usize) -> f64 {
-    let x = Simulation::column(&sim.draws, sim.parameters, i);
-    let y = Simulation::column(&sim.draws, sim.parameters, j);
-    pearson(&ranks(&x), &ranks(&y)).unwrap()
+    pearson(&ranks(sim.draws.column(i)), &ranks(sim.draws.column(j))).unwrap()
 }
 
 #[test]
@@ -57,7 +55,7 @@ fn correlated_inputs_reach_their_rank_correlation_with_exact_marginals() {
     );
     // Each marginal is exact: the share of draws below each quantile is its level.
     for (column, d) in m.uncertain_parameters().iter().enumerate() {
-        let draws = Simulation::column(&sim.draws, sim.parameters, column);
+        let draws = sim.draws.column(column);
         for p in [0.05, 0.25, 0.5, 0.75, 0.95] {
             let q = d.distribution.quantile(p);
             let share = draws.iter().filter(|&&x| x <= q).count() as f64 / n as f64;

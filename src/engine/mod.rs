@@ -124,18 +124,18 @@ pub struct Simulation {
     pub entities: usize,
     /// Worker threads that ran (changes no number).
     pub threads: usize,
-    /// total_return, path-major: `[path * entities + entity]`.
-    pub total_return: Vec<f64>,
-    /// max_drawdown, path-major.
-    pub max_drawdown: Vec<f64>,
-    /// uplift, path-major; `None` without a baseline.
-    pub uplift: Option<Vec<f64>>,
-    /// A(t_j), path-major: `[path * (steps + 1) + j]`.
-    pub adoption: Vec<f64>,
+    /// total_return, one column per entity.
+    pub total_return: Columns,
+    /// max_drawdown, one column per entity.
+    pub max_drawdown: Columns,
+    /// uplift, one column per entity; `None` without a baseline.
+    pub uplift: Option<Columns>,
+    /// A(t_j), one column per step j = 0..=T.
+    pub adoption: Columns,
     /// Baseline A(t_j); `None` without a baseline.
-    pub baseline_adoption: Option<Vec<f64>>,
-    /// The uncertain parameters' draws, path-major: `[path * parameters + parameter]`.
-    pub draws: Vec<f64>,
+    pub baseline_adoption: Option<Columns>,
+    /// The uncertain parameters' draws, one column per parameter.
+    pub draws: Columns,
     /// Number of uncertain parameters (columns of `draws`).
     pub parameters: usize,
     /// Pooled step returns of each entity.
@@ -144,6 +144,126 @@ pub struct Simulation {
     pub pools: Vec<ChunkPool>,
     /// With `--where`: which paths meet the condition, and their pooled step returns.
     pub condition: Option<ConditionalPaths>,
+}
+
+/// One value per path of each of several quantities (entities, steps or parameters), stored
+/// a column per quantity, each column in path order: what every summary reads (a quantile, a
+/// sort, a rank is over one column), so no summary transposes or copies the run's outcomes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Columns {
+    width: usize,
+    paths: usize,
+    /// `[column * paths + path]`.
+    values: Vec<f64>,
+}
+
+impl Columns {
+    /// `width` columns of `paths` zeros (lazily mapped: no page is touched before a write).
+    pub fn zeroed(width: usize, paths: usize) -> Self {
+        Columns {
+            width,
+            paths,
+            values: vec![0.0; width * paths],
+        }
+    }
+
+    /// Columns from their values laid out `[column * paths + path]`; `None` when the length
+    /// is not `width * paths`.
+    pub fn from_values(width: usize, paths: usize, values: Vec<f64>) -> Option<Self> {
+        (values.len() == width * paths).then_some(Columns {
+            width,
+            paths,
+            values,
+        })
+    }
+
+    /// Columns from one row (a path's values) at a time.
+    pub fn from_rows<'a>(width: usize, rows: impl IntoIterator<Item = &'a [f64]>) -> Self {
+        let rows: Vec<&[f64]> = rows.into_iter().collect();
+        let mut columns = Columns::zeroed(width, rows.len());
+        for (path, row) in rows.iter().enumerate() {
+            assert_eq!(row.len(), width, "a row of {width} values");
+            for (k, &v) in row.iter().enumerate() {
+                columns.values[k * columns.paths + path] = v;
+            }
+        }
+        columns
+    }
+
+    /// The number of columns.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The number of paths (the length of every column).
+    pub fn paths(&self) -> usize {
+        self.paths
+    }
+
+    /// Column `k`: every path's value, in path order.
+    pub fn column(&self, k: usize) -> &[f64] {
+        &self.values[k * self.paths..(k + 1) * self.paths]
+    }
+
+    /// Every column, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &[f64]> + '_ {
+        (0..self.width).map(|k| self.column(k))
+    }
+
+    /// Path `path`'s value of column `k`.
+    pub fn get(&self, path: usize, k: usize) -> f64 {
+        self.values[k * self.paths + path]
+    }
+
+    /// Every value, laid out `[column * paths + path]`.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// Each chunk's share of every column: `[chunk][column]`, chunk `c` holding paths
+    /// `c * CHUNK_PATHS..` (the last chunk may be shorter).
+    fn chunks_mut(&mut self) -> Vec<Vec<&mut [f64]>> {
+        let chunks = self.paths.div_ceil(CHUNK_PATHS);
+        let mut out: Vec<Vec<&mut [f64]>> = (0..chunks).map(|_| Vec::new()).collect();
+        if self.paths > 0 {
+            for column in self.values.chunks_exact_mut(self.paths) {
+                for (c, piece) in column.chunks_mut(CHUNK_PATHS).enumerate() {
+                    out[c].push(piece);
+                }
+            }
+        }
+        out
+    }
+
+    /// The first `paths` paths of every column.
+    fn truncate(&mut self, paths: usize) {
+        if paths >= self.paths {
+            return;
+        }
+        for k in 0..self.width {
+            self.values
+                .copy_within(k * self.paths..k * self.paths + paths, k * paths);
+        }
+        self.values.truncate(self.width * paths);
+        self.paths = paths;
+    }
+
+    /// Every column followed by the same column of `parts`, in order.
+    fn concat(parts: &[&Columns]) -> Columns {
+        let width = parts.first().map_or(0, |p| p.width);
+        let paths = parts.iter().map(|p| p.paths).sum();
+        let mut values = Vec::with_capacity(width * paths);
+        for k in 0..width {
+            for part in parts {
+                values.extend_from_slice(part.column(k));
+            }
+        }
+        Columns {
+            width,
+            paths,
+            values,
+        }
+    }
 }
 
 /// The paths that meet a `--where` condition.
@@ -159,43 +279,6 @@ impl ConditionalPaths {
     /// How many paths meet the condition.
     pub fn count(&self) -> usize {
         self.matches.iter().filter(|&&m| m).count()
-    }
-}
-
-impl Simulation {
-    /// One entity's values over all paths, in path order.
-    pub fn column(values: &[f64], entities: usize, entity: usize) -> Vec<f64> {
-        values
-            .iter()
-            .skip(entity)
-            .step_by(entities)
-            .copied()
-            .collect()
-    }
-
-    /// Every column of a path-major buffer of `width` values per path. The columns are split
-    /// into one block per thread, each gathered in one pass over the buffer (gathering every
-    /// column separately would read the whole buffer once per column).
-    pub fn columns(values: &[f64], width: usize) -> Vec<Vec<f64>> {
-        if width == 0 {
-            return Vec::new();
-        }
-        let paths = values.len() / width;
-        let block_width = width.div_ceil(rayon::current_num_threads());
-        (0..width.div_ceil(block_width))
-            .into_par_iter()
-            .flat_map_iter(|block| {
-                let range = block * block_width..((block + 1) * block_width).min(width);
-                let mut columns: Vec<Vec<f64>> =
-                    range.clone().map(|_| Vec::with_capacity(paths)).collect();
-                for row in values.chunks_exact(width) {
-                    for (column, v) in columns.iter_mut().zip(&row[range.clone()]) {
-                        column.push(*v);
-                    }
-                }
-                columns
-            })
-            .collect()
     }
 }
 
@@ -299,16 +382,23 @@ fn check_memory(model: &Model, paths: usize) -> Result<(), EngineError> {
     }
 }
 
-/// One parallel task's share of the output columns.
+/// One parallel task's share of the output columns: `[column]`, each its chunk's paths.
 struct Chunk<'a> {
     first: usize,
     len: usize,
-    total_return: &'a mut [f64],
-    max_drawdown: &'a mut [f64],
-    uplift: &'a mut [f64],
-    adoption: &'a mut [f64],
-    baseline_adoption: &'a mut [f64],
-    draws: &'a mut [f64],
+    total_return: Vec<&'a mut [f64]>,
+    max_drawdown: Vec<&'a mut [f64]>,
+    uplift: Vec<&'a mut [f64]>,
+    adoption: Vec<&'a mut [f64]>,
+    baseline_adoption: Vec<&'a mut [f64]>,
+    draws: Vec<&'a mut [f64]>,
+}
+
+/// Writes one path's values (a row) into path `i` of a chunk's columns.
+fn scatter(columns: &mut [&mut [f64]], i: usize, row: &[f64]) {
+    for (column, &v) in columns.iter_mut().zip(row) {
+        column[i] = v;
+    }
 }
 
 /// What a chunk pools: step returns of all its paths and of those meeting the condition.
@@ -350,17 +440,6 @@ fn pool_totals(pools: &[ChunkPool], entities: usize) -> (Vec<StepReturns>, Vec<S
     (all, matching)
 }
 
-/// Splits a path-major buffer of `width` values per path into one slice per chunk.
-fn chunked(buffer: &mut [f64], width: usize, chunks: usize) -> std::vec::IntoIter<&mut [f64]> {
-    let mut out: Vec<&mut [f64]> = if width == 0 {
-        Vec::new()
-    } else {
-        buffer.chunks_mut(CHUNK_PATHS * width).collect()
-    };
-    out.resize_with(chunks, || &mut []);
-    out.into_iter()
-}
-
 /// Runs `paths` paths of `model` on the current rayon pool. With a `condition`, also records
 /// which paths meet it and pools their step returns separately (for `summary_where.csv`).
 pub fn simulate_paths(
@@ -391,44 +470,30 @@ pub fn simulate_chunks(
     let has_baseline = model.baseline.is_some();
     let b = usize::from(has_baseline);
     check_memory(model, paths)?;
-    // Zeroed allocations are lazily mapped: nothing is touched before a path writes it.
-    let mut total_return = vec![0.0; paths * e];
-    let mut max_drawdown = vec![0.0; paths * e];
-    let mut uplift = vec![0.0; paths * e * b];
-    let mut adoption = vec![0.0; paths * n];
-    let mut baseline_adoption = vec![0.0; paths * n * b];
-    let mut draws = vec![0.0; paths * p];
+    let mut total_return = Columns::zeroed(e, paths);
+    let mut max_drawdown = Columns::zeroed(e, paths);
+    let mut uplift = Columns::zeroed(e * b, paths);
+    let mut adoption = Columns::zeroed(n, paths);
+    let mut baseline_adoption = Columns::zeroed(n * b, paths);
+    let mut draws = Columns::zeroed(p, paths);
 
     let chunks = chunks.len();
-    let mut tr = chunked(&mut total_return, e, chunks);
-    let mut dd = chunked(&mut max_drawdown, e, chunks);
-    let mut up = chunked(&mut uplift, e * b, chunks);
-    let mut ad = chunked(&mut adoption, n, chunks);
-    let mut ba = chunked(&mut baseline_adoption, n * b, chunks);
-    let mut dr = chunked(&mut draws, p, chunks);
-    let mut next = move || {
-        (
-            tr.next().unwrap_or_default(),
-            dd.next().unwrap_or_default(),
-            up.next().unwrap_or_default(),
-            ad.next().unwrap_or_default(),
-            ba.next().unwrap_or_default(),
-            dr.next().unwrap_or_default(),
-        )
-    };
+    let mut tr = total_return.chunks_mut().into_iter();
+    let mut dd = max_drawdown.chunks_mut().into_iter();
+    let mut up = uplift.chunks_mut().into_iter();
+    let mut ad = adoption.chunks_mut().into_iter();
+    let mut ba = baseline_adoption.chunks_mut().into_iter();
+    let mut dr = draws.chunks_mut().into_iter();
     let tasks: Vec<Chunk> = (0..chunks)
-        .map(|c| {
-            let (total_return, max_drawdown, uplift, adoption, baseline_adoption, draws) = next();
-            Chunk {
-                first: first_path + c * CHUNK_PATHS,
-                len: CHUNK_PATHS.min(paths - c * CHUNK_PATHS),
-                total_return,
-                max_drawdown,
-                uplift,
-                adoption,
-                baseline_adoption,
-                draws,
-            }
+        .map(|c| Chunk {
+            first: first_path + c * CHUNK_PATHS,
+            len: CHUNK_PATHS.min(paths - c * CHUNK_PATHS),
+            total_return: tr.next().unwrap_or_default(),
+            max_drawdown: dd.next().unwrap_or_default(),
+            uplift: up.next().unwrap_or_default(),
+            adoption: ad.next().unwrap_or_default(),
+            baseline_adoption: ba.next().unwrap_or_default(),
+            draws: dr.next().unwrap_or_default(),
         })
         .collect();
 
@@ -439,8 +504,8 @@ pub fn simulate_chunks(
                 return None;
             }
             let mut scratch = sim.scratch();
+            let mut outputs = sim.outputs();
             let strata = sim.strata(seed, (chunk.first / CHUNK_PATHS) as u64);
-            let mut path_steps = vec![StepReturns::default(); e];
             let mut steps = ChunkSteps {
                 pool: ChunkPool {
                     all: vec![StepReturns::default(); e],
@@ -448,34 +513,25 @@ pub fn simulate_chunks(
                 },
                 matches: Vec::new(),
             };
+            let mut chunk = chunk;
             for i in 0..chunk.len {
                 let path = (chunk.first + i) as u64;
-                let draws = &mut chunk.draws[i * p..(i + 1) * p];
-                let adoption = &mut chunk.adoption[i * n..(i + 1) * n];
-                let baseline_adoption = &mut chunk.baseline_adoption[i * n * b..(i + 1) * n * b];
-                sim.simulate(
-                    seed,
-                    path,
-                    strata.as_ref(),
-                    &mut scratch,
-                    PathRecord {
-                        total_return: &mut chunk.total_return[i * e..(i + 1) * e],
-                        max_drawdown: &mut chunk.max_drawdown[i * e..(i + 1) * e],
-                        uplift: &mut chunk.uplift[i * e * b..(i + 1) * e * b],
-                        adoption,
-                        baseline_adoption,
-                        draws,
-                        step_returns: &mut path_steps,
-                    },
-                );
-                for (acc, path) in steps.pool.all.iter_mut().zip(&path_steps) {
+                sim.simulate(seed, path, strata.as_ref(), &mut scratch, outputs.record());
+                let o = &outputs;
+                scatter(&mut chunk.total_return, i, &o.total_return);
+                scatter(&mut chunk.max_drawdown, i, &o.max_drawdown);
+                scatter(&mut chunk.uplift, i, &o.uplift);
+                scatter(&mut chunk.adoption, i, &o.adoption);
+                scatter(&mut chunk.baseline_adoption, i, &o.baseline_adoption);
+                scatter(&mut chunk.draws, i, &o.draws);
+                for (acc, path) in steps.pool.all.iter_mut().zip(&o.step_returns) {
                     acc.merge(path);
                 }
                 if let Some(condition) = condition {
-                    let base_end = baseline_adoption.last().copied().unwrap_or(f64::NAN);
-                    let matched = condition.holds(draws, adoption[n - 1], base_end);
+                    let base_end = o.baseline_adoption.last().copied().unwrap_or(f64::NAN);
+                    let matched = condition.holds(&o.draws, o.adoption[n - 1], base_end);
                     if matched {
-                        for (acc, path) in steps.pool.matching.iter_mut().zip(&path_steps) {
+                        for (acc, path) in steps.pool.matching.iter_mut().zip(&o.step_returns) {
                             acc.merge(path);
                         }
                     }
@@ -529,18 +585,17 @@ impl Simulation {
         if paths >= self.paths {
             return self;
         }
-        let (e, n, p) = (self.entities, self.steps + 1, self.parameters);
         self.paths = paths;
-        self.total_return.truncate(paths * e);
-        self.max_drawdown.truncate(paths * e);
+        self.total_return.truncate(paths);
+        self.max_drawdown.truncate(paths);
         if let Some(u) = &mut self.uplift {
-            u.truncate(paths * e);
+            u.truncate(paths);
         }
-        self.adoption.truncate(paths * n);
+        self.adoption.truncate(paths);
         if let Some(b) = &mut self.baseline_adoption {
-            b.truncate(paths * n);
+            b.truncate(paths);
         }
-        self.draws.truncate(paths * p);
+        self.draws.truncate(paths);
         if let Some(c) = &mut self.condition {
             c.matches.truncate(paths);
         }
@@ -551,25 +606,34 @@ impl Simulation {
     /// concatenated and the step returns re-pooled chunk by chunk, so the result is the same,
     /// bit for bit, as one run of every path.
     pub fn join(parts: Vec<Simulation>) -> Simulation {
+        let concat = |of: &dyn Fn(&Simulation) -> &Columns| {
+            Columns::concat(&parts.iter().map(of).collect::<Vec<_>>())
+        };
+        let concat_optional = |of: &dyn Fn(&Simulation) -> Option<&Columns>| {
+            let columns: Option<Vec<&Columns>> = parts.iter().map(of).collect();
+            columns.map(|c| Columns::concat(&c))
+        };
+        let total_return = concat(&|s| &s.total_return);
+        let max_drawdown = concat(&|s| &s.max_drawdown);
+        let uplift = concat_optional(&|s| s.uplift.as_ref());
+        let adoption = concat(&|s| &s.adoption);
+        let baseline_adoption = concat_optional(&|s| s.baseline_adoption.as_ref());
+        let draws = concat(&|s| &s.draws);
         let mut parts = parts.into_iter();
         let mut whole = parts.next().expect("at least one part");
         for part in parts {
             whole.paths += part.paths;
-            whole.total_return.extend(part.total_return);
-            whole.max_drawdown.extend(part.max_drawdown);
-            if let (Some(a), Some(b)) = (&mut whole.uplift, part.uplift) {
-                a.extend(b);
-            }
-            whole.adoption.extend(part.adoption);
-            if let (Some(a), Some(b)) = (&mut whole.baseline_adoption, part.baseline_adoption) {
-                a.extend(b);
-            }
-            whole.draws.extend(part.draws);
             whole.pools.extend(part.pools);
             if let (Some(a), Some(b)) = (&mut whole.condition, part.condition) {
                 a.matches.extend(b.matches);
             }
         }
+        whole.total_return = total_return;
+        whole.max_drawdown = max_drawdown;
+        whole.uplift = uplift;
+        whole.adoption = adoption;
+        whole.baseline_adoption = baseline_adoption;
+        whole.draws = draws;
         let (all, matching) = pool_totals(&whole.pools, whole.entities);
         whole.step_returns = all;
         if let Some(c) = &mut whole.condition {
@@ -585,16 +649,49 @@ mod tests {
     use rand::Rng;
 
     #[test]
-    fn columns_transpose_a_path_major_buffer() {
-        for width in [1, 7, 8, 13, 41] {
-            let values: Vec<f64> = (0..width * 37).map(|i| i as f64).collect();
-            let columns = Simulation::columns(&values, width);
-            assert_eq!(columns.len(), width);
-            for (j, column) in columns.iter().enumerate() {
-                assert_eq!(*column, Simulation::column(&values, width, j));
+    fn columns_hold_each_quantity_in_path_order() {
+        let rows: Vec<Vec<f64>> = (0..5)
+            .map(|path| (0..3).map(|k| f64::from(10 * path + k)).collect())
+            .collect();
+        let columns = Columns::from_rows(3, rows.iter().map(Vec::as_slice));
+        assert_eq!((columns.width(), columns.paths()), (3, 5));
+        assert_eq!(columns.column(1), [1.0, 11.0, 21.0, 31.0, 41.0]);
+        assert_eq!(columns.get(4, 2), 42.0);
+        let mut head = columns.clone();
+        head.truncate(2);
+        assert_eq!(
+            head.iter().collect::<Vec<_>>(),
+            [[0.0, 10.0], [1.0, 11.0], [2.0, 12.0]]
+        );
+        let mut tail = columns.clone();
+        tail.values = tail.iter().flat_map(|c| c[2..].to_vec()).collect();
+        tail.paths = 3;
+        assert_eq!(Columns::concat(&[&head, &tail]), columns);
+        assert_eq!(
+            Columns::from_values(3, 5, columns.values().to_vec()),
+            Some(columns)
+        );
+        assert_eq!(Columns::from_values(3, 4, vec![0.0; 15]), None);
+    }
+
+    #[test]
+    fn each_chunk_gets_its_paths_of_every_column() {
+        let paths = 2 * CHUNK_PATHS + 3;
+        let mut columns = Columns::zeroed(2, paths);
+        for (c, mut chunk) in columns.chunks_mut().into_iter().enumerate() {
+            assert_eq!(chunk.len(), 2);
+            let rows = chunk[0].len();
+            assert_eq!(rows, if c == 2 { 3 } else { CHUNK_PATHS });
+            for i in 0..rows {
+                let path = (c * CHUNK_PATHS + i) as f64;
+                scatter(&mut chunk, i, &[path, -path]);
             }
         }
-        assert!(Simulation::columns(&[], 0).is_empty());
+        for path in 0..paths {
+            assert_eq!(columns.get(path, 0), path as f64);
+            assert_eq!(columns.get(path, 1), -(path as f64));
+        }
+        assert!(Columns::zeroed(3, 0).chunks_mut().is_empty());
     }
 
     #[test]

@@ -149,19 +149,19 @@ impl Export for SamplesCsv {
         }
         let mut w = csv::Writer::from_writer(out);
         w.write_record(&header).map_err(to_io)?;
-        let (e, p, n) = (sim.entities, sim.parameters, sim.steps + 1);
+        let (p, t) = (sim.parameters, sim.steps);
         let mut values = Vec::with_capacity(header.len());
         for path in 0..sim.paths {
             values.clear();
-            values.extend_from_slice(&sim.draws[path * p..(path + 1) * p]);
-            values.push(sim.adoption[path * n + n - 1]);
+            values.extend((0..p).map(|k| sim.draws.get(path, k)));
+            values.push(sim.adoption.get(path, t));
             if let Some(b) = &sim.baseline_adoption {
-                values.push(b[path * n + n - 1]);
+                values.push(b.get(path, t));
             }
             for g in 0..model.groups.len() {
-                values.push(sim.total_return[path * e + g]);
+                values.push(sim.total_return.get(path, g));
                 if let Some(u) = &sim.uplift {
-                    values.push(u[path * e + g]);
+                    values.push(u.get(path, g));
                 }
             }
             w.serialize((path, &values)).map_err(to_io)?;
