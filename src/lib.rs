@@ -21,6 +21,7 @@ pub mod run;
 pub mod sensitivity;
 pub mod shard;
 pub mod sketch;
+pub mod state;
 pub mod streaming;
 pub mod summary;
 pub mod sweep;

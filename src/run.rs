@@ -167,6 +167,7 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
                 0..paths.div_ceil(CHUNK_PATHS),
                 prepared.condition.as_ref(),
                 &request.hooks,
+                false,
             )
         })?;
         summarize_streamed(&prepared, &pool, streamed, paths)?

@@ -2,10 +2,14 @@
 //! writes its state; `merge` joins every shard's state and writes the outputs a single run
 //! would have written, byte for byte.
 //!
-//! A shard folder holds `manifest.json` (the [`ShardHeader`]: what run it belongs to) and
-//! `shard.bin`: the slice's per-path columns and per-chunk step-return pools, as little-endian
-//! f64 (counts as u64), in a fixed order. Paths are seeded by their global index and the pools
-//! are merged in chunk order, so nothing depends on how the run was split.
+//! A shard folder holds `manifest.json` (the [`ShardHeader`]: what run it belongs to) and its
+//! state. A shard of an exact run keeps `shard.bin`: the slice's per-path columns and
+//! per-chunk step-return pools, as little-endian f64 (counts as u64), in a fixed order. A shard
+//! of a sketched (constant-memory) run covers whole blocks of paths and keeps `sketch.bin`
+//! (its sketches and counts, and each block's moments and pools, as [`crate::state`] words) and
+//! `reservoir.bin` (its share of the first paths, kept whole, laid out as `shard.bin`). Paths
+//! are seeded by their global index, pools merge in chunk order and blocks in block order, so
+//! nothing depends on how the run was split.
 
 use std::fs;
 use std::io::{BufWriter, Read, Write};
@@ -15,17 +19,21 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{
-    ChunkPool, Columns, ConditionalPaths, Simulation, shard_chunks, simulate_chunks, thread_pool,
+    CHUNK_PATHS, ChunkPool, Columns, ConditionalPaths, Simulation, shard_chunks, simulate_chunks,
+    thread_pool,
 };
 use crate::export::{OutputError, write_folder};
 use crate::outcome::StepReturns;
 use crate::run::{
-    ModelSource, RunError, RunOutcome, RunRequest, SummaryMethod, prepare, summarize_exact, write,
+    ModelSource, RunError, RunOutcome, RunRequest, SummaryMethod, prepare, summarize_exact,
+    summarize_streamed, write,
 };
-use crate::streaming::exact_fits;
+use crate::state::{Reader, Writer};
+use crate::streaming::{BATCH_PATHS, StreamedRun, exact_fits, shard_blocks, simulate_streaming};
 
-/// The version of the shard format (2: per-path outcomes stored column by column).
-const FORMAT: u32 = 2;
+/// The version of the shard format (2: per-path outcomes stored column by column; 3: sketched
+/// shards).
+const FORMAT: u32 = 3;
 
 /// Which run a shard belongs to; every shard of a run must agree on all of it but `shard`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,6 +78,12 @@ pub struct ShardHeader {
     pub samples: bool,
     /// Variance reduction.
     pub sampling: crate::engine::Sampling,
+    /// `exact` (every path kept) or `sketch` (constant memory), as for a single run of N paths.
+    pub summary: String,
+    /// Paths of `reservoir.bin` (sketched shards: this shard's share of the first paths).
+    pub reservoir_paths: usize,
+    /// Chunks of `reservoir.bin`.
+    pub reservoir_chunks: usize,
 }
 
 /// Why shards could not be run or merged.
@@ -105,15 +119,31 @@ pub enum ShardError {
     /// A shard is missing or given twice.
     #[error("{0}")]
     Incomplete(String),
-    /// The merged run would not fit in exact mode.
+    /// `--summary exact` for a sharded run whose outcomes do not fit.
     #[error(
-        "merging {paths} paths would keep {gib:.1} GiB of per-path outcomes; shards are merged exactly, and sketched (constant-memory) shards are not supported yet\n  help: run fewer --paths per sharded run, or run on one machine, where runs this large are summarised in constant memory"
+        "--summary exact: merging {paths} paths would keep {gib:.1} GiB of per-path outcomes, more than the 512 MiB an exact merge keeps\n  help: leave out --summary exact (or give --summary sketch): shards of runs this large are summarised in constant memory"
     )]
     TooLarge {
         /// N.
         paths: usize,
         /// The memory.
         gib: f64,
+    },
+    /// A sketched run has fewer blocks than shards.
+    #[error(
+        "--shard {k}/{n}: a sketched run of {paths} paths has {blocks} blocks of {block_paths} paths, and each shard needs at least one\n  help: run at most {blocks} shards, or more --paths"
+    )]
+    TooManyShards {
+        /// K.
+        k: usize,
+        /// N shards.
+        n: usize,
+        /// N paths.
+        paths: usize,
+        /// Blocks in the run.
+        blocks: usize,
+        /// Paths per block.
+        block_paths: usize,
     },
     /// The model changed since the shards ran.
     #[error(
@@ -144,30 +174,60 @@ pub struct ShardOutcome {
     pub header: ShardHeader,
 }
 
+/// What a shard computed: every path of its slice, or its sketched part.
+enum ShardState {
+    Exact(Box<Simulation>),
+    Sketch(Box<StreamedRun>),
+}
+
 /// Runs shard `k` of `n` of `request` and writes its state to the request's `out`
-/// (default `output/<model name>.shard-K-of-N/`).
+/// (default `output/<model name>.shard-K-of-N/`). The shard is exact or sketched as a single
+/// run of all N paths would be (`--summary`).
 pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcome, RunError> {
     let prepared = prepare(request)?;
     let model = &prepared.model;
     let paths = request.config.paths;
-    if !exact_fits(model, paths) {
+    let fits = exact_fits(model, paths);
+    let exact = match request.method {
+        SummaryMethod::Auto => fits,
+        SummaryMethod::Exact => true,
+        SummaryMethod::Sketch => false,
+    };
+    if exact && !fits {
         return Err(ShardError::TooLarge {
             paths,
             gib: crate::engine::outcome_bytes(model, paths) as f64 / f64::from(1u32 << 30),
         }
         .into());
     }
-    let chunks = shard_chunks(paths, k, n);
+    let chunks = if exact {
+        shard_chunks(paths, k, n)
+    } else {
+        shard_blocks(paths, k, n).ok_or(ShardError::TooManyShards {
+            k,
+            n,
+            paths,
+            blocks: paths.div_ceil(BATCH_PATHS),
+            block_paths: BATCH_PATHS,
+        })?
+    };
     let pool = thread_pool(request.config.threads)?;
-    let sim = pool.install(|| {
-        simulate_chunks(
-            model,
-            &request.config,
-            chunks.clone(),
-            prepared.condition.as_ref(),
-            &request.hooks,
-        )
+    let condition = prepared.condition.as_ref();
+    let (config, hooks) = (&request.config, &request.hooks);
+    let state = pool.install(|| {
+        if exact {
+            simulate_chunks(model, config, chunks.clone(), condition, hooks)
+                .map(|sim| ShardState::Exact(Box::new(sim)))
+        } else {
+            simulate_streaming(model, config, chunks.clone(), condition, hooks, true)
+                .map(|part| ShardState::Sketch(Box::new(part)))
+        }
     })?;
+    let first_path = chunks.start * CHUNK_PATHS;
+    let reservoir = match &state {
+        ShardState::Exact(_) => None,
+        ShardState::Sketch(part) => Some(&part.reservoir),
+    };
     let header = ShardHeader {
         kind: "boomsim-shard".into(),
         format: FORMAT,
@@ -182,16 +242,19 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         paths,
         shard: k,
         shards: n,
-        first_path: sim.first_path,
-        shard_paths: sim.paths,
+        first_path,
+        shard_paths: (chunks.end * CHUNK_PATHS).min(paths) - first_path,
         chunks: chunks.len(),
-        entities: sim.entities,
-        steps: sim.steps,
-        parameters: sim.parameters,
-        baseline: sim.uplift.is_some(),
+        entities: model.groups.len() + model.assets.len(),
+        steps: model.steps(),
+        parameters: model.uncertain_parameters().len(),
+        baseline: model.baseline.is_some(),
         condition: request.condition.clone(),
         samples: request.samples,
         sampling: request.config.sampling,
+        summary: if exact { "exact" } else { "sketch" }.into(),
+        reservoir_paths: reservoir.map_or(0, |r| r.paths),
+        reservoir_chunks: reservoir.map_or(0, |r| r.pools.len()),
     };
     let out_dir = request
         .out
@@ -208,18 +271,29 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         let json = serde_json::to_vec_pretty(&header)
             .map_err(|e| io(dir.join("manifest.json"))(std::io::Error::other(e)))?;
         fs::write(dir.join("manifest.json"), json).map_err(io(dir.join("manifest.json")))?;
-        let path = dir.join("shard.bin");
-        let file = fs::File::create(&path).map_err(io(path.clone()))?;
-        let mut w = BufWriter::new(file);
-        write_state(&sim, &mut w)
-            .and_then(|()| w.flush())
-            .map_err(io(path.clone()))?;
-        Ok(())
+        let put = |name: &str, write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
+            let path = dir.join(name);
+            let file = fs::File::create(&path).map_err(io(path.clone()))?;
+            let mut w = BufWriter::new(file);
+            write(&mut w)
+                .and_then(|()| w.flush())
+                .map_err(io(path.clone()))
+        };
+        match &state {
+            ShardState::Exact(sim) => put("shard.bin", &|w| write_state(sim, w)),
+            ShardState::Sketch(part) => {
+                let mut words = Writer::default();
+                part.save(&mut words);
+                let bytes = words.into_bytes();
+                put("sketch.bin", &|w| w.write_all(&bytes))?;
+                put("reservoir.bin", &|w| write_state(&part.reservoir, w))
+            }
+        }
     })?;
     Ok(ShardOutcome { out_dir, header })
 }
 
-fn write_state(sim: &Simulation, w: &mut impl Write) -> std::io::Result<()> {
+fn write_state(sim: &Simulation, w: &mut dyn Write) -> std::io::Result<()> {
     let mut put = |values: &[f64]| -> std::io::Result<()> {
         for v in values {
             w.write_all(&v.to_le_bytes())?;
@@ -248,11 +322,17 @@ fn write_state(sim: &Simulation, w: &mut impl Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn read_state(h: &ShardHeader, bytes: &[u8]) -> Option<Simulation> {
-    let (p, e, n) = (h.shard_paths, h.entities, h.steps + 1);
+/// Reads the columns and pools [`write_state`] wrote for `paths` paths in `chunks` chunks from
+/// path `first_path`, of the run `h` describes.
+fn read_state(
+    h: &ShardHeader,
+    (first_path, paths, chunks): (usize, usize, usize),
+    bytes: &[u8],
+) -> Option<Simulation> {
+    let (p, e, n) = (paths, h.entities, h.steps + 1);
     let b = usize::from(h.baseline);
     let c = usize::from(h.condition.is_some());
-    let values = p * (2 * e + b * e + n + b * n + h.parameters + c) + h.chunks * 2 * e * 4;
+    let values = p * (2 * e + b * e + n + b * n + h.parameters + c) + chunks * 2 * e * 4;
     if bytes.len() != values * 8 {
         return None;
     }
@@ -276,8 +356,8 @@ fn read_state(h: &ShardHeader, bytes: &[u8]) -> Option<Simulation> {
         .condition
         .is_some()
         .then(|| take(p).iter().map(|&f| f == 1.0).collect::<Vec<bool>>());
-    let mut pools = Vec::with_capacity(h.chunks);
-    for _ in 0..h.chunks {
+    let mut pools = Vec::with_capacity(chunks);
+    for _ in 0..chunks {
         let mut read = |count: usize| -> Vec<StepReturns> {
             take(count * 4)
                 .chunks_exact(4)
@@ -294,7 +374,7 @@ fn read_state(h: &ShardHeader, bytes: &[u8]) -> Option<Simulation> {
         pools.push(ChunkPool { all, matching });
     }
     Some(Simulation {
-        first_path: h.first_path,
+        first_path,
         paths: p,
         steps: h.steps,
         entities: e,
@@ -315,28 +395,64 @@ fn read_state(h: &ShardHeader, bytes: &[u8]) -> Option<Simulation> {
     })
 }
 
-fn read_shard(dir: &Path) -> Result<(ShardHeader, Simulation), ShardError> {
-    let unreadable = |message: String| ShardError::Unreadable {
+fn unreadable(dir: &Path, message: String) -> ShardError {
+    ShardError::Unreadable {
         path: dir.to_path_buf(),
         message,
-    };
+    }
+}
+
+/// A shard folder's manifest.
+fn read_header(dir: &Path) -> Result<ShardHeader, ShardError> {
+    let unreadable = |message: String| unreadable(dir, message);
     let text = fs::read_to_string(dir.join("manifest.json"))
         .map_err(|e| unreadable(format!("cannot read manifest.json: {e}")))?;
     let header: ShardHeader = serde_json::from_str(&text)
-        .map_err(|_| unreadable("not a shard folder (its manifest.json is not a shard's); write one with `boomsim run --shard K/N --out DIR`".into()))?;
+        .map_err(|_| unreadable("not a shard folder (its manifest.json is not a shard's, or is from another boomsim version); write one with `boomsim run --shard K/N --out DIR`".into()))?;
     if header.kind != "boomsim-shard" || header.format != FORMAT {
         return Err(unreadable(format!(
             "shard format {} is not {FORMAT}",
             header.format
         )));
     }
-    let mut bytes = Vec::new();
-    fs::File::open(dir.join("shard.bin"))
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|e| unreadable(format!("cannot read shard.bin: {e}")))?;
-    let sim = read_state(&header, &bytes)
-        .ok_or_else(|| unreadable("shard.bin does not have the size its manifest.json says; it is truncated or from another shard".into()))?;
-    Ok((header, sim))
+    Ok(header)
+}
+
+/// A shard folder's state, as its manifest `h` describes it.
+fn read_shard(dir: &Path, h: &ShardHeader) -> Result<ShardState, ShardError> {
+    let unreadable = |message: String| unreadable(dir, message);
+    let read = |name: &str| -> Result<Vec<u8>, ShardError> {
+        let mut bytes = Vec::new();
+        fs::File::open(dir.join(name))
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| unreadable(format!("cannot read {name}: {e}")))?;
+        Ok(bytes)
+    };
+    let damaged = |name: &str| {
+        unreadable(format!(
+            "{name} does not hold what its manifest.json says; it is truncated or from another shard"
+        ))
+    };
+    Ok(if h.summary == "sketch" {
+        let shape = (h.first_path, h.reservoir_paths, h.reservoir_chunks);
+        let reservoir = read_state(h, shape, &read("reservoir.bin")?)
+            .ok_or_else(|| damaged("reservoir.bin"))?;
+        let bytes = read("sketch.bin")?;
+        let mut r = Reader::new(&bytes);
+        let part = StreamedRun::load(
+            &mut r,
+            (h.entities, h.steps, h.baseline),
+            h.condition.is_some(),
+            reservoir,
+        )
+        .filter(|_| r.is_done())
+        .ok_or_else(|| damaged("sketch.bin"))?;
+        ShardState::Sketch(Box::new(part))
+    } else {
+        let shape = (h.first_path, h.shard_paths, h.chunks);
+        let sim = read_state(h, shape, &read("shard.bin")?).ok_or_else(|| damaged("shard.bin"))?;
+        ShardState::Exact(Box::new(sim))
+    })
 }
 
 /// Merges shard folders (any order) into the run folder `out`, byte-identical in its CSV
@@ -350,13 +466,13 @@ pub fn merge(
     let started = Instant::now();
     let mut shards = dirs
         .iter()
-        .map(|d| read_shard(d).map(|(h, s)| (d.clone(), h, s)))
+        .map(|d| read_header(d).map(|h| (d.clone(), h)))
         .collect::<Result<Vec<_>, _>>()?;
-    let Some((first_dir, first, _)) = shards.first().cloned() else {
+    let Some((first_dir, first)) = shards.first().cloned() else {
         return Err(ShardError::Incomplete("merge needs at least one shard folder".into()).into());
     };
-    for (dir, h, _) in &shards {
-        let checks: [(&'static str, String, String); 7] = [
+    for (dir, h) in &shards {
+        let checks: [(&'static str, String, String); 8] = [
             (
                 "boomsim version",
                 h.boomsim_version.clone(),
@@ -375,6 +491,7 @@ pub fn merge(
                 h.shards.to_string(),
                 first.shards.to_string(),
             ),
+            ("summary method", h.summary.clone(), first.summary.clone()),
             (
                 "condition, samples and sampling",
                 format!("{:?} {} {:?}", h.condition, h.samples, h.sampling),
@@ -397,7 +514,7 @@ pub fn merge(
             }
         }
     }
-    shards.sort_by_key(|(_, h, _)| h.shard);
+    shards.sort_by_key(|(_, h)| h.shard);
     for w in shards.windows(2) {
         if w[0].1.shard == w[1].1.shard {
             return Err(ShardError::Incomplete(format!(
@@ -410,7 +527,7 @@ pub fn merge(
             .into());
         }
     }
-    let present: Vec<usize> = shards.iter().map(|(_, h, _)| h.shard).collect();
+    let present: Vec<usize> = shards.iter().map(|(_, h)| h.shard).collect();
     let missing: Vec<String> = (1..=first.shards)
         .filter(|k| !present.contains(k))
         .map(|k| format!("{k}/{}", first.shards))
@@ -441,16 +558,49 @@ pub fn merge(
         condition: first.condition.clone(),
         sets: first.sets.clone(),
         hooks: Default::default(),
-        method: SummaryMethod::Exact,
+        method: if first.summary == "sketch" {
+            SummaryMethod::Sketch
+        } else {
+            SummaryMethod::Exact
+        },
         command_line,
     };
     let prepared = prepare(&request)?;
     if crate::export::sha256_hex(&prepared.bytes) != first.model_sha256 {
         return Err(ShardError::ModelChanged(request.model.display()).into());
     }
-    let sim = Simulation::join(shards.into_iter().map(|(_, _, s)| s).collect());
     let pool = thread_pool(threads)?;
-    let summaries = summarize_exact(&prepared, &pool, sim)?;
+    // Every shard is read once, in order; a sketched shard is merged and dropped before the
+    // next is read, so merging holds one shard's sketches at a time.
+    let summaries = if first.summary == "sketch" {
+        let mut failure = None;
+        let parts = shards
+            .iter()
+            .map_while(|(dir, h)| match read_shard(dir, h) {
+                Ok(ShardState::Sketch(part)) => Some(*part),
+                Ok(ShardState::Exact(_)) => {
+                    unreachable!("every shard's summary method was checked")
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    None
+                }
+            });
+        let run = StreamedRun::join(parts, &prepared.model);
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        summarize_streamed(&prepared, &pool, run, first.paths)?
+    } else {
+        let parts = shards
+            .iter()
+            .map(|(dir, h)| match read_shard(dir, h)? {
+                ShardState::Exact(sim) => Ok(*sim),
+                ShardState::Sketch(_) => unreachable!("every shard's summary method was checked"),
+            })
+            .collect::<Result<Vec<_>, ShardError>>()?;
+        summarize_exact(&prepared, &pool, Simulation::join(parts))?
+    };
     write(&request, &prepared, &pool, summaries, started)
 }
 

@@ -230,6 +230,137 @@ fn shards_merged_equal_one_run_byte_for_byte() {
     }
 }
 
+/// A sketched (constant-memory) run split into shards: each shard covers whole blocks of
+/// 16,384 paths, and the merge replays the blocks in order, so the merged files are the
+/// single sketched run's bytes. 150,000 paths in 4 shards: the third shard holds the end of
+/// the 100,000 paths kept whole for sensitivity and samples, the fourth lies past them.
+#[test]
+fn sketched_shards_merged_equal_one_sketched_run_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let common = [
+        "--paths",
+        "150000",
+        "--seed",
+        "4",
+        "--summary",
+        "sketch",
+        "--where",
+        "adoption_multiple >= 5",
+        "--samples",
+    ];
+    let single = boomsim(d, &[&["run", "--out", "single"][..], &common].concat());
+    assert!(
+        single.status.success(),
+        "{}",
+        String::from_utf8_lossy(&single.stderr)
+    );
+    let want = csvs(&d.join("single"));
+    assert_eq!(want.len(), 6);
+    let mut dirs = Vec::new();
+    for k in [3, 1, 4, 2] {
+        let out = format!("k{k}");
+        let spec = format!("{k}/4");
+        let r = boomsim(
+            d,
+            &[&["run", "--shard", &spec, "--out", &out][..], &common].concat(),
+        );
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        dirs.push(out);
+    }
+    let manifest = |k: usize| fs::read_to_string(d.join(format!("k{k}/manifest.json"))).unwrap();
+    assert!(manifest(3).contains("\"summary\": \"sketch\""));
+    assert!(manifest(3).contains("\"first_path\": 81920"));
+    assert!(manifest(4).contains("\"first_path\": 114688"));
+    assert!(manifest(4).contains("\"reservoir_paths\": 0"));
+    let mut args = vec!["merge"];
+    args.extend(dirs.iter().map(String::as_str));
+    args.extend(["--out", "merged"]);
+    let m = boomsim(d, &args);
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    assert!(
+        csvs(&d.join("merged")) == want,
+        "sketched shards differ from one run"
+    );
+    let method = fs::read_to_string(d.join("merged/manifest.json")).unwrap();
+    assert!(method.contains("\"summary_method\": \"sketch"), "{method}");
+
+    // A damaged sketch is named; shards of an exact and a sketched run do not mix.
+    let err = |args: &[&str]| {
+        let o = boomsim(d, args);
+        assert_eq!(o.status.code(), Some(1));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let exact = boomsim(
+        d,
+        &[
+            "run", "--shard", "2/4", "--out", "exact2", "--paths", "150000", "--seed", "4",
+        ],
+    );
+    assert!(
+        exact.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exact.stderr)
+    );
+    let e = err(&["merge", "k1", "exact2", "k3", "k4"]);
+    assert!(
+        e.contains("summary method is exact, but k1's is sketch"),
+        "{e}"
+    );
+    let sketch = d.join("k2/sketch.bin");
+    let bytes = fs::read(&sketch).unwrap();
+    fs::write(&sketch, &bytes[..bytes.len() - 8]).unwrap();
+    let e = err(&["merge", "k1", "k2", "k3", "k4"]);
+    assert!(
+        e.contains("k2: sketch.bin does not hold what its manifest.json says"),
+        "{e}"
+    );
+}
+
+#[test]
+fn shard_limits_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let err = |args: &[&str]| {
+        let o = boomsim(d, args);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(!d.join("out").exists(), "nothing is written");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let e = err(&[
+        "run",
+        "--paths",
+        "20000",
+        "--summary",
+        "sketch",
+        "--shard",
+        "3/3",
+        "--out",
+        "out",
+    ]);
+    assert!(
+        e.contains("a sketched run of 20000 paths has 2 blocks"),
+        "{e}"
+    );
+    assert!(e.contains("help: run at most 2 shards"), "{e}");
+    let e = err(&[
+        "run",
+        "--paths",
+        "600000",
+        "--summary",
+        "exact",
+        "--shard",
+        "1/2",
+        "--out",
+        "out",
+    ]);
+    assert!(
+        e.contains("more than the 512 MiB an exact merge keeps"),
+        "{e}"
+    );
+    assert!(e.contains("help: leave out --summary exact"), "{e}");
+}
+
 #[test]
 fn merge_refuses_shards_of_other_runs_and_names_missing_ones() {
     let dir = tempfile::tempdir().unwrap();

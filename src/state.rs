@@ -1,0 +1,125 @@
+//! The words of a saved partial run (a shard's state): every value as one little-endian 64-bit
+//! word (floats by their bits, so they read back exactly), lists preceded by their length.
+//! Each saved type writes and reads itself with a [`Writer`] and a [`Reader`]; a reader that
+//! runs out of words, or meets a length that cannot be, answers `None`.
+
+/// Appends words.
+#[derive(Debug, Default)]
+pub struct Writer {
+    words: Vec<u64>,
+}
+
+impl Writer {
+    /// One integer.
+    pub fn u64(&mut self, x: u64) {
+        self.words.push(x);
+    }
+
+    /// One float, by its bits.
+    pub fn f64(&mut self, x: f64) {
+        self.words.push(x.to_bits());
+    }
+
+    /// A length or an index.
+    pub fn length(&mut self, n: usize) {
+        self.words.push(n as u64);
+    }
+
+    /// Floats, after their count.
+    pub fn floats(&mut self, xs: &[f64]) {
+        self.length(xs.len());
+        self.words.extend(xs.iter().map(|x| x.to_bits()));
+    }
+
+    /// Integers, after their count.
+    pub fn integers(&mut self, xs: &[u64]) {
+        self.length(xs.len());
+        self.words.extend_from_slice(xs);
+    }
+
+    /// The bytes of every word written.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.words.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+}
+
+/// Reads words back in the order they were written.
+#[derive(Debug)]
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    /// Reads `bytes` (a whole number of words, else every read fails).
+    pub fn new(bytes: &'a [u8]) -> Self {
+        let whole = if bytes.len().is_multiple_of(8) {
+            bytes
+        } else {
+            &[]
+        };
+        Reader { bytes: whole }
+    }
+
+    /// Whether every word has been read.
+    pub fn is_done(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// One integer.
+    pub fn u64(&mut self) -> Option<u64> {
+        let (word, rest) = self.bytes.split_first_chunk::<8>()?;
+        self.bytes = rest;
+        Some(u64::from_le_bytes(*word))
+    }
+
+    /// One float.
+    pub fn f64(&mut self) -> Option<f64> {
+        self.u64().map(f64::from_bits)
+    }
+
+    /// A length no longer than the words left (so a corrupt length cannot ask for memory).
+    pub fn length(&mut self) -> Option<usize> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        (n <= self.bytes.len() / 8).then_some(n)
+    }
+
+    /// Floats written by [`Writer::floats`].
+    pub fn floats(&mut self) -> Option<Vec<f64>> {
+        let n = self.length()?;
+        (0..n).map(|_| self.f64()).collect()
+    }
+
+    /// Integers written by [`Writer::integers`].
+    pub fn integers(&mut self) -> Option<Vec<u64>> {
+        let n = self.length()?;
+        (0..n).map(|_| self.u64()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_read_back_exactly_and_truncation_is_caught() {
+        let mut w = Writer::default();
+        w.u64(7);
+        w.f64(-0.1);
+        w.floats(&[1.5, f64::NEG_INFINITY, 5e-324]);
+        w.integers(&[u64::MAX]);
+        let bytes = w.into_bytes();
+        let mut r = Reader::new(&bytes);
+        assert_eq!(r.u64(), Some(7));
+        assert_eq!(r.f64().map(f64::to_bits), Some((-0.1f64).to_bits()));
+        assert_eq!(r.floats(), Some(vec![1.5, f64::NEG_INFINITY, 5e-324]));
+        assert_eq!(r.integers(), Some(vec![u64::MAX]));
+        assert!(r.is_done());
+        assert_eq!(r.u64(), None);
+        let mut cut = Reader::new(&bytes[..bytes.len() - 8]);
+        cut.u64();
+        cut.f64();
+        cut.floats();
+        assert_eq!(cut.integers(), None, "a list longer than the words left");
+        assert_eq!(Reader::new(&bytes[..5]).u64(), None, "not a whole word");
+    }
+}
