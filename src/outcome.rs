@@ -9,6 +9,8 @@
 //! quantities for every entity at once, one vector of entities per step
 //! (`engine::path`'s outcomes stage), and its tests check it against these.
 
+use crate::state::{Reader, Writer};
+
 /// total_return = X(t_T) - 1.
 #[inline]
 pub fn total_return(series: &[f64]) -> f64 {
@@ -98,6 +100,24 @@ impl StepReturns {
         self.m2 += other.m2 + delta * delta * na * nb / n as f64;
         self.downside_sq += other.downside_sq;
         self.count = n;
+    }
+
+    /// Saves the accumulator.
+    pub fn save(&self, w: &mut Writer) {
+        w.u64(self.count);
+        w.f64(self.mean);
+        w.f64(self.m2);
+        w.f64(self.downside_sq);
+    }
+
+    /// Reads an accumulator saved by [`StepReturns::save`].
+    pub fn load(r: &mut Reader<'_>) -> Option<Self> {
+        Some(StepReturns {
+            count: r.u64()?,
+            mean: r.f64()?,
+            m2: r.f64()?,
+            downside_sq: r.f64()?,
+        })
     }
 
     /// Sample standard deviation (n - 1); `None` with fewer than two returns.

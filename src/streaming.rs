@@ -343,26 +343,12 @@ pub struct Block {
 
 fn save_pool(pool: &[StepReturns], w: &mut Writer) {
     w.length(pool.len());
-    for s in pool {
-        w.u64(s.count);
-        w.f64(s.mean);
-        w.f64(s.m2);
-        w.f64(s.downside_sq);
-    }
+    pool.iter().for_each(|s| s.save(w));
 }
 
 fn load_pool(r: &mut Reader<'_>) -> Option<Vec<StepReturns>> {
     let n = r.length()?;
-    (0..n)
-        .map(|_| {
-            Some(StepReturns {
-                count: r.u64()?,
-                mean: r.f64()?,
-                m2: r.f64()?,
-                downside_sq: r.f64()?,
-            })
-        })
-        .collect()
+    (0..n).map(|_| StepReturns::load(r)).collect()
 }
 
 /// What a sketched run keeps.
@@ -380,7 +366,8 @@ pub struct StreamedRun {
     pub blocks: Vec<Block>,
 }
 
-/// The block of chunk `chunk`: blocks are [`BATCH_CHUNKS`] chunks, counted from path 0.
+/// The first chunk after the block holding chunk `chunk`: blocks are [`BATCH_CHUNKS`] chunks,
+/// counted from path 0.
 fn block_end(chunk: usize) -> usize {
     (chunk / BATCH_CHUNKS + 1) * BATCH_CHUNKS
 }
