@@ -200,18 +200,63 @@ impl SignedSketch {
         self.negative.count() + self.positive.count()
     }
 
+    /// The sketched values in ascending order, read once for any number of quantiles.
+    pub fn ranked(&self) -> Ranked {
+        let runs = self.ascending();
+        let ends = runs
+            .iter()
+            .scan(0, |seen, &(_, n)| {
+                *seen += n;
+                Some(*seen)
+            })
+            .collect();
+        Ranked {
+            runs,
+            ends,
+            max: self.max,
+        }
+    }
+
     /// The value of rank `r` (0-based) in ascending order.
     pub fn at_rank(&self, r: u64) -> f64 {
-        let mut seen = 0;
-        let mut last = self.max;
-        for (v, n) in self.ascending() {
-            seen += n;
-            last = v;
-            if r < seen {
-                return v;
-            }
+        self.ranked().at_rank(r)
+    }
+
+    /// The type-7 `p`-quantile, interpolating between the sketched order statistics.
+    pub fn quantile(&self, p: f64) -> f64 {
+        self.ranked().quantile(p)
+    }
+
+    /// The mean of the `k` smallest values.
+    pub fn low_mean(&self, k: u64) -> f64 {
+        self.ranked().low_mean(k)
+    }
+}
+
+/// A sketch's values in ascending order, as (value, count) runs with the rank each run ends
+/// at: every quantile is a binary search instead of a walk over the buckets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    runs: Vec<(f64, u64)>,
+    /// `ends[i]`: the number of values in runs 0..=i.
+    ends: Vec<u64>,
+    /// The sketch's maximum (the value of any rank past the end).
+    max: f64,
+}
+
+impl Ranked {
+    /// Number of values.
+    pub fn count(&self) -> u64 {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    /// The value of rank `r` (0-based).
+    pub fn at_rank(&self, r: u64) -> f64 {
+        let i = self.ends.partition_point(|&end| end <= r);
+        match self.runs.get(i).or(self.runs.last()) {
+            Some(&(v, _)) => v,
+            None => self.max,
         }
-        last
     }
 
     /// The type-7 `p`-quantile, interpolating between the sketched order statistics.
@@ -228,7 +273,7 @@ impl SignedSketch {
     pub fn low_mean(&self, k: u64) -> f64 {
         let mut left = k;
         let mut sum = 0.0;
-        for (v, n) in self.ascending() {
+        for &(v, n) in &self.runs {
             let take = n.min(left);
             sum += v * take as f64;
             left -= take;

@@ -62,8 +62,9 @@ struct FanStream {
 impl FanStream {
     fn stats(&self) -> [f64; 6] {
         let mut out = [self.moments.mean, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let ranked = self.sketch.ranked();
         for (o, p) in out[1..].iter_mut().zip(FAN_QUANTILES) {
-            *o = self.sketch.quantile(p);
+            *o = ranked.quantile(p);
         }
         out
     }
@@ -226,14 +227,16 @@ impl StreamSummary {
             .zip(steps)
             .map(|(s, steps)| {
                 let n = s.returns.count;
-                let tail = |percent: u64| -s.return_sketch.low_mean((n * percent).div_ceil(100));
+                let returns = s.return_sketch.ranked();
+                let uplift = s.uplift_sketch.ranked();
+                let tail = |percent: u64| -returns.low_mean((n * percent).div_ceil(100));
                 let share = |k: u64| k as f64 / n as f64;
                 derive_stats(
                     PathStats {
                         paths: n as usize,
                         mean_return: s.returns.mean,
                         sd_return: s.returns.sd(),
-                        quantiles: QUANTILES.map(|p| s.return_sketch.quantile(p)),
+                        quantiles: QUANTILES.map(|p| returns.quantile(p)),
                         cvar95: tail(5),
                         cvar99: tail(1),
                         prob_loss: share(s.losses),
@@ -241,9 +244,9 @@ impl StreamSummary {
                         p95_max_drawdown: s.drawdown_sketch.quantile(0.95),
                         uplift: self.baseline.then(|| UpliftStats {
                             mean: s.uplift.mean,
-                            p05: s.uplift_sketch.quantile(0.05),
-                            p50: s.uplift_sketch.quantile(0.5),
-                            p95: s.uplift_sketch.quantile(0.95),
+                            p05: uplift.quantile(0.05),
+                            p50: uplift.quantile(0.5),
+                            p95: uplift.quantile(0.95),
                             prob: share(s.uplift_positive),
                         }),
                     },
@@ -262,12 +265,13 @@ impl StreamSummary {
                 ("total_return", &s.return_sketch),
                 ("max_drawdown", &s.drawdown_sketch),
             ] {
+                let ranked = sketch.ranked();
                 rows.extend(distribution_levels().map(|level| DistributionRow {
                     kind,
                     name: name.to_string(),
                     measure,
                     level,
-                    value: sketch.quantile(level),
+                    value: ranked.quantile(level),
                 }));
             }
         }
