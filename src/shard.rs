@@ -587,9 +587,11 @@ pub fn merge(
                 }
             });
         let run = StreamedRun::join(parts, &prepared.model);
-        if let Some(e) = failure {
-            return Err(e.into());
-        }
+        let run = match (failure, run) {
+            (Some(e), _) => return Err(e.into()),
+            (None, Some(run)) => run,
+            (None, None) => return Err(ShardError::Incomplete("no shard to merge".into()).into()),
+        };
         summarize_streamed(&prepared, &pool, run, first.paths)?
     } else {
         let parts = shards

@@ -22,7 +22,8 @@ use rayon::prelude::*;
 
 use crate::condition::Condition;
 use crate::engine::{
-    CHUNK_PATHS, ChunkPool, Columns, EngineError, Hooks, RunConfig, Simulation, simulate_chunks,
+    CHUNK_PATHS, ChunkPool, Columns, EngineError, Gathered, Hooks, RunConfig, Simulation,
+    simulate_chunks,
 };
 use crate::model::Model;
 use crate::outcome::StepReturns;
@@ -410,7 +411,8 @@ pub fn simulate_streaming(
             vec![StepReturns::default(); e],
         )
     });
-    let mut reservoir: Vec<Simulation> = Vec::new();
+    let first_path = chunks.start * CHUNK_PATHS;
+    let mut reservoir = Gathered::new(RESERVOIR_PATHS.saturating_sub(first_path));
     let mut blocks = Vec::new();
     let mut start = chunks.start;
     while start < chunks.end {
@@ -441,18 +443,16 @@ pub fn simulate_streaming(
             blocks.push(block);
         }
         // The reservoir's paths, or (for a shard past them) one block's shapes with no path.
-        if batch.first_path < RESERVOIR_PATHS || reservoir.is_empty() {
+        if reservoir.wants() {
             reservoir.push(batch);
         }
         start = end;
     }
-    if reservoir.is_empty() {
+    let reservoir = match reservoir.finish() {
+        Some(kept) => kept,
         // No chunk: the shapes of an empty run.
-        reservoir.push(simulate_chunks(model, config, 0..0, condition, hooks)?);
-    }
-    let first_path = chunks.start * CHUNK_PATHS;
-    let reservoir =
-        Simulation::join(reservoir).truncated(RESERVOIR_PATHS.saturating_sub(first_path));
+        None => simulate_chunks(model, config, 0..0, condition, hooks)?,
+    };
     Ok(StreamedRun {
         all,
         step_returns,
@@ -539,15 +539,19 @@ impl StreamedRun {
 
     /// The run of consecutive parts (shards, in order): sketches and counts added, each
     /// part's blocks merged in order, reservoirs joined; the same bytes as one run. Parts are
-    /// taken one at a time, so only one part's sketches are held besides the run's.
-    pub fn join(parts: impl IntoIterator<Item = StreamedRun>, model: &Model) -> StreamedRun {
+    /// taken one at a time, so only one part's sketches are held besides the run's. `None`
+    /// without a part.
+    pub fn join(
+        parts: impl IntoIterator<Item = StreamedRun>,
+        model: &Model,
+    ) -> Option<StreamedRun> {
         let e = model.groups.len() + model.assets.len();
         let (steps, baseline) = (model.steps(), model.baseline.is_some());
         let summary = || StreamSummary::new(e, steps, baseline);
         let mut all = summary();
         let mut step_returns = vec![StepReturns::default(); e];
         let mut conditional: Option<(StreamSummary, Vec<StepReturns>)> = None;
-        let mut reservoirs = Vec::new();
+        let mut reservoir = Gathered::new(RESERVOIR_PATHS);
         for part in parts {
             all.merge_counts(&part.all);
             if let Some((part_summary, _)) = &part.conditional {
@@ -558,19 +562,17 @@ impl StreamedRun {
             for block in &part.blocks {
                 absorb(&mut all, &mut step_returns, &mut conditional, block);
             }
-            // Each reservoir part that holds paths (the first part's in any case: it has
-            // every shape).
-            if reservoirs.is_empty() || part.reservoir.paths > 0 {
-                reservoirs.push(part.reservoir);
+            if reservoir.wants() {
+                reservoir.push(part.reservoir);
             }
         }
-        StreamedRun {
+        Some(StreamedRun {
             all,
             step_returns,
             conditional,
-            reservoir: Simulation::join(reservoirs).truncated(RESERVOIR_PATHS),
+            reservoir: reservoir.finish()?,
             blocks: Vec::new(),
-        }
+        })
     }
 }
 

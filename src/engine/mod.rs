@@ -248,7 +248,15 @@ impl Columns {
         self.paths = paths;
     }
 
+    /// Copies the first `take` paths of every column of `part` to paths `at..at + take`.
+    fn place(&mut self, at: usize, part: &Columns, take: usize) {
+        for k in 0..self.width {
+            self.values[k * self.paths + at..][..take].copy_from_slice(&part.column(k)[..take]);
+        }
+    }
+
     /// Every column followed by the same column of `parts`, in order.
+    #[cfg(test)]
     fn concat(parts: &[&Columns]) -> Columns {
         let width = parts.first().map_or(0, |p| p.width);
         let paths = parts.iter().map(|p| p.paths).sum();
@@ -606,40 +614,117 @@ impl Simulation {
     /// concatenated and the step returns re-pooled chunk by chunk, so the result is the same,
     /// bit for bit, as one run of every path.
     pub fn join(parts: Vec<Simulation>) -> Simulation {
-        let concat = |of: &dyn Fn(&Simulation) -> &Columns| {
-            Columns::concat(&parts.iter().map(of).collect::<Vec<_>>())
-        };
-        let concat_optional = |of: &dyn Fn(&Simulation) -> Option<&Columns>| {
-            let columns: Option<Vec<&Columns>> = parts.iter().map(of).collect();
-            columns.map(|c| Columns::concat(&c))
-        };
-        let total_return = concat(&|s| &s.total_return);
-        let max_drawdown = concat(&|s| &s.max_drawdown);
-        let uplift = concat_optional(&|s| s.uplift.as_ref());
-        let adoption = concat(&|s| &s.adoption);
-        let baseline_adoption = concat_optional(&|s| s.baseline_adoption.as_ref());
-        let draws = concat(&|s| &s.draws);
-        let mut parts = parts.into_iter();
-        let mut whole = parts.next().expect("at least one part");
+        let mut whole = Gathered::new(parts.iter().map(|p| p.paths).sum());
         for part in parts {
-            whole.paths += part.paths;
-            whole.pools.extend(part.pools);
-            if let (Some(a), Some(b)) = (&mut whole.condition, part.condition) {
-                a.matches.extend(b.matches);
+            whole.push(part);
+        }
+        whole.finish().expect("at least one part")
+    }
+
+    /// A run of `paths` paths of zeros shaped like `part`, from its first path, with no pool.
+    fn zeroed_like(part: &Simulation, paths: usize) -> Simulation {
+        let zeroed = |c: &Columns| Columns::zeroed(c.width(), paths);
+        Simulation {
+            first_path: part.first_path,
+            paths,
+            steps: part.steps,
+            entities: part.entities,
+            threads: part.threads,
+            total_return: zeroed(&part.total_return),
+            max_drawdown: zeroed(&part.max_drawdown),
+            uplift: part.uplift.as_ref().map(zeroed),
+            adoption: zeroed(&part.adoption),
+            baseline_adoption: part.baseline_adoption.as_ref().map(zeroed),
+            draws: zeroed(&part.draws),
+            parameters: part.parameters,
+            step_returns: Vec::new(),
+            pools: Vec::new(),
+            condition: part.condition.as_ref().map(|_| ConditionalPaths {
+                matches: Vec::new(),
+                step_returns: Vec::new(),
+            }),
+        }
+    }
+
+    /// Every per-path quantity, in a fixed order (`None` where the run has none).
+    fn quantities(&self) -> [Option<&Columns>; 6] {
+        [
+            Some(&self.total_return),
+            Some(&self.max_drawdown),
+            self.uplift.as_ref(),
+            Some(&self.adoption),
+            self.baseline_adoption.as_ref(),
+            Some(&self.draws),
+        ]
+    }
+
+    /// [`Self::quantities`], to write.
+    fn quantities_mut(&mut self) -> [Option<&mut Columns>; 6] {
+        [
+            Some(&mut self.total_return),
+            Some(&mut self.max_drawdown),
+            self.uplift.as_mut(),
+            Some(&mut self.adoption),
+            self.baseline_adoption.as_mut(),
+            Some(&mut self.draws),
+        ]
+    }
+}
+
+/// Consecutive parts of one run, in path order, copied into one run of at most `capacity`
+/// paths as they arrive: only the whole and the part at hand are held, instead of every part
+/// and then the whole.
+#[derive(Debug)]
+pub struct Gathered {
+    whole: Option<Simulation>,
+    filled: usize,
+    capacity: usize,
+}
+
+impl Gathered {
+    /// Room for `capacity` paths.
+    pub fn new(capacity: usize) -> Self {
+        Gathered {
+            whole: None,
+            filled: 0,
+            capacity,
+        }
+    }
+
+    /// Whether another part would add paths (or nothing has given the run its shape yet).
+    pub fn wants(&self) -> bool {
+        self.whole.is_none() || self.filled < self.capacity
+    }
+
+    /// Appends the next part's paths, as many as there is room for, and its chunk pools.
+    pub fn push(&mut self, part: Simulation) {
+        let take = part.paths.min(self.capacity - self.filled);
+        let at = self.filled;
+        let whole = self
+            .whole
+            .get_or_insert_with(|| Simulation::zeroed_like(&part, self.capacity));
+        for (to, from) in whole.quantities_mut().into_iter().zip(part.quantities()) {
+            if let (Some(to), Some(from)) = (to, from) {
+                to.place(at, from, take);
             }
         }
-        whole.total_return = total_return;
-        whole.max_drawdown = max_drawdown;
-        whole.uplift = uplift;
-        whole.adoption = adoption;
-        whole.baseline_adoption = baseline_adoption;
-        whole.draws = draws;
+        whole.pools.extend(part.pools);
+        if let (Some(a), Some(b)) = (&mut whole.condition, &part.condition) {
+            a.matches.extend_from_slice(&b.matches[..take]);
+        }
+        self.filled += take;
+    }
+
+    /// The run of every path pushed, with its chunk pools merged in order; `None` if nothing
+    /// was pushed.
+    pub fn finish(self) -> Option<Simulation> {
+        let mut whole = self.whole?.truncated(self.filled);
         let (all, matching) = pool_totals(&whole.pools, whole.entities);
         whole.step_returns = all;
         if let Some(c) = &mut whole.condition {
             c.step_returns = matching;
         }
-        whole
+        Some(whole)
     }
 }
 
