@@ -9,6 +9,7 @@
 //! quantities for every entity at once, one vector of entities per step
 //! (`engine::path`'s outcomes stage), and its tests check it against these.
 
+use crate::sketch::Moments;
 use crate::state::{Reader, Writer};
 
 /// total_return = X(t_T) - 1.
@@ -84,22 +85,25 @@ impl StepReturns {
         self.merge(&Self::of_series(series, threshold));
     }
 
-    /// Merges another accumulator into this one.
+    /// Merges another accumulator into this one: count, mean and squared deviations as
+    /// [`Moments::merge`] does, shortfalls added.
     pub fn merge(&mut self, other: &StepReturns) {
         if other.count == 0 {
             return;
         }
-        if self.count == 0 {
-            *self = *other;
-            return;
-        }
-        let n = self.count + other.count;
-        let delta = other.mean - self.mean;
-        let (na, nb) = (self.count as f64, other.count as f64);
-        self.mean += delta * nb / n as f64;
-        self.m2 += other.m2 + delta * delta * na * nb / n as f64;
+        let mut moments = self.moments();
+        moments.merge(&other.moments());
+        (self.count, self.mean, self.m2) = (moments.count, moments.mean, moments.m2);
         self.downside_sq += other.downside_sq;
-        self.count = n;
+    }
+
+    /// The count, mean and sum of squared deviations of the step returns.
+    fn moments(&self) -> Moments {
+        Moments {
+            count: self.count,
+            mean: self.mean,
+            m2: self.m2,
+        }
     }
 
     /// Saves the accumulator.
