@@ -141,7 +141,9 @@ enum Command {
         #[arg(long)]
         report: bool,
         /// Run only the K-th of N slices of the paths and write its state (to --out, default
-        /// output/<model name>.shard-K-of-N/); `boomsim merge` joins the shards.
+        /// output/<model name>.shard-K-of-N/); `boomsim merge` joins the shards. Shards are
+        /// exact or sketched as the whole run would be (--summary); a sketched run's shards are
+        /// whole blocks of 16,384 paths and take constant memory.
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
         #[command(flatten)]
