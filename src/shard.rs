@@ -29,7 +29,9 @@ use crate::run::{
     summarize_streamed, write,
 };
 use crate::state::{Reader, Writer};
-use crate::streaming::{BATCH_PATHS, StreamedRun, exact_fits, shard_blocks, simulate_streaming};
+use crate::streaming::{
+    BATCH_CHUNKS, BATCH_PATHS, StreamedRun, exact_fits, shard_blocks, simulate_streaming,
+};
 
 /// The version of the shard format (2: per-path outcomes stored column by column; 3: sketched
 /// shards).
@@ -442,7 +444,7 @@ fn read_shard(dir: &Path, h: &ShardHeader) -> Result<ShardState, ShardError> {
         let part = StreamedRun::load(
             &mut r,
             (h.entities, h.steps, h.baseline),
-            h.condition.is_some(),
+            (h.condition.is_some(), h.chunks.div_ceil(BATCH_CHUNKS)),
             reservoir,
         )
         .filter(|_| r.is_done())

@@ -304,6 +304,13 @@ pub struct BlockMoments {
 }
 
 impl BlockMoments {
+    /// Whether these are the moments of a model of `e` entities and `steps` steps.
+    fn has_shape(&self, e: usize, steps: usize, baseline: bool) -> bool {
+        self.entities.len() == e
+            && self.fan.len() == steps + 1
+            && self.baseline_fan.len() == if baseline { steps + 1 } else { 0 }
+    }
+
     fn save(&self, w: &mut Writer) {
         w.length(self.entities.len());
         w.length(self.fan.len());
@@ -499,12 +506,12 @@ impl StreamedRun {
         }
     }
 
-    /// Reads a part saved by [`Self::save`] for a model of (entities, steps, baseline), with
-    /// its reservoir.
+    /// Reads a part of `blocks` blocks saved by [`Self::save`] for a model of (entities,
+    /// steps, baseline), with its reservoir; `None` if what was saved has another shape.
     pub fn load(
         r: &mut Reader<'_>,
         (e, steps, baseline): (usize, usize, bool),
-        condition: bool,
+        (condition, blocks): (bool, usize),
         reservoir: Simulation,
     ) -> Option<Self> {
         let all = StreamSummary::load(r, e, steps, baseline)?;
@@ -515,16 +522,24 @@ impl StreamedRun {
             )),
             false => None,
         };
-        let n = r.length()?;
-        let blocks = (0..n)
+        if r.length()? != blocks {
+            return None;
+        }
+        let fits = |(moments, pool): &(BlockMoments, Vec<StepReturns>)| {
+            moments.has_shape(e, steps, baseline) && pool.len() == e
+        };
+        let mut read = || Some((BlockMoments::load(r)?, load_pool(r)?)).filter(fits);
+        let blocks = (0..blocks)
             .map(|_| {
+                let (moments, pool) = read()?;
+                let matching = match condition {
+                    true => Some(read()?),
+                    false => None,
+                };
                 Some(Block {
-                    moments: BlockMoments::load(r)?,
-                    pool: load_pool(r)?,
-                    matching: match condition {
-                        true => Some((BlockMoments::load(r)?, load_pool(r)?)),
-                        false => None,
-                    },
+                    moments,
+                    pool,
+                    matching,
                 })
             })
             .collect::<Option<Vec<_>>>()?;
@@ -590,6 +605,41 @@ pub const BATCH_PATHS: usize = BATCH_CHUNKS * CHUNK_PATHS;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::parse_model;
+    use crate::run::DEFAULT_MODEL_TEXT;
+
+    #[test]
+    fn a_shards_part_reads_back_only_in_its_own_shape() {
+        let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
+        let config = RunConfig {
+            paths: 600,
+            seed: 2,
+            ..Default::default()
+        };
+        let part =
+            simulate_streaming(&model, &config, 0..3, None, &Hooks::default(), true).expect("runs");
+        assert_eq!(part.blocks.len(), 1);
+        let mut w = Writer::default();
+        part.save(&mut w);
+        let bytes = w.into_bytes();
+        let shape = (13, model.steps(), true);
+        let read = |shape, blocks| {
+            let reservoir = part.reservoir.clone();
+            StreamedRun::load(&mut Reader::new(&bytes), shape, (false, blocks), reservoir)
+        };
+        let back = read(shape, 1).expect("its own shape");
+        assert_eq!(back.blocks, part.blocks);
+        assert_eq!(
+            back.all.entities[3].return_sketch,
+            part.all.entities[3].return_sketch
+        );
+        assert!(read(shape, 2).is_none(), "another block count");
+        assert!(
+            read((12, model.steps(), true), 1).is_none(),
+            "another entity count"
+        );
+        assert!(read((13, model.steps(), false), 1).is_none(), "no baseline");
+    }
 
     #[test]
     fn shards_of_a_sketched_run_are_whole_blocks_covering_every_chunk_once() {
