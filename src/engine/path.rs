@@ -649,10 +649,15 @@ impl<'m> PathSimulator<'m> {
     #[inline(always)]
     fn draw_shocks(&self, scratch: &mut Scratch) {
         let sign = scratch.sign;
+        // The generator is copied out and back: in the scratch, its state would be reloaded
+        // and stored on every draw (the normals' buffer might, as far as the compiler knows,
+        // overlap it), a store-to-load round trip on the generator's dependency chain.
+        let mut rng = scratch.rng.clone();
         for z in scratch.normals.iter_mut() {
-            let normal: f64 = StandardNormal.sample(&mut scratch.rng);
+            let normal: f64 = StandardNormal.sample(&mut rng);
             *z = sign * normal;
         }
+        scratch.rng = rng;
     }
 
     /// Normals per step: adoption, each sector, each asset.
