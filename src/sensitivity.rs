@@ -62,18 +62,34 @@ pub fn ranks(values: &[f64]) -> Vec<f64> {
 
 /// Pearson correlation; `None` when either side has no variance.
 pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
-    let n = x.len() as f64;
-    let mx = x.iter().sum::<f64>() / n;
-    let my = y.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        let (dx, dy) = (a - mx, b - my);
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
+    Centred::of(x).correlation(&Centred::of(y))
+}
+
+/// A column's deviations from its mean and their sum of squares: what every correlation of
+/// that column shares, computed once instead of once per pair.
+struct Centred {
+    deviations: Vec<f64>,
+    squares: f64,
+}
+
+impl Centred {
+    fn of(x: &[f64]) -> Self {
+        let mean = x.iter().sum::<f64>() / x.len() as f64;
+        let deviations: Vec<f64> = x.iter().map(|a| a - mean).collect();
+        let squares = deviations.iter().fold(0.0, |sum, d| sum + d * d);
+        Centred {
+            deviations,
+            squares,
+        }
     }
-    let r = sxy / (sxx * syy).sqrt();
-    r.is_finite().then_some(r)
+
+    /// Pearson correlation; `None` when either side has no variance.
+    fn correlation(&self, other: &Centred) -> Option<f64> {
+        let products = self.deviations.iter().zip(&other.deviations);
+        let sxy = products.fold(0.0, |sum, (a, b)| sum + a * b);
+        let r = sxy / (self.squares * other.squares).sqrt();
+        r.is_finite().then_some(r)
+    }
 }
 
 /// The paths in a parameter's lowest and highest decile of draws.
@@ -119,14 +135,14 @@ pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
         .collect();
     let p = sim.parameters;
     let columns: Vec<&[f64]> = sim.draws.iter().collect();
-    let draw_ranks: Vec<Vec<f64>> = columns.par_iter().map(|c| ranks(c)).collect();
+    let draw_ranks: Vec<Centred> = columns.par_iter().map(|c| Centred::of(&ranks(c))).collect();
     let deciles: Vec<Deciles> = columns.par_iter().map(|c| Deciles::of(c)).collect();
     entities(model)
         .par_iter()
         .enumerate()
         .flat_map_iter(|(e, &(kind, name))| {
             let returns = sim.total_return.column(e);
-            let return_ranks = ranks(returns);
+            let return_ranks = Centred::of(&ranks(returns));
             let mut rows: Vec<SensitivityRow> = (0..p)
                 .map(|j| {
                     let (low_mean, high_mean) = deciles[j].means(returns);
@@ -134,7 +150,7 @@ pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
                         kind,
                         name: name.to_string(),
                         parameter: parameters[j].clone(),
-                        spearman: pearson(&draw_ranks[j], &return_ranks),
+                        spearman: draw_ranks[j].correlation(&return_ranks),
                         low_mean,
                         high_mean,
                         swing: high_mean - low_mean,
