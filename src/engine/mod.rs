@@ -254,24 +254,6 @@ impl Columns {
             self.values[k * self.paths + at..][..take].copy_from_slice(&part.column(k)[..take]);
         }
     }
-
-    /// Every column followed by the same column of `parts`, in order.
-    #[cfg(test)]
-    fn concat(parts: &[&Columns]) -> Columns {
-        let width = parts.first().map_or(0, |p| p.width);
-        let paths = parts.iter().map(|p| p.paths).sum();
-        let mut values = Vec::with_capacity(width * paths);
-        for k in 0..width {
-            for part in parts {
-                values.extend_from_slice(part.column(k));
-            }
-        }
-        Columns {
-            width,
-            paths,
-            values,
-        }
-    }
 }
 
 /// The paths that meet a `--where` condition.
@@ -751,12 +733,46 @@ mod tests {
         let mut tail = columns.clone();
         tail.values = tail.iter().flat_map(|c| c[2..].to_vec()).collect();
         tail.paths = 3;
-        assert_eq!(Columns::concat(&[&head, &tail]), columns);
+        let mut whole = Columns::zeroed(3, 5);
+        whole.place(0, &head, 2);
+        whole.place(2, &tail, 3);
+        assert_eq!(whole, columns);
         assert_eq!(
             Columns::from_values(3, 5, columns.values().to_vec()),
             Some(columns)
         );
         assert_eq!(Columns::from_values(3, 4, vec![0.0; 15]), None);
+    }
+
+    #[test]
+    fn gathered_parts_are_the_first_paths_of_one_run() {
+        let model = crate::model::parse_model(crate::run::DEFAULT_MODEL_TEXT, "python-5x.toml")
+            .expect("default model");
+        let config = RunConfig {
+            paths: 3 * CHUNK_PATHS,
+            seed: 5,
+            ..Default::default()
+        };
+        let part = |chunks| simulate_chunks(&model, &config, chunks, None, &Hooks::default());
+        let whole = part(0..3).unwrap();
+        let mut first = Gathered::new(CHUNK_PATHS + 10);
+        assert!(first.wants());
+        first.push(part(0..1).unwrap());
+        first.push(part(1..3).unwrap());
+        assert!(!first.wants());
+        let first = first.finish().unwrap();
+        assert_eq!(first.paths, CHUNK_PATHS + 10);
+        let (a, b) = (first.quantities(), whole.quantities());
+        for (a, b) in a.into_iter().flatten().zip(b.into_iter().flatten()) {
+            for k in 0..a.width() {
+                assert_eq!(a.column(k), &b.column(k)[..CHUNK_PATHS + 10]);
+            }
+        }
+        assert_eq!(
+            first.step_returns, whole.step_returns,
+            "every chunk's pool is kept"
+        );
+        assert!(Gathered::new(5).finish().is_none());
     }
 
     #[test]
