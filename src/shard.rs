@@ -302,16 +302,9 @@ fn write_state(sim: &Simulation, w: &mut dyn Write) -> std::io::Result<()> {
         }
         Ok(())
     };
-    put(sim.total_return.values())?;
-    put(sim.max_drawdown.values())?;
-    if let Some(u) = &sim.uplift {
-        put(u.values())?;
+    for columns in sim.quantities().into_iter().flatten() {
+        put(columns.values())?;
     }
-    put(sim.adoption.values())?;
-    if let Some(b) = &sim.baseline_adoption {
-        put(b.values())?;
-    }
-    put(sim.draws.values())?;
     if let Some(c) = &sim.condition {
         let flags: Vec<f64> = c.matches.iter().map(|&m| f64::from(u8::from(m))).collect();
         put(&flags)?;

@@ -216,21 +216,6 @@ impl SignedSketch {
             max: self.max,
         }
     }
-
-    /// The value of rank `r` (0-based) in ascending order.
-    pub fn at_rank(&self, r: u64) -> f64 {
-        self.ranked().at_rank(r)
-    }
-
-    /// The type-7 `p`-quantile, interpolating between the sketched order statistics.
-    pub fn quantile(&self, p: f64) -> f64 {
-        self.ranked().quantile(p)
-    }
-
-    /// The mean of the `k` smallest values.
-    pub fn low_mean(&self, k: u64) -> f64 {
-        self.ranked().low_mean(k)
-    }
 }
 
 /// A sketch's values in ascending order, as (value, count) runs with the rank each run ends
@@ -362,7 +347,7 @@ mod tests {
         }
         let exact = sorted(&values);
         for p in [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0] {
-            let (got, want) = (s.quantile(p), quantile_sorted(&exact, p));
+            let (got, want) = (s.ranked().quantile(p), quantile_sorted(&exact, p));
             assert!(
                 (got - want).abs() <= RELATIVE_ACCURACY * want.abs() * 1.0001,
                 "p={p}: {got} vs {want}"
@@ -370,7 +355,7 @@ mod tests {
         }
         let k = 1_001;
         let want = exact[..k].iter().sum::<f64>() / k as f64;
-        let got = s.low_mean(k as u64);
+        let got = s.ranked().low_mean(k as u64);
         assert!(
             (got - want).abs()
                 <= RELATIVE_ACCURACY * exact[..k].iter().map(|v| v.abs()).sum::<f64>() / k as f64
@@ -401,7 +386,7 @@ mod tests {
         for x in [0.0, 0.0, 1.0, -1.0] {
             s.add(x);
         }
-        assert_eq!(s.quantile(0.5), 0.0);
+        assert_eq!(s.ranked().quantile(0.5), 0.0);
         let mut m = Moments::default();
         for x in [1.0, 2.0, 4.0] {
             m.add(x);

@@ -242,7 +242,7 @@ impl StreamSummary {
                         cvar99: tail(1),
                         prob_loss: share(s.losses),
                         mean_max_drawdown: s.drawdowns.mean,
-                        p95_max_drawdown: s.drawdown_sketch.quantile(0.95),
+                        p95_max_drawdown: s.drawdown_sketch.ranked().quantile(0.95),
                         uplift: self.baseline.then(|| UpliftStats {
                             mean: s.uplift.mean,
                             p05: uplift.quantile(0.05),

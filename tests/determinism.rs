@@ -203,14 +203,7 @@ fn path_bits(m: &Model, isa: boomsim::engine::Isa, paths: u64) -> Vec<u64> {
     for path in 0..paths {
         sim.simulate(3, path, None, &mut scratch, out.record());
         let o = &out;
-        let values = [
-            &o.total_return,
-            &o.max_drawdown,
-            &o.uplift,
-            &o.adoption,
-            &o.baseline_adoption,
-            &o.draws,
-        ];
+        let values = o.quantities();
         let moments = o
             .step_returns
             .iter()

@@ -24,6 +24,9 @@ use crate::condition::Condition;
 use crate::model::Model;
 use crate::outcome::StepReturns;
 
+/// The per-path quantities a run keeps ([`Simulation::quantities`]).
+pub const QUANTITIES: usize = 6;
+
 /// Paths per parallel task. Fixed, so results do not depend on the thread count.
 pub const CHUNK_PATHS: usize = 256;
 
@@ -175,19 +178,6 @@ impl Columns {
             paths,
             values,
         })
-    }
-
-    /// Columns from one row (a path's values) at a time.
-    pub fn from_rows<'a>(width: usize, rows: impl IntoIterator<Item = &'a [f64]>) -> Self {
-        let rows: Vec<&[f64]> = rows.into_iter().collect();
-        let mut columns = Columns::zeroed(width, rows.len());
-        for (path, row) in rows.iter().enumerate() {
-            assert_eq!(row.len(), width, "a row of {width} values");
-            for (k, &v) in row.iter().enumerate() {
-                columns.values[k * columns.paths + path] = v;
-            }
-        }
-        columns
     }
 
     /// The number of columns.
@@ -372,16 +362,12 @@ fn check_memory(model: &Model, paths: usize) -> Result<(), EngineError> {
     }
 }
 
-/// One parallel task's share of the output columns: `[column]`, each its chunk's paths.
+/// One parallel task's share of the output columns: `[quantity][column]`, each slice its
+/// chunk's paths, quantities in [`Simulation::quantities`] order.
 struct Chunk<'a> {
     first: usize,
     len: usize,
-    total_return: Vec<&'a mut [f64]>,
-    max_drawdown: Vec<&'a mut [f64]>,
-    uplift: Vec<&'a mut [f64]>,
-    adoption: Vec<&'a mut [f64]>,
-    baseline_adoption: Vec<&'a mut [f64]>,
-    draws: Vec<&'a mut [f64]>,
+    columns: [Vec<&'a mut [f64]>; QUANTITIES],
 }
 
 /// Writes one path's values (a row) into path `i` of a chunk's columns.
@@ -460,30 +446,15 @@ pub fn simulate_chunks(
     let has_baseline = model.baseline.is_some();
     let b = usize::from(has_baseline);
     check_memory(model, paths)?;
-    let mut total_return = Columns::zeroed(e, paths);
-    let mut max_drawdown = Columns::zeroed(e, paths);
-    let mut uplift = Columns::zeroed(e * b, paths);
-    let mut adoption = Columns::zeroed(n, paths);
-    let mut baseline_adoption = Columns::zeroed(n * b, paths);
-    let mut draws = Columns::zeroed(p, paths);
-
-    let chunks = chunks.len();
-    let mut tr = total_return.chunks_mut().into_iter();
-    let mut dd = max_drawdown.chunks_mut().into_iter();
-    let mut up = uplift.chunks_mut().into_iter();
-    let mut ad = adoption.chunks_mut().into_iter();
-    let mut ba = baseline_adoption.chunks_mut().into_iter();
-    let mut dr = draws.chunks_mut().into_iter();
-    let tasks: Vec<Chunk> = (0..chunks)
+    // Widths in `Simulation::quantities` order; without a baseline its two have no column.
+    let widths = [e, e, e * b, n, n * b, p];
+    let mut quantities = widths.map(|width| Columns::zeroed(width, paths));
+    let mut per_chunk = quantities.each_mut().map(|q| q.chunks_mut().into_iter());
+    let tasks: Vec<Chunk> = (0..chunks.len())
         .map(|c| Chunk {
             first: first_path + c * CHUNK_PATHS,
             len: CHUNK_PATHS.min(paths - c * CHUNK_PATHS),
-            total_return: tr.next().unwrap_or_default(),
-            max_drawdown: dd.next().unwrap_or_default(),
-            uplift: up.next().unwrap_or_default(),
-            adoption: ad.next().unwrap_or_default(),
-            baseline_adoption: ba.next().unwrap_or_default(),
-            draws: dr.next().unwrap_or_default(),
+            columns: per_chunk.each_mut().map(|q| q.next().unwrap_or_default()),
         })
         .collect();
 
@@ -508,12 +479,9 @@ pub fn simulate_chunks(
                 let path = (chunk.first + i) as u64;
                 sim.simulate(seed, path, strata.as_ref(), &mut scratch, outputs.record());
                 let o = &outputs;
-                scatter(&mut chunk.total_return, i, &o.total_return);
-                scatter(&mut chunk.max_drawdown, i, &o.max_drawdown);
-                scatter(&mut chunk.uplift, i, &o.uplift);
-                scatter(&mut chunk.adoption, i, &o.adoption);
-                scatter(&mut chunk.baseline_adoption, i, &o.baseline_adoption);
-                scatter(&mut chunk.draws, i, &o.draws);
+                for (columns, row) in chunk.columns.iter_mut().zip(o.quantities()) {
+                    scatter(columns, i, row);
+                }
                 for (acc, path) in steps.pool.all.iter_mut().zip(&o.step_returns) {
                     acc.merge(path);
                 }
@@ -546,6 +514,14 @@ pub fn simulate_chunks(
         pools.push(chunk.pool);
     }
     let (step_returns, matching) = pool_totals(&pools, e);
+    let [
+        total_return,
+        max_drawdown,
+        uplift,
+        adoption,
+        baseline_adoption,
+        draws,
+    ] = quantities;
     Ok(Simulation {
         first_path,
         paths,
@@ -576,16 +552,9 @@ impl Simulation {
             return self;
         }
         self.paths = paths;
-        self.total_return.truncate(paths);
-        self.max_drawdown.truncate(paths);
-        if let Some(u) = &mut self.uplift {
-            u.truncate(paths);
+        for columns in self.quantities_mut().into_iter().flatten() {
+            columns.truncate(paths);
         }
-        self.adoption.truncate(paths);
-        if let Some(b) = &mut self.baseline_adoption {
-            b.truncate(paths);
-        }
-        self.draws.truncate(paths);
         if let Some(c) = &mut self.condition {
             c.matches.truncate(paths);
         }
@@ -628,8 +597,9 @@ impl Simulation {
         }
     }
 
-    /// Every per-path quantity, in a fixed order (`None` where the run has none).
-    fn quantities(&self) -> [Option<&Columns>; 6] {
+    /// Every per-path quantity, in a fixed order: total_return, max_drawdown, uplift,
+    /// adoption, baseline_adoption, draws (`None` where the run has none).
+    pub fn quantities(&self) -> [Option<&Columns>; QUANTITIES] {
         [
             Some(&self.total_return),
             Some(&self.max_drawdown),
@@ -641,7 +611,7 @@ impl Simulation {
     }
 
     /// [`Self::quantities`], to write.
-    fn quantities_mut(&mut self) -> [Option<&mut Columns>; 6] {
+    fn quantities_mut(&mut self) -> [Option<&mut Columns>; QUANTITIES] {
         [
             Some(&mut self.total_return),
             Some(&mut self.max_drawdown),
@@ -717,10 +687,9 @@ mod tests {
 
     #[test]
     fn columns_hold_each_quantity_in_path_order() {
-        let rows: Vec<Vec<f64>> = (0..5)
-            .map(|path| (0..3).map(|k| f64::from(10 * path + k)).collect())
-            .collect();
-        let columns = Columns::from_rows(3, rows.iter().map(Vec::as_slice));
+        // Path p's value of column k is 10 p + k.
+        let values = (0..3).flat_map(|k| (0..5).map(move |p| f64::from(10 * p + k)));
+        let columns = Columns::from_values(3, 5, values.collect()).unwrap();
         assert_eq!((columns.width(), columns.paths()), (3, 5));
         assert_eq!(columns.column(1), [1.0, 11.0, 21.0, 31.0, 41.0]);
         assert_eq!(columns.get(4, 2), 42.0);

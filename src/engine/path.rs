@@ -189,6 +189,19 @@ pub struct PathOutputs {
 }
 
 impl PathOutputs {
+    /// The per-path quantities, in [`super::Simulation::quantities`] order (empty where the
+    /// run has none).
+    pub fn quantities(&self) -> [&[f64]; super::QUANTITIES] {
+        [
+            &self.total_return,
+            &self.max_drawdown,
+            &self.uplift,
+            &self.adoption,
+            &self.baseline_adoption,
+            &self.draws,
+        ]
+    }
+
     /// The record a path writes into.
     pub fn record(&mut self) -> PathRecord<'_> {
         PathRecord {
