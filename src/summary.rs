@@ -376,8 +376,10 @@ pub fn rank_and_profile(stats: &[&EntityStats]) -> Vec<(usize, Profile)> {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let upside = s.quantiles[4] >= median_p50;
-            let safe = s.cvar95 <= median_cvar;
+            // MODEL.md §5: a median total loss is never high return, and an entity whose worst
+            // 5% of paths lose everything is never low risk, whatever the other entities do.
+            let upside = s.quantiles[4] >= median_p50 && s.quantiles[4] > -1.0;
+            let safe = s.cvar95 <= median_cvar && s.cvar95 < 1.0;
             let profile = match (upside, safe) {
                 (true, true) => Profile::Core,
                 (true, false) => Profile::HighUpside,
@@ -769,5 +771,35 @@ mod tests {
                 (3, Profile::Avoid),
             ]
         );
+    }
+
+    #[test]
+    fn a_total_loss_is_never_high_return_nor_low_risk() {
+        // Most entities lose everything in the median path and in their worst 5%, so the
+        // medians over entities are themselves -1 and 1: ties no longer make them look good.
+        let s = [
+            stats(-1.0, 1.0, Some(0.1)), // median total loss, tail total loss -> avoid
+            stats(-1.0, 1.0, Some(0.2)), // same
+            stats(-1.0, 1.0, Some(0.3)), // same
+            stats(0.4, 0.2, Some(0.5)),  // above both medians' good side -> core
+            stats(-1.0, 0.9, Some(0.0)), // safe tail but median total loss -> defensive
+        ];
+        // medians: p50 -1.0, cvar95 1.0
+        let rp = rank_and_profile(&s.iter().collect::<Vec<_>>());
+        let profiles: Vec<Profile> = rp.iter().map(|r| r.1).collect();
+        assert_eq!(
+            profiles,
+            vec![
+                Profile::Avoid,
+                Profile::Avoid,
+                Profile::Avoid,
+                Profile::Core,
+                Profile::Defensive,
+            ]
+        );
+        // A median at exactly -1 with a tail just short of a total loss: still not high return.
+        let s = [stats(-1.0, 0.99, Some(0.1)), stats(-1.0, 0.99, Some(0.2))];
+        let rp = rank_and_profile(&s.iter().collect::<Vec<_>>());
+        assert!(rp.iter().all(|r| r.1 == Profile::Defensive));
     }
 }
