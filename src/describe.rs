@@ -23,11 +23,12 @@ pub struct Description {
     pub parameter: String,
     /// The distribution string.
     pub distribution: String,
-    /// Mean.
-    pub mean: f64,
-    /// Standard deviation.
-    pub sd: f64,
-    /// `exact` (closed form) or `sampled` (100,000 draws, seed 1).
+    /// Mean; empty when it does not exist (Student's t with df <= 1, Pareto with shape <= 1).
+    pub mean: Option<f64>,
+    /// Standard deviation; empty when it is infinite or undefined (df or shape <= 2).
+    pub sd: Option<f64>,
+    /// `exact` (closed form), `sampled` (100,000 draws, seed 1), `exact mean` (the sd is
+    /// infinite) or `undefined` (neither moment exists).
     pub moments: &'static str,
     pub p01: f64,
     pub p05: f64,
@@ -36,9 +37,9 @@ pub struct Description {
     pub p75: f64,
     pub p95: f64,
     pub p99: f64,
-    /// The smallest and largest possible values.
-    pub min: f64,
-    pub max: f64,
+    /// The smallest and largest possible values; empty where the support is unbounded.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
     /// A one-line histogram between p01 and p99.
     pub histogram: String,
 }
@@ -48,17 +49,39 @@ pub fn describe(parameter: &str, d: &Distribution, bins: usize) -> (Description,
     let mut rng = path_rng(SAMPLE_SEED, 0, Stream::Boom);
     let draws: Vec<f64> = (0..SAMPLE_DRAWS).map(|_| d.sample(&mut rng)).collect();
     let q = LEVELS.map(|p| d.quantile(p) + 0.0);
+    // A sample mean of a distribution without a mean is a number that means nothing: the
+    // tail index says which moments exist, and those that do not are left empty.
+    let tail = d.tail_index();
     let (mean, sd, moments) = match d.moments() {
-        Some((m, s)) => (m, s, "exact"),
+        Some((m, s)) => (Some(m), Some(s), "exact"),
+        None if tail.is_some_and(|k| k <= 1.0) => (None, None, "undefined"),
         None => {
             let n = draws.len() as f64;
-            let m = draws.iter().sum::<f64>() / n;
+            let m = d.mean().unwrap_or_else(|| draws.iter().sum::<f64>() / n);
             let v = draws.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
-            (m, v.sqrt(), "sampled")
+            let sd = if tail.is_some_and(|k| k <= 2.0) {
+                None
+            } else {
+                Some(v.sqrt())
+            };
+            let moments = if d.mean().is_some() {
+                "exact mean"
+            } else {
+                "sampled"
+            };
+            (
+                Some(m).filter(|m| m.is_finite()),
+                sd.filter(|s| s.is_finite()),
+                moments,
+            )
         }
     };
     let histogram = Histogram::of(&draws, q[0], q[6], bins);
     let (min, max) = d.support();
+    let (min, max) = (
+        Some(min).filter(|x| x.is_finite()),
+        Some(max).filter(|x| x.is_finite()),
+    );
     (
         Description {
             parameter: parameter.to_string(),
@@ -156,7 +179,7 @@ mod tests {
     #[test]
     fn exact_where_a_closed_form_exists_and_sampled_otherwise() {
         let (d, _) = describe("x", &Distribution::parse("normal(2, 0.5)").unwrap(), 10);
-        assert_eq!((d.mean, d.sd, d.moments), (2.0, 0.5, "exact"));
+        assert_eq!((d.mean, d.sd, d.moments), (Some(2.0), Some(0.5), "exact"));
         assert!((d.p95 - (2.0 + 0.5 * crate::distribution::z95())).abs() < 1e-12);
         let (t, _) = describe(
             "x",
@@ -166,7 +189,7 @@ mod tests {
         assert_eq!(t.moments, "sampled");
         // The half-normal's mean is sqrt(2 / pi); 4 standard errors of 100,000 draws.
         let want = (2.0 / std::f64::consts::PI).sqrt();
-        assert!((t.mean - want).abs() < 4.0 * 0.6 / (SAMPLE_DRAWS as f64).sqrt());
+        assert!((t.mean.unwrap() - want).abs() < 4.0 * 0.6 / (SAMPLE_DRAWS as f64).sqrt());
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod distribution;
 pub mod engine;
 pub mod export;
 pub mod fit;
+pub mod input;
 pub mod model;
 pub mod outcome;
 pub mod report;

@@ -706,7 +706,14 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("Error: \"{distribution}\": {e}");
+                // A string too long to accept is too long to echo whole.
+                let shown: String = distribution.chars().take(120).collect();
+                let more = if shown.len() < distribution.len() {
+                    "..."
+                } else {
+                    ""
+                };
+                eprintln!("Error: \"{shown}{more}\": {e}");
                 ExitCode::FAILURE
             }
         },

@@ -112,7 +112,7 @@ fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, ReportE
 /// Reads a run folder.
 pub fn read_folder(dir: &Path) -> Result<RunFolder, ReportError> {
     let manifest_path = dir.join("manifest.json");
-    let manifest = fs::read_to_string(&manifest_path)
+    let manifest = crate::input::read_to_string(&manifest_path)
         .map_err(|e| e.to_string())
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
         .map_err(|message| ReportError::Read {

@@ -9,12 +9,13 @@ use crate::model::suggest;
 /// Every value must be a finite number; empty cells are errors, so nothing is skipped silently.
 pub fn read_column(path: &Path, column: &str) -> Result<Vec<f64>, DistributionError> {
     let shown = path.display();
-    let mut reader = csv::Reader::from_path(path).map_err(|e| {
+    let bytes = crate::input::read(path).map_err(|e| {
         DistributionError::new(
             format!("cannot read {shown}: {e}"),
             "the path is relative to the model file's folder (or, for `boomsim dist` and `fit`, the current folder)",
         )
     })?;
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let headers = reader
         .headers()
         .map_err(|e| {
@@ -42,7 +43,11 @@ pub fn read_column(path: &Path, column: &str) -> Result<Vec<f64>, DistributionEr
         })?;
         let cell = record.get(index).unwrap_or("").trim();
         match cell.parse::<f64>() {
-            Ok(v) if v.is_finite() => values.push(v),
+            Ok(v) if v.is_finite() => {
+                super::limits::position(v, &format!("{shown}:{line}: the value"))
+                    .map_err(|e| DistributionError::new(e.message, "fix or remove the row"))?;
+                values.push(v);
+            }
             _ => {
                 return Err(DistributionError::new(
                     format!("{shown}:{line}: `{cell}` in column `{column}` is not a finite number"),

@@ -8,6 +8,8 @@
 //! CSV file. A [`Distribution`] is immutable once built, so one value is shared by every thread.
 
 mod data;
+mod invert;
+pub mod limits;
 mod parse;
 
 pub use data::read_column;
@@ -111,9 +113,16 @@ enum Sampler {
 }
 
 impl Distribution {
-    /// A constant: every draw returns `value`.
-    pub fn constant(value: f64) -> Self {
-        Self::new(format!("{value}"), Family::Constant(value)).expect("a constant is valid")
+    /// A constant: every draw returns `value`, which must be finite and within
+    /// [`limits::MAX_POSITION`].
+    pub fn constant(value: f64) -> Result<Self, DistributionError> {
+        if !value.is_finite() {
+            return Err(DistributionError::new(
+                format!("{value} is not a finite number"),
+                "every number must be finite",
+            ));
+        }
+        Self::new(format!("{value}"), Family::Constant(value))
     }
 
     /// Parses a distribution string; `empirical` files are relative to `base` (the model
@@ -129,6 +138,7 @@ impl Distribution {
 
     /// Builds a distribution whose parameters have been checked.
     fn new(text: String, family: Family) -> Result<Self, DistributionError> {
+        limits::check(&family)?;
         let invalid = |e: String| DistributionError::new(e, FORMS_HELP);
         let sampler = match &family {
             Family::Constant(v) => Sampler::Constant(*v),
@@ -156,6 +166,10 @@ impl Distribution {
             Family::Gamma { shape, scale } => Sampler::Gamma(
                 rand_distr::Gamma::new(*shape, *scale).map_err(|e| invalid(e.to_string()))?,
             ),
+            // Above limits::NORMAL_DF the t is the normal to six digits.
+            Family::StudentT { df, .. } if *df > limits::NORMAL_DF => {
+                Sampler::Normal(rand_distr::Normal::new(0.0, 1.0).expect("standard normal"))
+            }
             Family::StudentT { df, .. } => Sampler::StudentT(
                 rand_distr::StudentT::new(*df).map_err(|e| invalid(e.to_string()))?,
             ),
@@ -217,6 +231,9 @@ impl Distribution {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match (&self.sampler, &self.family) {
             (Sampler::Constant(v), _) => *v,
+            (Sampler::Normal(d), Family::StudentT { loc, scale, .. }) => {
+                loc + scale * d.sample(rng)
+            }
             (Sampler::Normal(d), _) => d.sample(rng),
             (Sampler::LogNormal(d), _) => d.sample(rng),
             (Sampler::Uniform(d), _) => d.sample(rng),
@@ -265,9 +282,7 @@ impl Distribution {
             Family::Gamma { shape, scale } => sd::Gamma::new(*shape, 1.0 / scale)
                 .expect("valid")
                 .cdf(x.max(0.0)),
-            Family::StudentT { df, loc, scale } => {
-                sd::StudentsT::new(*loc, *scale, *df).expect("valid").cdf(x)
-            }
+            Family::StudentT { df, loc, scale } => student_t(*df).cdf((x - loc) / scale),
             Family::Pareto { scale, shape } => {
                 sd::Pareto::new(*scale, *shape).expect("valid").cdf(x)
             }
@@ -334,17 +349,36 @@ impl Distribution {
             Family::Triangular { min, mode, max } => sd::Triangular::new(*min, *max, *mode)
                 .expect("valid")
                 .inverse_cdf(p),
+            // statrs's inverse CDFs of these are inaccurate in parts of the supported ranges
+            // (see `invert`): their CDFs are inverted instead.
             Family::Pert { min, mode, max } => {
                 let (a, b) = pert_shapes(*min, *mode, *max);
-                min + (max - min) * sd::Beta::new(a, b).expect("valid").inverse_cdf(p)
+                let d = sd::Beta::new(a, b).expect("valid");
+                let z = invert::quantile(p, 0.0, 1.0, |x| d.cdf(x), |x| d.sf(x));
+                (min + (max - min) * z).clamp(*min, *max)
             }
-            Family::Beta { a, b } => sd::Beta::new(*a, *b).expect("valid").inverse_cdf(p),
-            Family::Gamma { shape, scale } => sd::Gamma::new(*shape, 1.0 / scale)
-                .expect("valid")
-                .inverse_cdf(p),
-            Family::StudentT { df, loc, scale } => sd::StudentsT::new(*loc, *scale, *df)
-                .expect("valid")
-                .inverse_cdf(p),
+            Family::Beta { a, b } => {
+                let d = sd::Beta::new(*a, *b).expect("valid");
+                invert::quantile(p, 0.0, 1.0, |x| d.cdf(x), |x| d.sf(x))
+            }
+            Family::Gamma { shape, scale } => {
+                let d = sd::Gamma::new(*shape, 1.0).expect("valid");
+                scale * invert::quantile(p, 0.0, f64::MAX, |x| d.cdf(x), |x| d.sf(x))
+            }
+            Family::StudentT { df, loc, scale } => {
+                // Symmetric: invert the lower tail, where the CDF is accurate in relative terms.
+                if p == 0.5 {
+                    return *loc;
+                }
+                let d = student_t(*df);
+                let lower = p.min(1.0 - p);
+                let z = invert::quantile(lower, -f64::MAX, 0.0, |x| d.cdf(x), |x| d.sf(x));
+                if p <= 0.5 {
+                    loc + scale * z
+                } else {
+                    loc - scale * z
+                }
+            }
             Family::Pareto { scale, shape } => {
                 // F(x) = 1 - (scale / x)^shape.
                 scale / (1.0 - p).powf(1.0 / shape)
@@ -360,7 +394,16 @@ impl Distribution {
                 }
                 values[values.len() - 1]
             }
-            Family::Mix { .. } => self.bisect(p),
+            Family::Mix { .. } => {
+                // One bisection over the mixture's CDF, linear in its number of components
+                // (a component's own quantiles are never needed).
+                let (lo, hi) = self.support();
+                let (lo, hi) = (lo.max(-f64::MAX), hi.min(f64::MAX));
+                if p <= 0.0 {
+                    return lo;
+                }
+                invert::smallest(lo, hi, |x| self.cdf(x) >= p)
+            }
             Family::Truncated {
                 inner,
                 lo,
@@ -376,33 +419,6 @@ impl Distribution {
                 data[k - 1]
             }
         }
-    }
-
-    /// The smallest x with cdf(x) >= p, by bisection between quantiles of the components.
-    fn bisect(&self, p: f64) -> f64 {
-        let Family::Mix { components, .. } = &self.family else {
-            unreachable!("bisection is for mixtures");
-        };
-        let (mut lo, mut hi) = components
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
-                (a.min(c.quantile(p)), b.max(c.quantile(p)))
-            });
-        if self.cdf(lo) >= p {
-            return lo;
-        }
-        for _ in 0..200 {
-            let mid = 0.5 * (lo + hi);
-            if mid <= lo || mid >= hi {
-                break;
-            }
-            if self.cdf(mid) >= p {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-        hi
     }
 
     /// The closed interval that holds every draw (infinite ends where unbounded).
@@ -447,6 +463,32 @@ impl Distribution {
                 inner.lower_end_open() && inner.support().0 >= *lo
             }
             _ => false,
+        }
+    }
+
+    /// The order from which the moments of the distribution are infinite or undefined (its
+    /// tails fall like |x|^-index): Student's t's df, Pareto's shape, a mixture's smallest.
+    /// `None` when every moment exists (truncation bounds are finite, so a truncated
+    /// distribution has them all).
+    pub fn tail_index(&self) -> Option<f64> {
+        match &self.family {
+            Family::StudentT { df, .. } if *df <= limits::NORMAL_DF => Some(*df),
+            Family::Pareto { shape, .. } => Some(*shape),
+            Family::Mix { components, .. } => components
+                .iter()
+                .filter_map(Distribution::tail_index)
+                .min_by(f64::total_cmp),
+            _ => None,
+        }
+    }
+
+    /// The exact mean where a closed form exists and the mean does (also for the heavy tails
+    /// whose variance is infinite: Student's t with 1 < df <= 2, Pareto with 1 < shape <= 2).
+    pub fn mean(&self) -> Option<f64> {
+        match &self.family {
+            Family::StudentT { df, loc, .. } if *df > 1.0 => Some(*loc),
+            Family::Pareto { scale, shape } if *shape > 1.0 => Some(shape * scale / (shape - 1.0)),
+            _ => self.moments().map(|m| m.0),
         }
     }
 
@@ -527,6 +569,39 @@ fn weighted_moments(points: impl Iterator<Item = (f64, f64)> + Clone) -> (f64, f
     let mean: f64 = points.clone().map(|(v, p)| v * p).sum();
     let var: f64 = points.map(|(v, p)| p * (v - mean) * (v - mean)).sum();
     (mean, var)
+}
+
+/// Student's t with `df` degrees of freedom, standard location and scale: the normal above
+/// [`limits::NORMAL_DF`], where statrs's t drifts and the two agree to six digits.
+fn student_t(df: f64) -> StandardT {
+    use statrs::distribution as sd;
+    if df > limits::NORMAL_DF {
+        StandardT::Normal(sd::Normal::standard())
+    } else {
+        StandardT::T(sd::StudentsT::new(0.0, 1.0, df).expect("valid"))
+    }
+}
+
+/// A standard Student's t, or the normal it tends to.
+enum StandardT {
+    T(statrs::distribution::StudentsT),
+    Normal(statrs::distribution::Normal),
+}
+
+impl StandardT {
+    fn cdf(&self, x: f64) -> f64 {
+        match self {
+            StandardT::T(d) => d.cdf(x),
+            StandardT::Normal(d) => d.cdf(x),
+        }
+    }
+
+    fn sf(&self, x: f64) -> f64 {
+        match self {
+            StandardT::T(d) => d.sf(x),
+            StandardT::Normal(d) => d.sf(x),
+        }
+    }
 }
 
 /// The Beta shapes of a PERT distribution with lambda = 4.

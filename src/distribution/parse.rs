@@ -66,20 +66,51 @@ beta(a, b), gamma(shape, scale), student_t(df, loc, scale), pareto(scale, shape)
 bernoulli(p), discrete(v1: p1, v2: p2, ...), mix(w1: D1, w2: D2, ...), \
 empirical(\"file.csv\", \"column\"), and any of them followed by `in [lo, hi]`";
 
+/// The longest distribution string accepted, in bytes (a discrete distribution of about a
+/// thousand values).
+pub const MAX_TEXT: usize = 16 * 1024;
+
+/// The deepest nesting of `mix(...)` components and `in [lo, hi]` truncations accepted.
+pub const MAX_DEPTH: usize = 8;
+
 /// Parses `text`; empirical files are relative to `base` when given.
 pub fn parse(text: &str, base: Option<&Path>) -> Result<Distribution, DistributionError> {
+    if text.len() > MAX_TEXT {
+        return Err(DistributionError::new(
+            format!(
+                "the distribution string is {} bytes long, more than the {MAX_TEXT} accepted",
+                text.len()
+            ),
+            "for many data points use empirical(\"file.csv\", \"column\")",
+        ));
+    }
+    parse_at(text, base, 0)
+}
+
+/// Parses `text` found `depth` levels inside mixtures and truncations.
+fn parse_at(
+    text: &str,
+    base: Option<&Path>,
+    depth: usize,
+) -> Result<Distribution, DistributionError> {
+    if depth > MAX_DEPTH {
+        return Err(DistributionError::new(
+            format!("mixtures and truncations are nested more than {MAX_DEPTH} deep"),
+            "a mixture of mixtures is one mixture: list all the components in one mix(...)",
+        ));
+    }
     let text = text.trim();
-    let family = parse_dist(text, base)?;
+    let family = parse_dist(text, base, depth)?;
     Distribution::new(text.to_string(), family)
 }
 
-fn parse_dist(s: &str, base: Option<&Path>) -> Result<Family, DistributionError> {
+fn parse_dist(s: &str, base: Option<&Path>, depth: usize) -> Result<Family, DistributionError> {
     let s = s.trim();
     if let Some((inner, bounds)) = split_truncation(s) {
-        let inner = parse(inner, base)?;
+        let inner = parse_at(inner, base, depth + 1)?;
         return truncate(inner, bounds);
     }
-    parse_base(s, base)
+    parse_base(s, base, depth)
 }
 
 /// Splits `D in [lo, hi]` into `D` and `lo, hi` when the `in [...]` is at the top level.
@@ -119,6 +150,8 @@ fn truncate(inner: Distribution, bounds: &str) -> Result<Family, DistributionErr
     }
     let lo = number(parts[0], "the truncation's lower bound")?;
     let hi = number(parts[1], "the truncation's upper bound")?;
+    super::limits::position(lo, "the truncation's lower bound")?;
+    super::limits::position(hi, "the truncation's upper bound")?;
     if lo >= hi {
         return Err(DistributionError::new(
             format!("`in [{lo}, {hi}]` is empty: lo must be less than hi"),
@@ -225,7 +258,7 @@ fn number(s: &str, what: &str) -> Result<f64, DistributionError> {
     }
 }
 
-fn parse_base(text: &str, base: Option<&Path>) -> Result<Family, DistributionError> {
+fn parse_base(text: &str, base: Option<&Path>, depth: usize) -> Result<Family, DistributionError> {
     if text.is_empty() {
         return Err(DistributionError::new(
             "empty distribution string",
@@ -267,7 +300,7 @@ fn parse_base(text: &str, base: Option<&Path>) -> Result<Family, DistributionErr
     };
     match name {
         "discrete" => return discrete(&args, &signature),
-        "mix" => return mixture(&args, &signature, base),
+        "mix" => return mixture(&args, &signature, base, depth),
         "empirical" => return empirical(&args, &signature, base),
         _ => {}
     }
@@ -398,8 +431,21 @@ fn interval(a: &str, b: &str) -> Result<Family, DistributionError> {
             format!("write \"{hi} to {lo}\" or another interval with A < B"),
         ));
     }
+    for end in [lo, hi] {
+        super::limits::position(end, "the interval's end")?;
+    }
+    if hi - lo < super::limits::MIN_SCALE {
+        return Err(DistributionError::new(
+            format!(
+                "the interval \"{} to {}\" is narrower than 1e-12",
+                super::limits::show(lo),
+                super::limits::show(hi)
+            ),
+            format!("use the constant {} instead", super::limits::show(lo)),
+        ));
+    }
     let z = z95();
-    Ok(if lo > 0.0 {
+    let family = if lo > 0.0 {
         let (l, h) = (lo.ln(), hi.ln());
         Family::LogNormal {
             mu: (l + h) / 2.0,
@@ -410,7 +456,27 @@ fn interval(a: &str, b: &str) -> Result<Family, DistributionError> {
             mean: (lo + hi) / 2.0,
             sd: (hi - lo) / (2.0 * z),
         }
-    })
+    };
+    super::limits::check(&family).map_err(|e| {
+        let show = super::limits::show;
+        let (name, a, b) = match family {
+            Family::LogNormal { mu, sigma } => ("lognormal", mu, sigma),
+            Family::Normal { mean, sd } => ("normal", mean, sd),
+            _ => unreachable!("an interval is normal or lognormal"),
+        };
+        DistributionError::new(
+            format!(
+                "\"{} to {}\" is {name}({}, {}): {}",
+                show(lo),
+                show(hi),
+                show(a),
+                show(b),
+                e.message
+            ),
+            format!("narrow the interval; {}", e.help),
+        )
+    })?;
+    Ok(family)
 }
 
 /// `a: b` pairs of a discrete distribution or a mixture.
@@ -476,11 +542,13 @@ fn mixture(
     args: &[&str],
     signature: &str,
     base: Option<&Path>,
+    depth: usize,
 ) -> Result<Family, DistributionError> {
     let mut weights = Vec::new();
     let mut components = Vec::new();
     for (w, d) in pairs(args, signature)? {
         let w = number(w, "mix's weight")?;
+        super::limits::position(w, "mix's weight")?;
         if w <= 0.0 {
             return Err(DistributionError::new(
                 format!("mix's weights must be > 0, got {w}"),
@@ -488,7 +556,7 @@ fn mixture(
             ));
         }
         weights.push(w);
-        components.push(parse(d, base)?);
+        components.push(parse_at(d, base, depth + 1)?);
     }
     let total: f64 = weights.iter().sum();
     Ok(Family::Mix {

@@ -209,8 +209,8 @@ pub fn describe_table(rows: &[Description]) -> String {
             [
                 r.parameter.clone(),
                 r.distribution.clone(),
-                number(r.mean),
-                number(r.sd),
+                moment(r.mean),
+                moment(r.sd),
                 number(r.p05),
                 number(r.p50),
                 number(r.p95),
@@ -250,6 +250,15 @@ fn number(x: f64) -> String {
     format!("{:.4}", x + 0.0)
 }
 
+/// A moment, or `undefined` where it does not exist.
+fn moment(x: Option<f64>) -> String {
+    x.map_or_else(|| "undefined".to_string(), number)
+}
+
+fn bound(x: Option<f64>, infinite: &str) -> String {
+    x.map_or_else(|| infinite.to_string(), |x| format!("{x}"))
+}
+
 /// `dist`: one distribution in full, with a histogram of `histogram`.
 pub fn dist_report(d: &Description, histogram: &Histogram) -> String {
     let mut o = String::new();
@@ -257,12 +266,13 @@ pub fn dist_report(d: &Description, histogram: &Histogram) -> String {
     let _ = writeln!(
         o,
         "  mean {}  sd {}  ({})",
-        number(d.mean),
-        number(d.sd),
-        if d.moments == "exact" {
-            "exact".to_string()
-        } else {
-            format!("sampled: {SAMPLE_DRAWS} draws, seed {SAMPLE_SEED}")
+        moment(d.mean),
+        moment(d.sd),
+        match d.moments {
+            "exact" => "exact".to_string(),
+            "undefined" => "the tails are too heavy for a mean or an sd to exist".to_string(),
+            "exact mean" => "exact; the sd is infinite".to_string(),
+            _ => format!("sampled: {SAMPLE_DRAWS} draws, seed {SAMPLE_SEED}"),
         }
     );
     let _ = writeln!(
@@ -276,7 +286,12 @@ pub fn dist_report(d: &Description, histogram: &Histogram) -> String {
         number(d.p95),
         number(d.p99)
     );
-    let _ = writeln!(o, "  support [{}, {}]", d.min, d.max);
+    let _ = writeln!(
+        o,
+        "  support [{}, {}]",
+        bound(d.min, "-inf"),
+        bound(d.max, "inf")
+    );
     let _ = writeln!(
         o,
         "\nhistogram of {SAMPLE_DRAWS} draws between p01 and p99 (share of draws per bin):"

@@ -44,7 +44,7 @@ pub enum LoadError {
 /// Reads and validates a model file, with `--set KEY=VALUE` overrides. Returns the model and
 /// the bytes of every text it was assembled from (for the manifest's hash).
 pub fn load_file(path: &Path, sets: &[String]) -> Result<(Model, Vec<u8>), LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    let bytes = crate::input::read(path).map_err(|source| LoadError::Io {
         path: path.display().to_string(),
         source,
     })?;
@@ -712,7 +712,9 @@ impl Loader<'_> {
     ) -> Option<Distribution> {
         match self.field_or_default(fields, key, default, example) {
             Ok(f) => self.param_value(f, bound, example),
-            Err(default) => default.map(Distribution::constant),
+            Err(default) => {
+                default.map(|v| Distribution::constant(v).expect("defaults are in range"))
+            }
         }
     }
 
@@ -737,7 +739,14 @@ impl Loader<'_> {
         let d = match f.value.get_ref() {
             DeValue::Integer(_) | DeValue::Float(_) => {
                 let v = self.number_value(f).ok()?;
-                return self.check_bound(f, v, bound).map(Distribution::constant);
+                let v = self.check_bound(f, v, bound)?;
+                return match Distribution::constant(v) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        self.error(&f.path, f.value.span(), e.message, Some(e.help));
+                        None
+                    }
+                };
             }
             DeValue::String(s) => match Distribution::parse_in(
                 s,

@@ -149,7 +149,7 @@ pub fn collect(
             ));
             break;
         }
-        match std::fs::read_to_string(&path) {
+        match crate::input::read_to_string(&path) {
             Ok(t) => {
                 chain.push(canonical);
                 name = path.display().to_string();
