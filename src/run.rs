@@ -8,7 +8,8 @@ use std::time::Instant;
 use crate::condition::{Condition, ConditionError};
 use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, Simulation, simulate_paths, thread_pool};
 use crate::export::{
-    ConditionalSummary, Manifest, OutputError, RunReport, SPREADSHEET_ROWS, sha256_hex, write_run,
+    ConditionalSummary, Manifest, OutputError, RunReport, SPREADSHEET_ROWS, first_non_finite,
+    sha256_hex, write_run,
 };
 use crate::sensitivity::{SensitivityRow, sensitivity};
 use crate::sketch::RELATIVE_ACCURACY;
@@ -115,6 +116,18 @@ pub enum RunError {
     /// Shards could not be run or merged.
     #[error("{0}")]
     Shard(#[from] crate::shard::ShardError),
+    /// A statistic overflowed although every path's values are finite.
+    #[error(
+        "{file}: {row}'s `{column}` is not a finite number: the paths' values are finite but so large that their statistics overflow a 64-bit float. Nothing was written, and any earlier result was left as it was.\n  help: the model compounds to astronomically large values; reduce the elasticities, drifts and volatilities, shorten the horizon, or restrict wide distributions with `in [lo, hi]`"
+    )]
+    NonFinite {
+        /// The file the cell belongs to.
+        file: &'static str,
+        /// The row's leading cells (kind, name, ...).
+        row: String,
+        /// The column.
+        column: String,
+    },
     /// Outputs could not be written; an earlier result was left as it was.
     #[error("{0}")]
     Output(#[from] OutputError),
@@ -317,6 +330,24 @@ pub fn prepare(request: &RunRequest) -> Result<Prepared, RunError> {
     })
 }
 
+/// Refuses rows with a NaN or infinite cell (MODEL.md §5), naming the file, row and column.
+fn check_finite<T: serde::Serialize>(file: &'static str, rows: &[T]) -> Result<(), RunError> {
+    match first_non_finite(rows) {
+        None => Ok(()),
+        Some((_, column, before)) => Err(RunError::NonFinite {
+            file,
+            row: before
+                .iter()
+                .take(2)
+                .filter(|c| !c.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
+            column,
+        }),
+    }
+}
+
 /// Writes the run folder of a run's summaries, whole.
 pub fn write(
     request: &RunRequest,
@@ -337,6 +368,28 @@ pub fn write(
         method,
     } = summaries;
     let sim = kept;
+    check_finite("summary.csv", &rows)?;
+    for f in &fan {
+        let columns = ["mean", "p05", "p25", "p50", "p75", "p95"];
+        let boom = f.boom.iter().zip(columns.map(String::from));
+        let baseline = f
+            .baseline
+            .iter()
+            .flatten()
+            .zip(columns.map(|c| format!("baseline_{c}")));
+        if let Some((_, column)) = boom.chain(baseline).find(|(x, _)| !x.is_finite()) {
+            return Err(RunError::NonFinite {
+                file: "adoption.csv",
+                row: format!("step {}", f.step),
+                column,
+            });
+        }
+    }
+    check_finite("distributions.csv", &distributions)?;
+    check_finite("sensitivity.csv", &sensitivity)?;
+    if let Some(c) = &conditional {
+        check_finite("summary_where.csv", &c.rows)?;
+    }
     let manifest = Manifest {
         boomsim_version: env!("CARGO_PKG_VERSION"),
         model_name: model.name.clone(),

@@ -7,7 +7,10 @@
 //! number of threads.
 
 pub mod math;
+mod overflow;
 mod path;
+
+pub use overflow::Overflow;
 
 pub use math::Isa;
 pub use path::{PathOutputs, PathRecord, PathSimulator, Scratch, Stage, Strata};
@@ -303,6 +306,9 @@ pub enum EngineError {
         /// rayon's error.
         source: rayon::ThreadPoolBuildError,
     },
+    /// A path's value overflowed (MODEL.md §5: no output is ever NaN or inf).
+    #[error("{0}")]
+    Overflow(Box<Overflow>),
     /// The per-path outcomes do not fit in memory.
     #[error(
         "{paths} paths need {gib:.1} GiB of memory for their outcomes, more than this machine has available\n  help: run fewer --paths"
@@ -458,11 +464,16 @@ pub fn simulate_chunks(
         })
         .collect();
 
-    let partial: Vec<ChunkSteps> = tasks
+    /// Why a chunk produced no result.
+    enum Failure {
+        Cancelled,
+        Overflow(overflow::ChunkOverflow),
+    }
+    let results: Vec<Result<ChunkSteps, Failure>> = tasks
         .into_par_iter()
         .map(|chunk| {
             if hooks.cancelled() {
-                return None;
+                return Err(Failure::Cancelled);
             }
             let mut scratch = sim.scratch();
             let mut outputs = sim.outputs();
@@ -496,16 +507,37 @@ pub fn simulate_chunks(
                     steps.matches.push(matched);
                 }
             }
+            // One flag per chunk; the cold path finds out what overflowed.
+            if !overflow::all_finite(&chunk.columns) || !overflow::pool_finite(&steps.pool.all) {
+                let found = overflow::diagnose(&sim, seed, chunk.first, chunk.len, strata.as_ref());
+                return Err(Failure::Overflow(found));
+            }
             if let Some(progress) = &hooks.progress {
                 progress(chunk.len as u64);
             }
-            Some(steps)
+            Ok(steps)
         })
-        .collect::<Option<Vec<ChunkSteps>>>()
-        .ok_or(EngineError::Interrupted)?;
+        .collect();
     if hooks.cancelled() {
         return Err(EngineError::Interrupted);
     }
+    // Every chunk's finding, in chunk order, so the message is the same whatever the threads.
+    let overflows: Vec<overflow::ChunkOverflow> = results
+        .iter()
+        .filter_map(|r| match r {
+            Err(Failure::Overflow(o)) => Some(o.clone()),
+            _ => None,
+        })
+        .collect();
+    if !overflows.is_empty() {
+        return Err(EngineError::Overflow(Box::new(Overflow::of_chunks(
+            model, &overflows,
+        ))));
+    }
+    let partial: Vec<ChunkSteps> = results
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .map_err(|_| EngineError::Interrupted)?;
 
     let mut matches = Vec::with_capacity(if condition.is_some() { paths } else { 0 });
     let mut pools = Vec::with_capacity(partial.len());

@@ -58,6 +58,32 @@ fn write_rows<T: Serialize>(rows: &[T], out: &mut dyn Write) -> io::Result<()> {
     w.flush()
 }
 
+/// The first cell of `rows`, as written to CSV, that is NaN or infinite: (row index, column
+/// name, the cells of the row before it, for naming it). MODEL.md §5: no cell is ever NaN or
+/// inf, so a run whose statistics overflow (finite values too large to sum or square) is
+/// refused before anything is written. Checking the CSV text itself covers every column of
+/// every row type, present and future.
+pub fn first_non_finite<T: Serialize>(rows: &[T]) -> Option<(usize, String, Vec<String>)> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        w.serialize(row).ok()?;
+    }
+    let bytes = w.into_inner().ok()?;
+    let mut r = csv::Reader::from_reader(bytes.as_slice());
+    let header: Vec<String> = r.headers().ok()?.iter().map(str::to_string).collect();
+    for (i, record) in r.records().enumerate() {
+        let record = record.ok()?;
+        if let Some(col) = record
+            .iter()
+            .position(|c| matches!(c, "NaN" | "inf" | "-inf"))
+        {
+            let before = record.iter().take(col).map(str::to_string).collect();
+            return Some((i, header.get(col).cloned().unwrap_or_default(), before));
+        }
+    }
+    None
+}
+
 fn write_summary(rows: &[SummaryRow], out: &mut dyn Write) -> io::Result<()> {
     write_rows(rows, out)
 }

@@ -8,7 +8,7 @@ pub mod terminal;
 
 pub use csv::{
     AdoptionCsv, DistributionsCsv, SPREADSHEET_ROWS, SamplesCsv, SensitivityCsv, SummaryCsv,
-    SummaryWhereCsv,
+    SummaryWhereCsv, first_non_finite,
 };
 pub use manifest::{Manifest, ManifestJson, sha256_hex};
 

@@ -8,13 +8,36 @@ use crate::model::Model;
 use crate::sensitivity::SensitivityRow;
 use crate::summary::{Kind, SummaryRow};
 
+/// Beyond a million percent, a number of ten digits says less than its magnitude.
+const PLAIN_PERCENT: f64 = 1e6;
+
 fn percent(x: f64) -> String {
-    format!("{:+.1}%", 100.0 * x)
+    let p = 100.0 * x;
+    if p.abs() >= PLAIN_PERCENT {
+        format!("{p:+.2e}%")
+    } else {
+        format!("{p:+.1}%")
+    }
 }
 
 /// A loss, positive, without a sign.
 fn loss(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x + 0.0)
+    let p = 100.0 * x + 0.0;
+    if p.abs() >= PLAIN_PERCENT {
+        format!("{p:.2e}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// A swing in percentage points.
+fn points(x: f64) -> String {
+    let p = 100.0 * x;
+    if p.abs() >= PLAIN_PERCENT {
+        format!("{p:+.2e} pts")
+    } else {
+        format!("{p:+.1} pts")
+    }
 }
 
 fn optional(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
@@ -178,7 +201,7 @@ pub fn drivers_table(rows: &[SummaryRow], sensitivity: &[SensitivityRow], top: u
             .iter()
             .filter(|s| s.kind == Kind::Group && s.name == g.name)
             .take(top)
-            .map(|s| format!("{} {:+.1} pts", s.parameter, 100.0 * s.swing))
+            .map(|s| format!("{} {}", s.parameter, points(s.swing)))
             .collect();
         let list = if drivers.is_empty() {
             "no uncertain parameter".to_string()
