@@ -12,7 +12,7 @@
 //! nothing depends on how the run was split.
 
 use std::fs;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -34,8 +34,8 @@ use crate::streaming::{
 };
 
 /// The version of the shard format (2: per-path outcomes stored column by column; 3: sketched
-/// shards).
-const FORMAT: u32 = 3;
+/// shards; 4: SHA-256 of every state file and of the manifest itself).
+const FORMAT: u32 = 4;
 
 /// Which run a shard belongs to; every shard of a run must agree on all of it but `shard`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,6 +86,40 @@ pub struct ShardHeader {
     pub reservoir_paths: usize,
     /// Chunks of `reservoir.bin`.
     pub reservoir_chunks: usize,
+    /// SHA-256 (hex) of each state file, by file name: merge verifies them before reading a
+    /// byte of state, so a damaged file is an error that names it, never different numbers.
+    pub sha256: std::collections::BTreeMap<String, String>,
+    /// SHA-256 (hex) of this manifest written with this field empty: an edited or damaged
+    /// manifest is refused too.
+    pub manifest_sha256: String,
+}
+
+impl ShardHeader {
+    /// The manifest's own checksum: SHA-256 of its JSON with `manifest_sha256` empty.
+    fn own_sha256(&self) -> String {
+        let mut blank = self.clone();
+        blank.manifest_sha256 = String::new();
+        let json = serde_json::to_vec_pretty(&blank).expect("a header serialises");
+        crate::export::sha256_hex(&json)
+    }
+}
+
+/// A writer that hashes what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: sha2::Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        sha2::Digest::update(&mut self.hasher, &buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Why shards could not be run or merged.
@@ -257,7 +291,10 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         summary: if exact { "exact" } else { "sketch" }.into(),
         reservoir_paths: reservoir.map_or(0, |r| r.paths),
         reservoir_chunks: reservoir.map_or(0, |r| r.pools.len()),
+        sha256: Default::default(),
+        manifest_sha256: String::new(),
     };
+    let mut header = header;
     let out_dir = request
         .out
         .clone()
@@ -270,27 +307,37 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
                 hint: String::new(),
             }
         };
-        let json = serde_json::to_vec_pretty(&header)
-            .map_err(|e| io(dir.join("manifest.json"))(std::io::Error::other(e)))?;
-        fs::write(dir.join("manifest.json"), json).map_err(io(dir.join("manifest.json")))?;
-        let put = |name: &str, write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
+        let mut sums = std::collections::BTreeMap::new();
+        let mut put = |name: &str, write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
             let path = dir.join(name);
             let file = fs::File::create(&path).map_err(io(path.clone()))?;
-            let mut w = BufWriter::new(file);
+            let mut w = Hashing {
+                inner: BufWriter::new(file),
+                hasher: sha2::Digest::new(),
+            };
             write(&mut w)
                 .and_then(|()| w.flush())
-                .map_err(io(path.clone()))
+                .map_err(io(path.clone()))?;
+            let digest = sha2::Digest::finalize(w.hasher);
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            sums.insert(name.to_string(), hex);
+            Ok::<(), OutputError>(())
         };
         match &state {
-            ShardState::Exact(sim) => put("shard.bin", &|w| write_state(sim, w)),
+            ShardState::Exact(sim) => put("shard.bin", &|w| write_state(sim, w))?,
             ShardState::Sketch(part) => {
                 let mut words = Writer::default();
                 part.save(&mut words);
                 let bytes = words.into_bytes();
                 put("sketch.bin", &|w| w.write_all(&bytes))?;
-                put("reservoir.bin", &|w| write_state(&part.reservoir, w))
+                put("reservoir.bin", &|w| write_state(&part.reservoir, w))?;
             }
         }
+        header.sha256 = sums;
+        header.manifest_sha256 = header.own_sha256();
+        let json = serde_json::to_vec_pretty(&header)
+            .map_err(|e| io(dir.join("manifest.json"))(std::io::Error::other(e)))?;
+        fs::write(dir.join("manifest.json"), json).map_err(io(dir.join("manifest.json")))
     })?;
     Ok(ShardOutcome { out_dir, header })
 }
@@ -400,7 +447,7 @@ fn unreadable(dir: &Path, message: String) -> ShardError {
 /// A shard folder's manifest.
 fn read_header(dir: &Path) -> Result<ShardHeader, ShardError> {
     let unreadable = |message: String| unreadable(dir, message);
-    let text = fs::read_to_string(dir.join("manifest.json"))
+    let text = crate::input::read_to_string(&dir.join("manifest.json"))
         .map_err(|e| unreadable(format!("cannot read manifest.json: {e}")))?;
     let header: ShardHeader = serde_json::from_str(&text)
         .map_err(|_| unreadable("not a shard folder (its manifest.json is not a shard's, or is from another boomsim version); write one with `boomsim run --shard K/N --out DIR`".into()))?;
@@ -410,17 +457,32 @@ fn read_header(dir: &Path) -> Result<ShardHeader, ShardError> {
             header.format
         )));
     }
+    if header.own_sha256() != header.manifest_sha256 {
+        return Err(unreadable(
+            "manifest.json is damaged or was edited (its SHA-256 does not match the one it records)\n  help: run this shard again with `boomsim run --shard K/N`".into(),
+        ));
+    }
     Ok(header)
 }
 
 /// A shard folder's state, as its manifest `h` describes it.
 fn read_shard(dir: &Path, h: &ShardHeader) -> Result<ShardState, ShardError> {
     let unreadable = |message: String| unreadable(dir, message);
+    // A state file is read whole and checked against the manifest's SHA-256 before any of it
+    // is decoded.
     let read = |name: &str| -> Result<Vec<u8>, ShardError> {
-        let mut bytes = Vec::new();
-        fs::File::open(dir.join(name))
-            .and_then(|mut f| f.read_to_end(&mut bytes))
+        // Regular files only (a FIFO would block), of any size a shard can have.
+        let bytes = crate::input::read_limited(&dir.join(name), u64::MAX / 2)
             .map_err(|e| unreadable(format!("cannot read {name}: {e}")))?;
+        let want = h.sha256.get(name).ok_or_else(|| {
+            unreadable(format!("its manifest.json records no SHA-256 for {name}"))
+        })?;
+        if crate::export::sha256_hex(&bytes) != *want {
+            return Err(unreadable(format!(
+                "{name} is damaged: its SHA-256 does not match the one manifest.json records\n  help: run this shard again with `boomsim run --shard {}/{}`",
+                h.shard, h.shards
+            )));
+        }
         Ok(bytes)
     };
     let damaged = |name: &str| {

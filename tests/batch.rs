@@ -307,14 +307,26 @@ fn sketched_shards_merged_equal_one_sketched_run_byte_for_byte() {
         e.contains("summary method is exact, but k1's is sketch"),
         "{e}"
     );
-    let sketch = d.join("k2/sketch.bin");
-    let bytes = fs::read(&sketch).unwrap();
-    fs::write(&sketch, &bytes[..bytes.len() - 8]).unwrap();
-    let e = err(&["merge", "k1", "k2", "k3", "k4"]);
-    assert!(
-        e.contains("k2: sketch.bin does not hold what its manifest.json says"),
-        "{e}"
-    );
+    // One flipped byte of any state file, size unchanged, is named by its checksum (it used
+    // to merge into different numbers with exit 0).
+    for (dir, file) in [("k2", "sketch.bin"), ("k3", "reservoir.bin")] {
+        let path = d.join(dir).join(file);
+        let bytes = fs::read(&path).unwrap();
+        let mut flipped = bytes.clone();
+        flipped[bytes.len() / 2] ^= 0x01;
+        fs::write(&path, &flipped).unwrap();
+        let e = err(&["merge", "k1", "k2", "k3", "k4"]);
+        assert!(
+            e.contains(&format!(
+                "{dir}: {file} is damaged: its SHA-256 does not match"
+            )),
+            "{e}"
+        );
+        fs::write(&path, &bytes[..bytes.len() - 8]).unwrap();
+        let e = err(&["merge", "k1", "k2", "k3", "k4"]);
+        assert!(e.contains(&format!("{dir}: {file} is damaged")), "{e}");
+        fs::write(&path, &bytes).unwrap();
+    }
 }
 
 #[test]
@@ -394,7 +406,30 @@ fn merge_refuses_shards_of_other_runs_and_names_missing_ones() {
     let single = boomsim(d, &["run", "--paths", "100", "--out", "plain"]);
     assert!(single.status.success());
     assert!(err(&["merge", "plain"]).contains("not a shard folder"));
-    fs::write(d.join("a2/shard.bin"), b"short").unwrap();
-    assert!(err(&["merge", "a1", "a2", "a3"]).contains("truncated"));
+    let state = d.join("a2/shard.bin");
+    let bytes = fs::read(&state).unwrap();
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 3] ^= 0x40;
+    fs::write(&state, &flipped).unwrap();
+    assert!(err(&["merge", "a1", "a2", "a3"]).contains("a2: shard.bin is damaged"));
+    fs::write(&state, b"short").unwrap();
+    assert!(err(&["merge", "a1", "a2", "a3"]).contains("a2: shard.bin is damaged"));
+    fs::write(&state, &bytes).unwrap();
+    // An edited manifest (a shard that claims other paths) is refused by its own checksum.
+    let manifest = d.join("a3/manifest.json");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let edited = text.replacen("\"first_path\": ", "\"first_path\": 1", 1);
+    assert_ne!(edited, text);
+    fs::write(&manifest, edited).unwrap();
+    assert!(
+        err(&["merge", "a1", "a2", "a3"]).contains("a3: manifest.json is damaged or was edited")
+    );
+    fs::write(&manifest, text).unwrap();
+    let ok = boomsim(d, &["merge", "a1", "a2", "a3", "--out", "whole"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(err(&["run", "--shard", "4/3"]).contains("expected K/N"));
 }
