@@ -484,6 +484,12 @@ fn main() -> ExitCode {
             overrides,
         } => {
             if let Some(spec) = shard {
+                if report {
+                    eprintln!(
+                        "Error: --report makes a report of a whole run, not of one shard\n  help: merge the shards with `boomsim merge`, then run `boomsim report` on the merged folder"
+                    );
+                    return ExitCode::from(2);
+                }
                 let (k, n) = match parse_spec(&spec) {
                     Ok(kn) => kn,
                     Err(e) => return fail(&e),
@@ -503,6 +509,7 @@ fn main() -> ExitCode {
                     hooks: hooks(&bar),
                     method: simulation.method(),
                     command_line: std::env::args().collect(),
+                    report: false,
                 };
                 let result = run_shard(&request, k, n);
                 bar.finish_and_clear();
@@ -545,6 +552,7 @@ fn main() -> ExitCode {
                     hooks: hooks(&bar),
                     method: simulation.method(),
                     command_line: std::env::args().collect(),
+                    report: report,
                 };
                 match run(&request) {
                     Ok(outcome) => {
@@ -555,10 +563,8 @@ fn main() -> ExitCode {
                             print(&run_report(&outcome));
                         });
                         if report {
-                            match write_report(&outcome.out_dir) {
-                                Ok(page) => print(&format!("Report: {}\n", page.display())),
-                                Err(e) => return fail(&e),
-                            }
+                            let page = outcome.out_dir.join("report.html");
+                            print(&format!("Report: {}\n", page.display()));
                         }
                     }
                     Err(e) => {
@@ -624,6 +630,7 @@ fn main() -> ExitCode {
                     hooks: hooks(&bar),
                     method: simulation.method(),
                     command_line: std::env::args().collect(),
+                    report: false,
                 },
                 varies,
             };

@@ -97,16 +97,76 @@ pub struct RunFolder {
     distributions: Vec<DistributionRecord>,
 }
 
-fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, ReportError> {
+/// The rows of a CSV file; `may_be_empty` for sensitivity.csv (a model without uncertain
+/// parameters has no rows there).
+fn read_csv<T: for<'de> Deserialize<'de>>(
+    path: &Path,
+    may_be_empty: bool,
+) -> Result<Vec<T>, ReportError> {
     let fail = |message: String| ReportError::Read {
         path: path.to_path_buf(),
         message,
     };
-    let mut reader = csv::Reader::from_path(path).map_err(|e| fail(e.to_string()))?;
-    reader
+    let bytes = crate::input::read(path).map_err(|e| fail(e.to_string()))?;
+    let rows = csv::Reader::from_reader(bytes.as_slice())
         .deserialize()
         .collect::<Result<Vec<T>, _>>()
-        .map_err(|e| fail(e.to_string()))
+        .map_err(|e| fail(e.to_string()))?;
+    if rows.is_empty() && !may_be_empty {
+        return Err(fail(
+            "it has a header but no rows; it was not written by a finished `boomsim run`".into(),
+        ));
+    }
+    Ok(rows)
+}
+
+/// The first number of a run folder's files that is NaN or infinite, named by file and row:
+/// the charts' axes are fitted to the data, and a boomsim run never writes such a cell.
+fn check_finite(folder: &RunFolder, dir: &Path) -> Result<(), ReportError> {
+    let bad = |file: &str, row: usize, what: &str| ReportError::Read {
+        path: dir.join(file),
+        message: format!(
+            "row {row}: {what} is not a finite number; a boomsim run never writes one, so the file was edited or damaged"
+        ),
+    };
+    let finite = |x: f64| x.is_finite();
+    for (i, r) in folder.summary.iter().enumerate() {
+        let values = [r.p05, r.p50, r.p95, r.cvar95];
+        let optional = [r.sharpe, r.uplift_mean];
+        if !values.into_iter().all(finite) || !optional.into_iter().flatten().all(finite) {
+            return Err(bad("summary.csv", i + 2, &format!("a value of {}", r.name)));
+        }
+    }
+    if !folder.summary.iter().any(|r| r.kind == "group") {
+        return Err(ReportError::Read {
+            path: dir.join("summary.csv"),
+            message: "it has no group row".into(),
+        });
+    }
+    for (i, r) in folder.sensitivity.iter().enumerate() {
+        if !finite(r.low_mean) || !finite(r.high_mean) {
+            return Err(bad(
+                "sensitivity.csv",
+                i + 2,
+                &format!("a mean of {}", r.name),
+            ));
+        }
+    }
+    for (i, r) in folder.distributions.iter().enumerate() {
+        if !finite(r.level) || !finite(r.value) {
+            return Err(bad(
+                "distributions.csv",
+                i + 2,
+                &format!("a value of {}", r.name),
+            ));
+        }
+    }
+    for (i, row) in folder.adoption.1.iter().enumerate() {
+        if !row.iter().copied().all(finite) {
+            return Err(bad("adoption.csv", i + 2, "a value"));
+        }
+    }
+    Ok(())
 }
 
 /// Reads a run folder.
@@ -124,7 +184,8 @@ pub fn read_folder(dir: &Path) -> Result<RunFolder, ReportError> {
         path: adoption_path.clone(),
         message,
     };
-    let mut reader = csv::Reader::from_path(&adoption_path).map_err(|e| fail(e.to_string()))?;
+    let bytes = crate::input::read(&adoption_path).map_err(|e| fail(e.to_string()))?;
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| fail(e.to_string()))?
@@ -141,13 +202,18 @@ pub fn read_folder(dir: &Path) -> Result<RunFolder, ReportError> {
             })
         })
         .collect::<Result<Vec<Vec<f64>>, _>>()?;
-    Ok(RunFolder {
+    if rows.is_empty() {
+        return Err(fail("it has a header but no rows".into()));
+    }
+    let folder = RunFolder {
         manifest,
-        summary: read_csv(&dir.join("summary.csv"))?,
+        summary: read_csv(&dir.join("summary.csv"), false)?,
         adoption: (header, rows),
-        sensitivity: read_csv(&dir.join("sensitivity.csv"))?,
-        distributions: read_csv(&dir.join("distributions.csv"))?,
-    })
+        sensitivity: read_csv(&dir.join("sensitivity.csv"), true)?,
+        distributions: read_csv(&dir.join("distributions.csv"), false)?,
+    };
+    check_finite(&folder, dir)?;
+    Ok(folder)
 }
 
 /// One chart: its file name, title, a one-line caption saying how to read it, and its SVG.

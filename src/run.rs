@@ -8,8 +8,8 @@ use std::time::Instant;
 use crate::condition::{Condition, ConditionError};
 use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, Simulation, simulate_paths, thread_pool};
 use crate::export::{
-    ConditionalSummary, Manifest, OutputError, RunReport, SPREADSHEET_ROWS, first_non_finite,
-    sha256_hex, write_run,
+    ConditionalSummary, Manifest, OutputError, RunReport, SPREADSHEET_ROWS, WriteOptions,
+    first_non_finite, sha256_hex, write_run,
 };
 use crate::sensitivity::{SensitivityRow, sensitivity};
 use crate::sketch::RELATIVE_ACCURACY;
@@ -89,6 +89,8 @@ pub struct RunRequest {
     pub method: SummaryMethod,
     /// The command line, for the manifest.
     pub command_line: Vec<String>,
+    /// Also write `report.html` and `charts/` (inside the folder, before it is put in place).
+    pub report: bool,
 }
 
 /// Why a run failed.
@@ -434,7 +436,11 @@ pub fn write(
         samples: request.samples,
         manifest,
     };
-    write_run(&out_dir, &report)?;
+    let options = WriteOptions {
+        report: request.report,
+        cancel: request.hooks.cancel.as_deref(),
+    };
+    write_run(&out_dir, &report, options)?;
     Ok(RunOutcome {
         out_dir,
         matched: report.conditional.as_ref().map(|c| c.matched),

@@ -621,6 +621,7 @@ pub fn merge(
             SummaryMethod::Exact
         },
         command_line,
+        report: false,
     };
     let prepared = prepare(&request)?;
     if crate::export::sha256_hex(&prepared.bytes) != first.model_sha256 {

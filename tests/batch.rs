@@ -135,6 +135,16 @@ fn run_takes_several_models() {
 
 #[test]
 fn ctrl_c_stops_the_run_writes_nothing_and_keeps_the_earlier_result() {
+    interrupt_keeps_the_earlier_result("-INT");
+}
+
+#[test]
+fn sigterm_is_handled_like_ctrl_c() {
+    // What `timeout`, Slurm and Kubernetes send.
+    interrupt_keeps_the_earlier_result("-TERM");
+}
+
+fn interrupt_keeps_the_earlier_result(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let first = boomsim(dir.path(), &["run", "--paths", "300", "--out", "res"]);
     assert!(first.status.success());
@@ -148,7 +158,7 @@ fn ctrl_c_stops_the_run_writes_nothing_and_keeps_the_earlier_result() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(700));
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());

@@ -15,6 +15,7 @@ pub use manifest::{Manifest, ManifestJson, sha256_hex};
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::engine::Simulation;
 use crate::model::Model;
@@ -110,6 +111,14 @@ pub enum OutputError {
         "{0} exists and is not a boomsim run folder (it has no manifest.json), so it is not replaced; choose another --out"
     )]
     NotARunFolder(PathBuf),
+    /// Ctrl-C or SIGTERM arrived while the folder was being written.
+    #[error(
+        "interrupted while writing: nothing was written, and any earlier result was left as it was"
+    )]
+    Interrupted,
+    /// `--report` failed; the run folder was not put in place.
+    #[error("{0}\n  nothing was written, and any earlier result was left as it was")]
+    Report(String),
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> OutputError {
@@ -129,21 +138,75 @@ fn io_error(path: &Path, source: std::io::Error) -> OutputError {
     }
 }
 
+/// How a run folder is written besides its exports.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions<'a> {
+    /// Also make `report.html` and `charts/` inside the folder before it is put in place, so
+    /// a report that fails leaves an earlier folder as it was.
+    pub report: bool,
+    /// Set by Ctrl-C or SIGTERM: writing stops at the next buffer, the half-written folder is
+    /// removed and an earlier result stays as it was.
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl WriteOptions<'_> {
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+}
+
+/// A file writer that fails (an "interrupted" error) once the cancel flag is set, so even a long `samples.csv` stops within one buffer of a Ctrl-C.
+struct Cancellable<'a, W> {
+    inner: W,
+    options: WriteOptions<'a>,
+}
+
+impl<W: Write> Write for Cancellable<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.options.cancelled() {
+            // Not ErrorKind::Interrupted: write_all retries that one forever.
+            return Err(std::io::Error::other("interrupted"));
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Writes every export of `report` into the run folder `target`, whole or not at all.
-pub fn write_run(target: &Path, report: &RunReport) -> Result<(), OutputError> {
+pub fn write_run(
+    target: &Path,
+    report: &RunReport,
+    options: WriteOptions,
+) -> Result<(), OutputError> {
     write_folder(target, |staging: &Path| -> Result<(), OutputError> {
         for export in run_exports(report) {
+            if options.cancelled() {
+                return Err(OutputError::Interrupted);
+            }
             let path = staging.join(export.file_name());
             let file = fs::File::create(&path).map_err(|e| io_error(&path, e))?;
-            let mut out = BufWriter::new(file);
-            export
-                .write(report, &mut out)
-                .and_then(|()| out.flush())
-                .map_err(|e| io_error(&path, e))?;
+            let mut out = BufWriter::new(Cancellable {
+                inner: file,
+                options,
+            });
+            let written = export.write(report, &mut out).and_then(|()| out.flush());
+            if options.cancelled() {
+                return Err(OutputError::Interrupted);
+            }
+            written.map_err(|e| io_error(&path, e))?;
             let file = out
                 .into_inner()
                 .map_err(|e| io_error(&path, e.into_error()))?;
-            file.sync_all().map_err(|e| io_error(&path, e))?;
+            file.inner.sync_all().map_err(|e| io_error(&path, e))?;
+        }
+        if options.report {
+            crate::report::write_report(staging).map_err(|e| OutputError::Report(e.to_string()))?;
+        }
+        if options.cancelled() {
+            return Err(OutputError::Interrupted);
         }
         Ok(())
     })
@@ -187,6 +250,7 @@ pub fn write_folder<E: From<OutputError>>(
         return Err(io_error(&parent, e).into());
     }
     fs::create_dir_all(&parent).map_err(|e| io_error(&parent, e))?;
+    remove_stale(&parent, &name, target);
     let pid = std::process::id();
     let staging = parent.join(format!(".{name}.partial-{pid}"));
     let result = stage(&staging, fill)
@@ -195,6 +259,53 @@ pub fn write_folder<E: From<OutputError>>(
         let _ = fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// Whether process `pid` is running (Linux: it has a /proc entry; elsewhere it is assumed to
+/// be, so nothing of another process is ever touched).
+fn alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
+/// Cleans up after runs that were killed while writing `target` (SIGKILL, a power cut, a
+/// second Ctrl-C): their `.NAME.partial-PID` staging folders are removed, and an earlier
+/// result they had moved aside (`.NAME.old-PID`) is put back when `target` is missing, else
+/// removed. Folders of processes still running are left alone. Best effort: a folder that
+/// cannot be removed is left for a later run.
+fn remove_stale(parent: &Path, name: &str, target: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let own = std::process::id();
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(file) = file.to_str() else {
+            continue;
+        };
+        let Some(rest) = file.strip_prefix(&format!(".{name}.")) else {
+            continue;
+        };
+        let (kind, pid) = match rest.split_once('-') {
+            Some((kind @ ("partial" | "old"), pid)) => match pid.parse::<u32>() {
+                Ok(pid) => (kind, pid),
+                Err(_) => continue,
+            },
+            _ => continue,
+        };
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if pid == own || alive(pid) || !is_dir {
+            continue;
+        }
+        if kind == "old" && !target.exists() {
+            let _ = fs::rename(entry.path(), target);
+        } else {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn stage<E: From<OutputError>>(
@@ -275,5 +386,71 @@ mod tests {
             fs::read_to_string(precious.join("notes.txt")).unwrap(),
             "keep"
         );
+    }
+
+    /// A process id that is not running: a child that has exited.
+    fn dead_pid() -> u32 {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn stale_folders_of_killed_runs_are_cleaned_up_and_a_moved_aside_result_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        let dead = dead_pid();
+        // A killed run's half-written staging folder, and one of a running process (ours is
+        // skipped by id, so use the parent shell's: pid 1 is always running).
+        let stale = dir.path().join(format!(".out.partial-{dead}"));
+        fs::create_dir(&stale).unwrap();
+        fs::write(stale.join("samples.csv"), "half").unwrap();
+        let live = dir.path().join(".out.partial-1");
+        fs::create_dir(&live).unwrap();
+        // A run killed between moving the earlier result aside and putting the new one in.
+        let aside = dir.path().join(format!(".out.old-{dead}"));
+        fs::create_dir(&aside).unwrap();
+        fs::write(aside.join("manifest.json"), "earlier").unwrap();
+        remove_stale(dir.path(), "out", &target);
+        assert!(!stale.exists());
+        assert!(live.exists(), "a running process's folder is left alone");
+        assert_eq!(fs::read(target.join("manifest.json")).unwrap(), b"earlier");
+        assert!(!aside.exists());
+        // Another name's folders are not touched.
+        let other = dir.path().join(format!(".other.partial-{dead}"));
+        fs::create_dir(&other).unwrap();
+        write_folder(&target, |d| files(d, &[("manifest.json", "new")])).unwrap();
+        assert!(other.exists());
+    }
+
+    #[test]
+    fn a_cancelled_write_stops_and_leaves_the_earlier_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        write_folder(&target, |d| files(d, &[("manifest.json", "1")])).unwrap();
+        let flag = AtomicBool::new(false);
+        let options = WriteOptions {
+            report: false,
+            cancel: Some(&flag),
+        };
+        // The flag is raised after the first buffer: the writer refuses the next one.
+        let err = write_folder(&target, |d| -> Result<(), OutputError> {
+            let mut w = Cancellable {
+                inner: fs::File::create(d.join("big.csv")).unwrap(),
+                options,
+            };
+            w.write_all(b"first").unwrap();
+            flag.store(true, Ordering::Relaxed);
+            match w.write_all(b"second") {
+                Err(e) if e.to_string() == "interrupted" => Err(OutputError::Interrupted),
+                other => panic!("{other:?}"),
+            }
+        })
+        .unwrap_err();
+        assert!(err.to_string().starts_with("interrupted"), "{err}");
+        assert_eq!(fs::read(target.join("manifest.json")).unwrap(), b"1");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
