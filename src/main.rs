@@ -552,7 +552,7 @@ fn main() -> ExitCode {
                     hooks: hooks(&bar),
                     method: simulation.method(),
                     command_line: std::env::args().collect(),
-                    report: report,
+                    report,
                 };
                 match run(&request) {
                     Ok(outcome) => {
