@@ -1,0 +1,172 @@
+//! Property tests (proptest) of what parses user input: random distribution strings built from
+//! the grammar with extreme numbers (subnormals, 1e308, negatives, zeros), and random `--set`
+//! mutations of the default model run for a few paths. Each must give a located error or
+//! finite, sane results, never a panic, and in bounded time.
+
+use std::time::{Duration, Instant};
+
+use boomsim::distribution::Distribution;
+use boomsim::engine::{EngineError, Hooks, RunConfig, simulate_paths};
+use boomsim::export::first_non_finite;
+use boomsim::model::parse_model_with;
+use boomsim::run::DEFAULT_MODEL_TEXT;
+use boomsim::summary::summarize;
+use proptest::prelude::*;
+
+/// Numbers a user might type, and the extremes a fuzzer would.
+fn number() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (-10.0f64..10.0).prop_map(|x| format!("{x}")),
+        (0.0f64..2.0).prop_map(|x| format!("{x}")),
+        prop::sample::select(vec![
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "0.5",
+            "2",
+            "1e-3",
+            "1e6",
+            "1e12",
+            "-1e12",
+            "1e13",
+            "1e308",
+            "-1e308",
+            "5e-324",
+            "2.2e-308",
+            "1e-12",
+            "1e300",
+            "0.1",
+            "0.9999999",
+            "3",
+            "100",
+        ])
+        .prop_map(String::from),
+    ]
+}
+
+fn leaf() -> impl Strategy<Value = String> {
+    let n = number;
+    prop_oneof![
+        n(),
+        (n(), n()).prop_map(|(a, b)| format!("{a} to {b}")),
+        (n(), n()).prop_map(|(a, b)| format!("normal({a}, {b})")),
+        (n(), n()).prop_map(|(a, b)| format!("lognormal({a}, {b})")),
+        (n(), n()).prop_map(|(a, b)| format!("uniform({a}, {b})")),
+        (n(), n(), n()).prop_map(|(a, b, c)| format!("triangular({a}, {b}, {c})")),
+        (n(), n(), n()).prop_map(|(a, b, c)| format!("pert({a}, {b}, {c})")),
+        (n(), n()).prop_map(|(a, b)| format!("beta({a}, {b})")),
+        (n(), n()).prop_map(|(a, b)| format!("gamma({a}, {b})")),
+        (n(), n(), n()).prop_map(|(a, b, c)| format!("student_t({a}, {b}, {c})")),
+        (n(), n()).prop_map(|(a, b)| format!("pareto({a}, {b})")),
+        n().prop_map(|a| format!("bernoulli({a})")),
+        (n(), n()).prop_map(|(a, b)| format!("discrete({a}: 0.5, {b}: 0.5)")),
+    ]
+}
+
+fn distribution() -> impl Strategy<Value = String> {
+    leaf().prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            (inner.clone(), number(), number())
+                .prop_map(|(d, lo, hi)| format!("{d} in [{lo}, {hi}]")),
+            prop::collection::vec((number(), inner), 1..4).prop_map(|parts| {
+                let parts: Vec<String> = parts.iter().map(|(w, d)| format!("{w}: {d}")).collect();
+                format!("mix({})", parts.join(", "))
+            }),
+        ]
+    })
+}
+
+const LEVELS: [f64; 7] = [1e-9, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0 - 1e-9];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn distribution_strings_give_an_error_or_a_sane_distribution(text in distribution()) {
+        let start = Instant::now();
+        match Distribution::parse(&text) {
+            Err(e) => prop_assert!(!e.message.is_empty() && !e.help.is_empty()),
+            Ok(d) => {
+                let (lo, hi) = d.support();
+                let mut last = f64::NEG_INFINITY;
+                for p in LEVELS {
+                    let q = d.quantile(p);
+                    prop_assert!(q.is_finite(), "{text}: q({p}) = {q}");
+                    prop_assert!(q >= last, "{text}: q({p}) = {q} < {last}");
+                    prop_assert!(lo <= q && q <= hi, "{text}: q({p}) = {q}");
+                    last = q;
+                    let c = d.cdf(q);
+                    prop_assert!((0.0..=1.0).contains(&c), "{text}: cdf = {c}");
+                }
+                let mut rng = boomsim::engine::path_rng(1, 0, boomsim::engine::Stream::Boom);
+                for _ in 0..32 {
+                    let x = d.sample(&mut rng);
+                    prop_assert!(x.is_finite() && lo <= x && x <= hi, "{text}: drew {x}");
+                }
+                if let Some((m, s)) = d.moments() {
+                    prop_assert!(m.is_finite() && s.is_finite(), "{text}: {m} {s}");
+                }
+            }
+        }
+        prop_assert!(start.elapsed() < Duration::from_secs(5), "{text} took {:?}", start.elapsed());
+    }
+}
+
+/// Keys of the default model a mutation may set.
+const KEYS: [&str; 12] = [
+    "adoption.ceiling",
+    "adoption.rate",
+    "adoption.volatility",
+    "sectors.ml_ai.elasticity",
+    "sectors.ml_ai.drift",
+    "sectors.ml_ai.volatility",
+    "sectors.cloud_infra.lag_years",
+    "assets.nvidia.priced_in",
+    "assets.nvidia.volatility",
+    "assets.mlops_startup.failure_rate",
+    "model.horizon_years",
+    "model.steps_per_year",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn model_mutations_give_a_located_error_an_overflow_error_or_finite_outputs(
+        key in prop::sample::select(KEYS.to_vec()),
+        value in prop_oneof![number(), distribution().prop_map(|d| format!("\"{d}\""))],
+    ) {
+        let start = Instant::now();
+        let set = format!("{key}={value}");
+        match parse_model_with(DEFAULT_MODEL_TEXT, "python-5x.toml", std::slice::from_ref(&set)) {
+            Err(e) => {
+                let text = e.to_string();
+                prop_assert!(text.contains(key) || text.contains("--set"), "{set}: {text}");
+            }
+            Ok((model, _)) => {
+                // Keep a case fast: long grids are valid but slow.
+                if model.steps() <= 400 {
+                    let config = RunConfig { paths: 64, seed: 1, threads: Some(1), ..Default::default() };
+                    match simulate_paths(&model, &config, None, &Hooks::default()) {
+                        Err(EngineError::Overflow(o)) => prop_assert!(!o.to_string().is_empty()),
+                        Err(e) => prop_assert!(false, "{set}: {e}"),
+                        Ok(sim) => {
+                            // Every path is finite (else Overflow above), so its quantiles are;
+                            // a sum may still overflow, which a run refuses by cell.
+                            let rows = summarize(&model, &sim);
+                            for r in &rows {
+                                prop_assert!(
+                                    [r.p05, r.p50, r.p95, r.cvar95].iter().all(|x| x.is_finite()),
+                                    "{set}: {}", r.name
+                                );
+                            }
+                            let _ = first_non_finite(&rows);
+                        }
+                    }
+                }
+            }
+        }
+        prop_assert!(start.elapsed() < Duration::from_secs(20), "{set} took {:?}", start.elapsed());
+    }
+}
