@@ -11,33 +11,28 @@ use crate::summary::{Kind, SummaryRow};
 /// Beyond a million percent, a number of ten digits says less than its magnitude.
 const PLAIN_PERCENT: f64 = 1e6;
 
-fn percent(x: f64) -> String {
-    let p = 100.0 * x;
-    if p.abs() >= PLAIN_PERCENT {
-        format!("{p:+.2e}%")
-    } else {
-        format!("{p:+.1}%")
+/// `p` with one decimal (`+` sign when `signed`), in exponent form past a million.
+fn scaled(p: f64, signed: bool, unit: &str) -> String {
+    match (p.abs() >= PLAIN_PERCENT, signed) {
+        (true, true) => format!("{p:+.2e}{unit}"),
+        (true, false) => format!("{p:.2e}{unit}"),
+        (false, true) => format!("{p:+.1}{unit}"),
+        (false, false) => format!("{p:.1}{unit}"),
     }
+}
+
+fn percent(x: f64) -> String {
+    scaled(100.0 * x, true, "%")
 }
 
 /// A loss, positive, without a sign.
 fn loss(x: f64) -> String {
-    let p = 100.0 * x + 0.0;
-    if p.abs() >= PLAIN_PERCENT {
-        format!("{p:.2e}%")
-    } else {
-        format!("{p:.1}%")
-    }
+    scaled(100.0 * x + 0.0, false, "%")
 }
 
 /// A swing in percentage points.
 fn points(x: f64) -> String {
-    let p = 100.0 * x;
-    if p.abs() >= PLAIN_PERCENT {
-        format!("{p:+.2e} pts")
-    } else {
-        format!("{p:+.1} pts")
-    }
+    scaled(100.0 * x, true, " pts")
 }
 
 fn optional(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
