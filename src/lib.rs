@@ -5,7 +5,8 @@
 //! [`model`] (load and validate a model file) -> [`distribution`] (the uncertain parameters)
 //! -> [`engine`] (paths in parallel, with [`adoption`] curves) -> [`outcome`] (per path) ->
 //! [`summary`] (across paths) -> [`export`] (CSV, JSON, terminal). [`run`] ties them together.
-//! `../shared/MODEL.md` (kept in the repository as the contract) defines every number.
+//! `docs/model.md` defines every number (it follows the contract the project is checked
+//! against).
 
 pub mod adoption;
 pub mod condition;

@@ -245,7 +245,10 @@ fn every_family_refuses_parameters_just_outside_its_range() {
         ("pareto(1, 0.05)", "pareto's shape"),
         ("pareto(1, 2e6)", "pareto's shape"),
         ("discrete(1e13: 1)", "discrete's value 1e13"),
-        ("normal(0, 1) in [0, 1e13]", "truncation's upper bound 1e13"),
+        (
+            "normal(0, 1) in [0, 1e13]",
+            "the truncation 1e13 is outside",
+        ),
         (
             "mix(1e300: normal(0, 1), 1: normal(1, 1))",
             "mix's weight 1e300",

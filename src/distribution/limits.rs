@@ -42,11 +42,26 @@ pub const MAX_LOG_MU: f64 = 28.0;
 /// Largest sigma of a lognormal.
 pub const MAX_LOG_SIGMA: f64 = 10.0;
 
-/// The supported ranges, for `--help`-style messages and the documentation.
-pub const LIMITS_HELP: &str = "supported ranges: positions (means, bounds, modes, locations, \
-constants) within +-1e12; sd, scale and hi - lo within [1e-12, 1e12]; beta and gamma shapes \
-within [0.001, 1e6]; pareto shape within [0.1, 1e6]; student_t df >= 0.1; lognormal mu within \
-+-28 and sigma within [1e-12, 10]";
+/// The supported ranges, for error messages: written from the constants above.
+pub fn limits_help() -> String {
+    format!(
+        "supported ranges: positions (means, bounds, modes, locations, constants) within \
+         +-{}; sd, scale and hi - lo within [{}, {}]; beta and gamma shapes within [{}, {}]; \
+         pareto shape within [{}, {}]; student_t df >= {}; lognormal mu within +-{} and sigma \
+         within [{}, {}]",
+        show(MAX_POSITION),
+        show(MIN_SCALE),
+        show(MAX_SCALE),
+        show(MIN_SHAPE),
+        show(MAX_SHAPE),
+        show(MIN_PARETO_SHAPE),
+        show(MAX_SHAPE),
+        show(MIN_DF),
+        show(MAX_LOG_MU),
+        show(MIN_SCALE),
+        show(MAX_LOG_SIGMA),
+    )
+}
 
 /// A number as a person writes it: `1e308` and `5e-324`, not 309 digits.
 pub fn show(x: f64) -> String {
@@ -58,7 +73,7 @@ pub fn show(x: f64) -> String {
 }
 
 fn refuse(message: String) -> DistributionError {
-    DistributionError::new(message, LIMITS_HELP)
+    DistributionError::new(message, limits_help())
 }
 
 /// A position: a mean, bound, mode, location, constant or data value.
@@ -67,8 +82,10 @@ pub fn position(x: f64, what: &str) -> Result<(), DistributionError> {
         Ok(())
     } else {
         Err(refuse(format!(
-            "{what} {} is outside the supported range [-1e12, 1e12]",
-            show(x)
+            "{what} {} is outside the supported range [{}, {}]",
+            show(x),
+            show(-MAX_POSITION),
+            show(MAX_POSITION)
         )))
     }
 }
@@ -99,9 +116,10 @@ fn range(lo: f64, hi: f64, what: &str) -> Result<(), DistributionError> {
     position(hi, what)?;
     if hi - lo < MIN_SCALE {
         return Err(refuse(format!(
-            "{what} [{}, {}] is narrower than 1e-12: use the constant {} instead",
+            "{what} [{}, {}] is narrower than {}: use the constant {} instead",
             show(lo),
             show(hi),
+            show(MIN_SCALE),
             show(lo)
         )));
     }
@@ -141,8 +159,9 @@ pub fn check(family: &Family) -> Result<(), DistributionError> {
         Family::StudentT { df, loc, scale: s } => {
             if *df < MIN_DF {
                 return Err(refuse(format!(
-                    "student_t's df {} is below the supported minimum 0.1",
-                    show(*df)
+                    "student_t's df {} is below the supported minimum {}",
+                    show(*df),
+                    show(MIN_DF)
                 )));
             }
             position(*loc, "student_t's loc")?;

@@ -150,8 +150,6 @@ fn truncate(inner: Distribution, bounds: &str) -> Result<Family, DistributionErr
     }
     let lo = number(parts[0], "the truncation's lower bound")?;
     let hi = number(parts[1], "the truncation's upper bound")?;
-    super::limits::position(lo, "the truncation's lower bound")?;
-    super::limits::position(hi, "the truncation's upper bound")?;
     if lo >= hi {
         return Err(DistributionError::new(
             format!("`in [{lo}, {hi}]` is empty: lo must be less than hi"),

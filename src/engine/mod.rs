@@ -306,7 +306,7 @@ pub enum EngineError {
         /// rayon's error.
         source: rayon::ThreadPoolBuildError,
     },
-    /// A path's value overflowed (MODEL.md §5: no output is ever NaN or inf).
+    /// A path's value overflowed (docs/model.md: no output is ever NaN or inf).
     #[error("{0}")]
     Overflow(Box<Overflow>),
     /// The per-path outcomes do not fit in memory.
@@ -518,26 +518,24 @@ pub fn simulate_chunks(
             Ok(steps)
         })
         .collect();
+    // Chunks in chunk order, so an overflow is reported the same whatever the threads.
+    let mut partial = Vec::with_capacity(results.len());
+    let mut overflows = Vec::new();
+    for result in results {
+        match result {
+            Ok(steps) => partial.push(steps),
+            Err(Failure::Overflow(found)) => overflows.push(found),
+            Err(Failure::Cancelled) => return Err(EngineError::Interrupted),
+        }
+    }
     if hooks.cancelled() {
         return Err(EngineError::Interrupted);
     }
-    // Every chunk's finding, in chunk order, so the message is the same whatever the threads.
-    let overflows: Vec<overflow::ChunkOverflow> = results
-        .iter()
-        .filter_map(|r| match r {
-            Err(Failure::Overflow(o)) => Some(o.clone()),
-            _ => None,
-        })
-        .collect();
     if !overflows.is_empty() {
         return Err(EngineError::Overflow(Box::new(Overflow::of_chunks(
-            model, &overflows,
+            model, &overflows, paths,
         ))));
     }
-    let partial: Vec<ChunkSteps> = results
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .map_err(|_| EngineError::Interrupted)?;
 
     let mut matches = Vec::with_capacity(if condition.is_some() { paths } else { 0 });
     let mut pools = Vec::with_capacity(partial.len());

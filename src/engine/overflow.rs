@@ -32,6 +32,8 @@ pub(super) fn pool_finite(pool: &[StepReturns]) -> bool {
 pub struct ChunkOverflow {
     /// The first path (global index) with a non-finite value.
     pub first_path: usize,
+    /// How many of the chunk's paths have a non-finite value anywhere.
+    pub paths: usize,
     /// Per entity (groups then assets), how many paths of the chunk overflowed.
     pub entity_paths: Vec<usize>,
     /// How many paths' adoption index (boom or baseline) overflowed.
@@ -58,6 +60,7 @@ pub(super) fn diagnose(
     let e = sim.entities();
     let mut found = ChunkOverflow {
         first_path: first,
+        paths: 0,
         entity_paths: vec![0; e],
         adoption_paths: 0,
         first_draws: Vec::new(),
@@ -90,6 +93,7 @@ pub(super) fn diagnose(
             any = true;
         }
         any |= o.draws.iter().any(|&d| bad(d));
+        found.paths += usize::from(any);
         if any && !seen {
             seen = true;
             found.first_path = path;
@@ -106,8 +110,10 @@ pub struct Overflow {
     pub entities: Vec<(String, usize)>,
     /// How many paths' adoption index overflowed.
     pub adoption_paths: usize,
-    /// Paths of the run that overflowed in some value (at least the largest count above).
+    /// Paths of the run with a non-finite value anywhere.
     pub paths: usize,
+    /// Paths of the run (or shard) simulated.
+    pub of: usize,
     /// The first overflowing path.
     pub first_path: usize,
     /// That path's drawn parameters beyond their 0.1th or 99.9th percentile (or, when none
@@ -117,7 +123,7 @@ pub struct Overflow {
 
 impl Overflow {
     /// Merges chunk findings (in chunk order) into the run's.
-    pub(super) fn of_chunks(model: &Model, chunks: &[ChunkOverflow]) -> Overflow {
+    pub(super) fn of_chunks(model: &Model, chunks: &[ChunkOverflow], of: usize) -> Overflow {
         let names = entities(model);
         let mut counts = vec![0usize; names.len()];
         let mut adoption_paths = 0;
@@ -146,13 +152,7 @@ impl Overflow {
         } else {
             beyond
         };
-        let paths = counts
-            .iter()
-            .copied()
-            .chain(std::iter::once(adoption_paths))
-            .max()
-            .unwrap_or(0)
-            .max(1);
+        let paths = chunks.iter().map(|c| c.paths).sum();
         Overflow {
             entities: names
                 .iter()
@@ -162,6 +162,7 @@ impl Overflow {
                 .collect(),
             adoption_paths,
             paths,
+            of,
             first_path: first.first_path,
             extreme,
         }
@@ -194,8 +195,8 @@ impl std::fmt::Display for Overflow {
         }
         write!(
             f,
-            "the simulation overflowed: values too large for a 64-bit float (infinite or NaN) in {what}; first at path {}. Nothing was written, and any earlier result was left as it was.",
-            self.first_path
+            "the simulation overflowed on {} of {} paths: values too large for a 64-bit float (infinite or NaN) in {what}; first at path {}. Nothing was written, and any earlier result was left as it was.",
+            self.paths, self.of, self.first_path
         )?;
         let beyond = self.extreme.iter().any(|l| l.2.min(1.0 - l.2) < 0.001);
         if !self.extreme.is_empty() {
