@@ -365,3 +365,17 @@ fn empirical_reads_only_regular_files() {
         assert!(e.message.contains("a folder"), "{}", e.message);
     }
 }
+
+/// A gamma with a tiny scale truncated far out once panicked inside statrs (its rate times
+/// the bound overflowed); the bound is now refused as out of range, and the CDF of such a
+/// gamma at a huge x is 1.
+#[test]
+fn gamma_with_a_tiny_scale_has_a_cdf_everywhere() {
+    let e = Distribution::parse("gamma(1.2862847893341274, 1e-12) in [0, 1e308]").unwrap_err();
+    assert!(e.message.contains("truncation"), "{e}");
+    let d = parse("gamma(1.3, 1e-12)");
+    assert_eq!(d.cdf(1e300), 1.0);
+    assert_eq!(d.cdf(-1.0), 0.0);
+    let inside = parse("gamma(1.3, 1e-12) in [0, 1e12]");
+    assert!((inside.quantile(0.5) - d.quantile(0.5)).abs() <= 1e-3 * d.quantile(0.5));
+}

@@ -209,8 +209,22 @@ fn the_grid_must_have_steps() {
         "100000",
         "model.horizon_years",
         "1 to 10000",
-        "lengthen",
+        "shorten",
     );
+}
+
+#[test]
+fn a_grid_made_too_long_by_a_set_is_located_at_the_set() {
+    let set = "model.steps_per_year=1e6".to_string();
+    let e = match boomsim::model::parse_model_with(VALID, "t.toml", std::slice::from_ref(&set)) {
+        Ok(_) => panic!("accepted 10 million steps"),
+        Err(e) => e,
+    };
+    assert_eq!(e.diagnostics.len(), 1, "{e}");
+    let text = e.to_string();
+    assert!(text.contains("--set:1:"), "{text}");
+    assert!(text.contains("model.steps_per_year"), "{text}");
+    assert!(text.contains("lower steps_per_year"), "{text}");
 }
 
 #[test]

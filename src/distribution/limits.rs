@@ -111,7 +111,8 @@ fn shape(x: f64, what: &str) -> Result<(), DistributionError> {
     within(x, MIN_SHAPE, MAX_SHAPE, what)
 }
 
-fn range(lo: f64, hi: f64, what: &str) -> Result<(), DistributionError> {
+/// An interval [lo, hi]: both ends positions, and at least MIN_SCALE wide.
+pub fn range(lo: f64, hi: f64, what: &str) -> Result<(), DistributionError> {
     position(lo, what)?;
     position(hi, what)?;
     if hi - lo < MIN_SCALE {

@@ -279,9 +279,16 @@ impl Distribution {
                 sd::Beta::new(a, b).expect("valid").cdf(z)
             }
             Family::Beta { a, b } => sd::Beta::new(*a, *b).expect("valid").cdf(x.clamp(0.0, 1.0)),
-            Family::Gamma { shape, scale } => sd::Gamma::new(*shape, 1.0 / scale)
-                .expect("valid")
-                .cdf(x.max(0.0)),
+            Family::Gamma { shape, scale } => {
+                // In units of the scale, so a tiny scale cannot make statrs's rate times x
+                // overflow (its regularised gamma panics on an infinite argument).
+                let z = x.max(0.0) / scale;
+                if z.is_infinite() {
+                    1.0
+                } else {
+                    sd::Gamma::new(*shape, 1.0).expect("valid").cdf(z)
+                }
+            }
             Family::StudentT { df, loc, scale } => student_t(*df).cdf((x - loc) / scale),
             Family::Pareto { scale, shape } => {
                 sd::Pareto::new(*scale, *shape).expect("valid").cdf(x)

@@ -156,6 +156,8 @@ fn truncate(inner: Distribution, bounds: &str) -> Result<Family, DistributionErr
             help,
         ));
     }
+    // Bounds outside the supported range are refused before any CDF is evaluated at them.
+    super::limits::range(lo, hi, "the truncation")?;
     let empty = || {
         DistributionError::new(
             format!("`{}` has no probability in [{lo}, {hi}]", inner.text()),

@@ -868,17 +868,29 @@ impl Loader<'_> {
             (Some(k), _) => Some(k as u32),
             _ => None,
         };
-        if let (Some(h_years), Some(k), Some(f)) = (horizon, steps_per_year, h.get("horizon_years"))
-        {
+        if let (Some(h_years), Some(k)) = (horizon, steps_per_year) {
             let t = steps(h_years, k);
-            if t == 0 || t > MAX_STEPS {
+            // Blame horizon_years, unless steps_per_year comes from a later text (a `--set`
+            // after the file, a file after the one it extends): the one the user just changed.
+            let text_of = |f: &Field| self.sources.text_at(f.value.span().start).map(|t| t.start);
+            let blamed = match (h.get("horizon_years"), h.get("steps_per_year")) {
+                (Some(hf), Some(kf)) if text_of(kf) > text_of(hf) => Some(kf),
+                (Some(hf), _) => Some(hf),
+                (None, kf) => kf,
+            };
+            if let (true, Some(f)) = (t == 0 || t > MAX_STEPS, blamed) {
+                let help = if t == 0 {
+                    "lengthen horizon_years or raise steps_per_year so that their product is at least 0.5"
+                } else {
+                    "shorten horizon_years or lower steps_per_year (e.g. 4 for quarterly steps)"
+                };
                 self.error(
                     &f.path,
                     f.value.span(),
                     format!(
                         "the grid has T = round(horizon_years * steps_per_year) = {t} steps; it must have 1 to {MAX_STEPS}"
                     ),
-                    Some("lengthen the horizon or change steps_per_year".into()),
+                    Some(help.into()),
                 );
                 return None;
             }
