@@ -16,8 +16,9 @@ use boomsim::export::terminal::{
     describe_table, dist_report, drivers_table, group_table, model_summary,
 };
 use boomsim::fit;
+use boomsim::model::Override;
 use boomsim::report::write_report;
-use boomsim::run::{ModelSource, RunOutcome, RunRequest, SummaryMethod, run};
+use boomsim::run::{ModelSource, RunOutcome, RunRequest, SummaryMethod, plan_runs, run};
 use boomsim::shard::{merge, parse_spec, run_shard};
 use boomsim::sweep::{SweepRequest, Vary, sweep};
 
@@ -506,6 +507,7 @@ fn main() -> ExitCode {
                     samples,
                     condition,
                     sets: overrides.sets,
+                    varied: Vec::new(),
                     hooks: hooks(&bar),
                     method: simulation.method(),
                     command_line: std::env::args().collect(),
@@ -532,28 +534,28 @@ fn main() -> ExitCode {
             } else {
                 models.into_iter().map(ModelSource::File).collect()
             };
-            let several = sources.len() > 1;
             let bar = progress_bar(&simulation, sources.len());
-            for source in sources {
-                let out = match (&out, several) {
-                    (Some(dir), true) => match source.load(&overrides.sets) {
-                        Ok((m, _)) => Some(dir.join(m.name)),
-                        Err(e) => return fail(&e),
-                    },
-                    _ => out.clone(),
-                };
-                let request = RunRequest {
-                    model: source,
-                    config: simulation.config(),
-                    out,
-                    samples,
-                    condition: condition.clone(),
-                    sets: overrides.sets.clone(),
-                    hooks: hooks(&bar),
-                    method: simulation.method(),
-                    command_line: std::env::args().collect(),
-                    report,
-                };
+            let template = RunRequest {
+                model: ModelSource::BuiltIn,
+                config: simulation.config(),
+                out,
+                samples,
+                condition,
+                sets: overrides.sets,
+                varied: Vec::new(),
+                hooks: hooks(&bar),
+                method: simulation.method(),
+                command_line: std::env::args().collect(),
+                report,
+            };
+            let requests = match plan_runs(sources, &template) {
+                Ok(r) => r,
+                Err(e) => {
+                    bar.finish_and_clear();
+                    return fail(&e);
+                }
+            };
+            for request in requests {
                 match run(&request) {
                     Ok(outcome) => {
                         bar.suspend(|| {
@@ -627,6 +629,7 @@ fn main() -> ExitCode {
                     samples: false,
                     condition: None,
                     sets: overrides.sets,
+                    varied: Vec::new(),
                     hooks: hooks(&bar),
                     method: simulation.method(),
                     command_line: std::env::args().collect(),
@@ -650,7 +653,7 @@ fn main() -> ExitCode {
             overrides,
         } => {
             let source = ModelSource::File(model);
-            match source.load(&overrides.sets) {
+            match source.load(&Override::sets(&overrides.sets)) {
                 Ok((m, _)) => {
                     let rows: Vec<Description> = m
                         .uncertain_parameters()
@@ -726,7 +729,7 @@ fn main() -> ExitCode {
         },
         Command::Check { model, overrides } => {
             let source = ModelSource::File(model);
-            match source.load(&overrides.sets) {
+            match source.load(&Override::sets(&overrides.sets)) {
                 Ok((m, _)) => {
                     print(&model_summary(&m, &source.display()));
                     ExitCode::SUCCESS

@@ -15,7 +15,7 @@ use crate::sensitivity::{SensitivityRow, sensitivity};
 use crate::sketch::RELATIVE_ACCURACY;
 use crate::streaming::{StreamedRun, exact_fits, simulate_streaming};
 
-use crate::model::{LoadError, Model, load_file, parse_model_with};
+use crate::model::{LoadError, Model, Override, load_file, parse_model_with};
 use crate::summary::{
     DistributionRow, FanStep, SummaryRow, adoption_fan, distributions, rows as summary_rows,
     summarize, summarize_paths,
@@ -57,9 +57,9 @@ impl ModelSource {
         }
     }
 
-    /// Loads and validates the model with `--set` overrides; returns it with the bytes of
-    /// every text it was assembled from (the file alone when nothing extends or overrides it).
-    pub fn load(&self, sets: &[String]) -> Result<(Model, Vec<u8>), LoadError> {
+    /// Loads and validates the model with `--set`/`--vary` overrides; returns it with the bytes
+    /// of every text it was assembled from (the file alone when nothing extends or overrides it).
+    pub fn load(&self, sets: &[Override]) -> Result<(Model, Vec<u8>), LoadError> {
         match self {
             ModelSource::File(p) => load_file(p, sets),
             ModelSource::BuiltIn => parse_model_with(DEFAULT_MODEL_TEXT, &self.display(), sets)
@@ -83,6 +83,8 @@ pub struct RunRequest {
     pub condition: Option<String>,
     /// `--set KEY=VALUE` overrides.
     pub sets: Vec<String>,
+    /// A sweep scenario's `--vary` values, as `KEY=VALUE`, applied after the `--set`s.
+    pub varied: Vec<String>,
     /// Progress reporting and cancellation.
     pub hooks: Hooks,
     /// Exact or sketched summaries.
@@ -91,6 +93,18 @@ pub struct RunRequest {
     pub command_line: Vec<String>,
     /// Also write `report.html` and `charts/` (inside the folder, before it is put in place).
     pub report: bool,
+}
+
+impl RunRequest {
+    /// The model's overrides: the `--set`s, then the scenario's `--vary` values.
+    pub fn overrides(&self) -> Vec<Override> {
+        let mut all = Override::sets(&self.sets);
+        all.extend(self.varied.iter().map(|text| Override {
+            flag: crate::model::Flag::Vary,
+            text: text.clone(),
+        }));
+        all
+    }
 }
 
 /// Why a run failed.
@@ -118,6 +132,21 @@ pub enum RunError {
     /// Shards could not be run or merged.
     #[error("{0}")]
     Shard(#[from] crate::shard::ShardError),
+    /// Two models of one `run` would write the same folder.
+    #[error(
+        "{first} and {second} would both write {}: both models are named `{name}`, so the second would replace the first's results; nothing was run\n  help: give one model another `[model] name`, or run them one at a time with their own --out",
+        dir.display()
+    )]
+    SameFolder {
+        /// The first model's source.
+        first: String,
+        /// The second's.
+        second: String,
+        /// Their shared name.
+        name: String,
+        /// The folder.
+        dir: PathBuf,
+    },
     /// A statistic overflowed although every path's values are finite.
     #[error(
         "{file}: {row}'s `{column}` is not a finite number: the paths' values are finite but so large that their statistics overflow a 64-bit float. Nothing was written, and any earlier result was left as it was.\n  help: the model compounds to astronomically large values; reduce the elasticities, drifts and volatilities, shorten the horizon, or restrict wide distributions with `in [lo, hi]`"
@@ -312,9 +341,44 @@ pub struct Prepared {
     pub condition: Option<Condition>,
 }
 
+/// The runs of one `boomsim run` command, each with its folder decided: every model is loaded
+/// and validated (with the `--where` condition) before any of them runs, so a bad second model
+/// leaves nothing written. One model writes `out` (default `output/<name>/`); several write
+/// `out/<name>/` (default `output/<name>/`), and two that would write one folder are an error.
+pub fn plan_runs(
+    sources: Vec<ModelSource>,
+    template: &RunRequest,
+) -> Result<Vec<RunRequest>, RunError> {
+    let several = sources.len() > 1;
+    let mut planned: Vec<(RunRequest, String)> = Vec::new();
+    for source in sources {
+        let mut request = RunRequest {
+            model: source,
+            ..template.clone()
+        };
+        let name = prepare(&request)?.model.name;
+        let dir = match (&template.out, several) {
+            (Some(dir), false) => dir.clone(),
+            (Some(dir), true) => dir.join(&name),
+            (None, _) => Path::new("output").join(&name),
+        };
+        if let Some((first, _)) = planned.iter().find(|(r, _)| r.out.as_ref() == Some(&dir)) {
+            return Err(RunError::SameFolder {
+                first: first.model.display(),
+                second: request.model.display(),
+                name,
+                dir,
+            });
+        }
+        request.out = Some(dir);
+        planned.push((request, name));
+    }
+    Ok(planned.into_iter().map(|(r, _)| r).collect())
+}
+
 /// Loads the model and parses the condition: everything that can fail before simulating.
 pub fn prepare(request: &RunRequest) -> Result<Prepared, RunError> {
-    let (model, bytes) = request.model.load(&request.sets)?;
+    let (model, bytes) = request.model.load(&request.overrides())?;
     let parameters: Vec<String> = model
         .uncertain_parameters()
         .into_iter()

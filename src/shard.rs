@@ -614,6 +614,7 @@ pub fn merge(
         samples: first.samples,
         condition: first.condition.clone(),
         sets: first.sets.clone(),
+        varied: Vec::new(),
         hooks: Default::default(),
         method: if first.summary == "sketch" {
             SummaryMethod::Sketch

@@ -161,9 +161,11 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepOutcome, RunError> {
     let base = &request.base;
     let mut name = String::new();
     for scenario in &grid {
-        let mut sets = base.sets.clone();
-        sets.extend(scenario.sets(&request.varies));
-        let (model, _) = base.model.load(&sets)?;
+        let request = RunRequest {
+            varied: scenario.sets(&request.varies),
+            ..base.clone()
+        };
+        let (model, _) = base.model.load(&request.overrides())?;
         name = model.name;
     }
     let out_dir = base
@@ -173,10 +175,8 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepOutcome, RunError> {
     let mut runs = Vec::new();
     write_folder(&out_dir, |staging: &Path| -> Result<(), RunError> {
         for scenario in &grid {
-            let mut sets = base.sets.clone();
-            sets.extend(scenario.sets(&request.varies));
             let outcome = run(&RunRequest {
-                sets,
+                varied: scenario.sets(&request.varies),
                 out: Some(staging.join(&scenario.id)),
                 ..base.clone()
             })?;

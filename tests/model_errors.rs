@@ -216,7 +216,11 @@ fn the_grid_must_have_steps() {
 #[test]
 fn a_grid_made_too_long_by_a_set_is_located_at_the_set() {
     let set = "model.steps_per_year=1e6".to_string();
-    let e = match boomsim::model::parse_model_with(VALID, "t.toml", std::slice::from_ref(&set)) {
+    let e = match boomsim::model::parse_model_with(
+        VALID,
+        "t.toml",
+        &boomsim::model::Override::sets(std::slice::from_ref(&set)),
+    ) {
         Ok(_) => panic!("accepted 10 million steps"),
         Err(e) => e,
     };
@@ -499,7 +503,7 @@ fn correlation_pairs_name_two_different_known_sectors_once() {
 #[test]
 fn correlation_matrix_must_be_positive_semi_definite() {
     let text = format!(
-        "{VALID}\n[sectors.third]\nelasticity = 0\n\n[correlation]\npairs = [\n  {{ a = \"ml_ai\", b = \"cloud_infra\", rho = 0.9 }},\n  {{ a = \"ml_ai\", b = \"third\", rho = 0.9 }},\n  {{ a = \"cloud_infra\", b = \"third\", rho = -0.9 }},\n]\n"
+        "{VALID}\n[assets.maker]\ngroup = \"public_equities\"\nexposure = {{ third = 0.3 }}\n\n[sectors.third]\nelasticity = 0\n\n[correlation]\npairs = [\n  {{ a = \"ml_ai\", b = \"cloud_infra\", rho = 0.9 }},\n  {{ a = \"ml_ai\", b = \"third\", rho = 0.9 }},\n  {{ a = \"cloud_infra\", b = \"third\", rho = -0.9 }},\n]\n"
     );
     expect_one(
         &text,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use boomsim::distribution::Distribution;
 use boomsim::engine::{EngineError, Hooks, RunConfig, simulate_paths};
 use boomsim::export::first_non_finite;
-use boomsim::model::parse_model_with;
+use boomsim::model::{Override, parse_model_with};
 use boomsim::run::DEFAULT_MODEL_TEXT;
 use boomsim::summary::summarize;
 use proptest::prelude::*;
@@ -151,7 +151,7 @@ proptest! {
     ) {
         let start = Instant::now();
         let set = format!("{key}={value}");
-        match parse_model_with(DEFAULT_MODEL_TEXT, "python-5x.toml", std::slice::from_ref(&set)) {
+        match parse_model_with(DEFAULT_MODEL_TEXT, "python-5x.toml", &Override::sets(std::slice::from_ref(&set))) {
             Err(e) => {
                 let text = e.to_string();
                 prop_assert!(text.contains(key) || text.contains("--set"), "{set}: {text}");

@@ -311,6 +311,7 @@ elasticity = 1
 [groups.g]
 [assets.a]
 group = "g"
+exposure = { s = 0.5 }
 "#;
     fs::write(dir.path().join("tiny.toml"), tiny).unwrap();
     let out = boomsim(

@@ -26,7 +26,7 @@ elasticity = "gamma(2, 0.5)"
 [groups.g]
 [assets.x]
 group = "g"
-exposure = { a = 0.5, b = 0.5 }
+exposure = { a = 0.4, b = 0.4, c = 0.1 }
 CORRELATE
 "#;
 

@@ -12,7 +12,7 @@ use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, ModelError, suggest};
-use super::source::{Sources, assemble, collect};
+use super::source::{Override, Sources, assemble, collect};
 use super::{
     Adoption, AdoptionKey, Asset, Baseline, Copula, Correlation, Group, Model, Process, Sector,
     Slot, steps,
@@ -41,9 +41,9 @@ pub enum LoadError {
     Invalid(ModelError),
 }
 
-/// Reads and validates a model file, with `--set KEY=VALUE` overrides. Returns the model and
+/// Reads and validates a model file, with `--set`/`--vary` overrides. Returns the model and
 /// the bytes of every text it was assembled from (for the manifest's hash).
-pub fn load_file(path: &Path, sets: &[String]) -> Result<(Model, Vec<u8>), LoadError> {
+pub fn load_file(path: &Path, sets: &[Override]) -> Result<(Model, Vec<u8>), LoadError> {
     let bytes = crate::input::read(path).map_err(|source| LoadError::Io {
         path: path.display().to_string(),
         source,
@@ -75,12 +75,12 @@ pub fn parse_model(text: &str, file: &str) -> Result<Model, ModelError> {
     parse_model_with(text, file, &[]).map(|(m, _)| m)
 }
 
-/// Validates model text with `--set KEY=VALUE` overrides; returns the model and the bytes of
-/// every text it was assembled from.
+/// Validates model text with `--set`/`--vary` overrides (applied in order); returns the model
+/// and the bytes of every text it was assembled from.
 pub fn parse_model_with(
     text: &str,
     file: &str,
-    sets: &[String],
+    sets: &[Override],
 ) -> Result<(Model, Vec<u8>), ModelError> {
     let mut sources = Sources::default();
     let mut problems = Vec::new();
@@ -325,6 +325,9 @@ impl Loader<'_> {
         }
         let sectors: Vec<Sector> = sectors.into_iter().map(|(_, s)| s).collect::<Option<_>>()?;
         let assets: Vec<Asset> = assets.into_iter().map(|(_, a)| a).collect::<Option<_>>()?;
+        if let Some(t) = &sector_tables {
+            self.exposed(t, &sectors, &assets);
+        }
         for (i, asset) in assets.iter().enumerate() {
             groups[asset.group].0.assets.push(i);
         }
@@ -905,6 +908,35 @@ impl Loader<'_> {
             risk_free_rate: risk_free_rate?,
             expected_return: expected_return?,
         })
+    }
+
+    /// Every sector must move some asset: a sector no asset lists in its `exposure` changes
+    /// no number of the run, so it is most likely a typo'd name (`[sectors.ml_ia]` in a file
+    /// that extends a model with `ml_ai`).
+    fn exposed(&mut self, tables: &Fields, sectors: &[Sector], assets: &[Asset]) {
+        let names: Vec<&str> = sectors.iter().map(|s| s.name.as_str()).collect();
+        for (i, name) in names.iter().enumerate() {
+            if assets
+                .iter()
+                .any(|a| a.exposure.iter().any(|(s, _)| *s == i))
+            {
+                continue;
+            }
+            let Some(f) = tables.get(name) else { continue };
+            let others: Vec<&str> = names.iter().copied().filter(|n| n != name).collect();
+            let help = match super::diagnostic::closest(name, others.iter().copied()) {
+                Some(c) => format!(
+                    "did you mean `{c}`? (rename the table) Otherwise add `{name}` to an asset's exposure, or remove the sector"
+                ),
+                None => format!("add `{name}` to an asset's exposure, or remove the sector"),
+            };
+            self.error(
+                &f.path,
+                f.key.span(),
+                format!("sector `{name}` moves no asset: no asset has it in its `exposure`"),
+                Some(help),
+            );
+        }
     }
 
     fn process(&mut self, fields: &Fields) -> Option<Process> {

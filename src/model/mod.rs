@@ -10,6 +10,7 @@ mod source;
 
 pub use diagnostic::{Diagnostic, ModelError, closest, line_column, suggest};
 pub use load::{LoadError, load_file, parse_model, parse_model_with};
+pub use source::{Flag, Override};
 pub use source::{Location, SourceText, Sources};
 
 use crate::distribution::Distribution;

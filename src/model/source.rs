@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, suggest};
 
 /// One text of a model: a file or a `--set` argument.
 #[derive(Debug, Clone)]
@@ -115,7 +115,7 @@ pub fn collect(
     sources: &mut Sources,
     text: String,
     file: &str,
-    sets: &[String],
+    sets: &[Override],
     problems: &mut Vec<Diagnostic>,
 ) {
     let mut chain: Vec<PathBuf> = std::fs::canonicalize(file).into_iter().collect();
@@ -167,12 +167,63 @@ pub fn collect(
         }
     }
     for set in sets {
-        sources.add(SET, None, set.clone());
+        sources.add(set.flag.name(), None, set.text.clone());
     }
 }
 
-/// The name of `--set` texts.
-const SET: &str = "--set";
+/// Which flag an override came from: it names the override's text in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// `--set KEY=VALUE`.
+    Set,
+    /// One value of `--vary KEY=V1,V2,...`, for one scenario of a sweep.
+    Vary,
+}
+
+impl Flag {
+    /// The flag as typed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flag::Set => "--set",
+            Flag::Vary => "--vary",
+        }
+    }
+}
+
+/// One `KEY=VALUE` override of a model, with the flag it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// `--set` or `--vary`.
+    pub flag: Flag,
+    /// `KEY=VALUE`.
+    pub text: String,
+}
+
+impl Override {
+    /// `--set KEY=VALUE`s, in order.
+    pub fn sets(texts: &[String]) -> Vec<Override> {
+        texts
+            .iter()
+            .map(|t| Override {
+                flag: Flag::Set,
+                text: t.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Whether a text is an override rather than a file.
+fn is_override(name: &str) -> bool {
+    name == Flag::Set.name() || name == Flag::Vary.name()
+}
+
+/// Tables whose entries are named by the model: an override may change an entry they have,
+/// never add one (a typo'd name would otherwise add a sector, group or asset).
+const NAMED: [(&str, &str); 3] = [
+    ("sectors", "sectors"),
+    ("groups", "groups"),
+    ("assets", "assets"),
+];
 
 /// The `extends` value of a text (and its span), when it has a valid one.
 fn extends_of(
@@ -200,7 +251,11 @@ fn extends_of(
 /// The merged document of the texts `collect` read: the deepest base file first, each file
 /// that extends it merged over it, then the `--set`s applied.
 pub fn assemble<'s>(sources: &'s Sources, problems: &mut Vec<Diagnostic>) -> Tree<'s> {
-    let files: Vec<&SourceText> = sources.texts.iter().filter(|t| t.name != SET).collect();
+    let files: Vec<&SourceText> = sources
+        .texts
+        .iter()
+        .filter(|t| !is_override(&t.name))
+        .collect();
     let mut tree = Tree::new();
     for t in files.iter().rev() {
         let (root, syntax) = DeTable::parse_recoverable(&t.text);
@@ -219,8 +274,9 @@ pub fn assemble<'s>(sources: &'s Sources, problems: &mut Vec<Diagnostic>) -> Tre
         remove(&mut layer, "extends");
         merge(&mut tree, layer);
     }
-    for t in sources.texts.iter().filter(|t| t.name == SET) {
-        apply_set(&mut tree, t, problems);
+    let mut given: Vec<(String, &SourceText)> = Vec::new();
+    for t in sources.texts.iter().filter(|t| is_override(&t.name)) {
+        apply_set(&mut tree, t, &mut given, problems);
     }
     tree
 }
@@ -310,16 +366,27 @@ fn shift(value: Spanned<DeValue<'_>>, by: usize) -> Spanned<DeValue<'_>> {
     Spanned::new(span, inner)
 }
 
-/// Applies `--set KEY=VALUE`: VALUE is a TOML value, or else taken as a string (so a
-/// distribution needs no quotes).
-fn apply_set<'s>(tree: &mut Tree<'s>, text: &'s SourceText, problems: &mut Vec<Diagnostic>) {
-    let (set, start) = (text.text.as_str(), text.start);
-    let help = "write --set KEY=VALUE, e.g. --set sectors.ml_ai.elasticity=\"normal(1.2, 0.3)\" or --set model.horizon_years=15";
+/// Applies one override `KEY=VALUE` (of `--set` or `--vary`): VALUE is a TOML value, or else
+/// taken as a string (so a distribution needs no quotes). An override changes what the model
+/// has: it may not add a sector, group or asset, name `extends`, or repeat a key an earlier
+/// override gave (`given` holds those).
+fn apply_set<'s>(
+    tree: &mut Tree<'s>,
+    text: &'s SourceText,
+    given: &mut Vec<(String, &'s SourceText)>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let (set, start, flag) = (text.text.as_str(), text.start, text.name.as_str());
+    let help = if flag == Flag::Vary.name() {
+        "write --vary KEY=V1,V2,..., e.g. --vary adoption.ceiling=\"2 to 5\",\"5 to 10\""
+    } else {
+        "write --set KEY=VALUE, e.g. --set sectors.ml_ai.elasticity=\"normal(1.2, 0.3)\" or --set model.horizon_years=15"
+    };
     let Some((key, value)) = set.split_once('=') else {
         problems.push(problem(
             "",
             start..start + set.len(),
-            format!("--set `{set}` has no `=`"),
+            format!("{flag} `{set}` has no `=`"),
             help,
         ));
         return;
@@ -329,11 +396,36 @@ fn apply_set<'s>(tree: &mut Tree<'s>, text: &'s SourceText, problems: &mut Vec<D
         problems.push(problem(
             "",
             start..start + key.len(),
-            format!("--set `{set}`: `{}` is not a key path", key.trim()),
+            format!("{flag} `{set}`: `{}` is not a key path", key.trim()),
             help,
         ));
         return;
     }
+    let path = parts.iter().map(|p| p.trim()).collect::<Vec<_>>().join(".");
+    let key_start = start + key.len() - key.trim_start().len();
+    let key_span = key_start..key_start + key.trim().len();
+    if path == "extends" {
+        problems.push(problem(
+            "extends",
+            key_span,
+            format!("{flag} cannot set `extends`: a model's base is chosen in the model file"),
+            "write extends = \"base.toml\" at the top of the model file, or run the base model itself",
+        ));
+        return;
+    }
+    if let Some((_, earlier)) = given.iter().find(|(k, _)| *k == path) {
+        problems.push(problem(
+            &path,
+            key_span,
+            format!(
+                "{flag} `{set}` sets `{path}` again: {} `{}` set it already",
+                earlier.name, earlier.text
+            ),
+            "give each key once (a sweep varies a key with one --vary KEY=V1,V2,...)",
+        ));
+        return;
+    }
+    given.push((path, text));
     let value_text = value.trim();
     let lead = value.len() - value.trim_start().len();
     let value_start = start + key.len() + 1 + lead;
@@ -355,6 +447,19 @@ fn apply_set<'s>(tree: &mut Tree<'s>, text: &'s SourceText, problems: &mut Vec<D
             return;
         }
         if table.get(part).is_none() {
+            if let Some((_, what)) = NAMED.iter().find(|(t, _)| i == 1 && parts[0].trim() == *t) {
+                let names: Vec<&str> = table.iter().map(|(k, _)| k.get_ref().as_ref()).collect();
+                problems.push(Diagnostic {
+                    key: format!("{}.{part}", parts[0].trim()),
+                    message: format!(
+                        "{flag} `{set}`: the model has no {} `{part}`, and an override cannot add one",
+                        &what[..what.len() - 1]
+                    ),
+                    help: Some(suggest(part, what, &names)),
+                    span: key_span(i),
+                });
+                return;
+            }
             table.insert(name, Spanned::new(key_span(i), DeValue::Table(Tree::new())));
         }
         match table.get_mut(part).expect("inserted above").get_mut() {
@@ -365,7 +470,7 @@ fn apply_set<'s>(tree: &mut Tree<'s>, text: &'s SourceText, problems: &mut Vec<D
                     &path.join("."),
                     key_span(i),
                     format!(
-                        "--set `{set}`: `{}` is a {}, not a table",
+                        "{flag} `{set}`: `{}` is a {}, not a table",
                         path.join("."),
                         other.type_str()
                     ),
