@@ -26,17 +26,18 @@ pub enum Kind {
     Asset,
 }
 
-/// Where an entity stands against the median entity of its kind.
+/// Where an entity stands against the median entity of its kind (MODEL.md §5). *High return*:
+/// p50 >= the median p50 and p50 > -1; *low risk*: cvar95 <= the median cvar95 and cvar95 < 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
-    /// p50 >= median and cvar95 <= median.
+    /// High return and low risk.
     Core,
-    /// p50 >= median and cvar95 > median.
+    /// High return only.
     HighUpside,
-    /// p50 < median and cvar95 <= median.
+    /// Low risk only.
     Defensive,
-    /// p50 < median and cvar95 > median.
+    /// Neither.
     Avoid,
 }
 

@@ -192,3 +192,52 @@ fn a_deterministic_model_computed_by_hand() {
     assert_eq!(row(&rows, "a").rank, 1);
     assert_eq!(row(&rows, "b").rank, 2);
 }
+
+/// MODEL.md §5's profile rule end to end, on a model where most assets lose everything: three
+/// startups fail almost surely within the horizon, so the medians over assets of p50 and cvar95
+/// are themselves -1 and 1. They must be `avoid` (not `defensive` by a tie with the median),
+/// and the two healthy assets, which never lose everything, are never labelled by the losers.
+#[test]
+fn profiles_when_most_assets_lose_everything() {
+    let text = r#"
+[model]
+name = "losers"
+horizon_years = 10
+steps_per_year = 4
+[adoption]
+process = "gbm"
+log_drift = 0.1
+[sectors.s]
+elasticity = 1
+[groups.g]
+[assets.steady]
+group = "g"
+exposure = { s = 0.5 }
+volatility = 0.1
+[assets.growth]
+group = "g"
+exposure = { s = 1.0 }
+volatility = 0.3
+[assets.fail_1]
+group = "g"
+failure_rate = 3
+[assets.fail_2]
+group = "g"
+failure_rate = 3
+[assets.fail_3]
+group = "g"
+failure_rate = 3
+"#;
+    let m = model(text);
+    let (_, rows) = run(&m, 2000, 3);
+    for name in ["fail_1", "fail_2", "fail_3"] {
+        let r = row(&rows, name);
+        assert_eq!((r.p50, r.cvar95), (-1.0, 1.0), "{name}");
+        assert_eq!(r.profile.name(), "avoid", "{name}");
+    }
+    for name in ["steady", "growth"] {
+        let r = row(&rows, name);
+        assert!(r.cvar95 < 1.0 && r.p50 > -1.0, "{name}");
+        assert_eq!(r.profile.name(), "core", "{name}");
+    }
+}
