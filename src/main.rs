@@ -345,7 +345,12 @@ fn run_report(outcome: &RunOutcome) -> String {
         m.elapsed_seconds,
         group_table(&outcome.rows),
         outcome.horizon_years,
-        drivers_table(&outcome.rows, &outcome.sensitivity, 3),
+        drivers_table(
+            &outcome.rows,
+            &outcome.sensitivity,
+            3,
+            outcome.sensitivity_paths
+        ),
     );
     if let (Some(matched), Some(condition)) = (outcome.matched, &m.condition) {
         text.push_str(&format!(

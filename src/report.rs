@@ -76,6 +76,14 @@ struct SensitivityRecord {
     parameter: String,
     low_mean: f64,
     high_mean: f64,
+    /// Beyond its Monte Carlo error; folders written before the column existed show every
+    /// parameter.
+    #[serde(default = "shown")]
+    significant: bool,
+}
+
+fn shown() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -617,8 +625,8 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
     })
 }
 
-/// Each group's five strongest drivers: bars from the mean return in the lowest decile of the
-/// draw to the mean in the highest.
+/// Each group's five strongest significant drivers: bars from the mean return in the lowest
+/// decile of the draw to the mean in the highest.
 fn tornado_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
     const NAME: &str = "tornado.svg";
     const TOP: usize = 5;
@@ -641,7 +649,7 @@ fn tornado_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
             let bars: Vec<&SensitivityRecord> = folder
                 .sensitivity
                 .iter()
-                .filter(|s| s.kind == "group" && s.name == g.name)
+                .filter(|s| s.kind == "group" && s.name == g.name && s.significant)
                 .take(TOP)
                 .collect();
             if bars.is_empty() {
@@ -701,7 +709,7 @@ fn tornado_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
     Ok(Chart {
         file: NAME,
         title: "Which assumptions matter most".into(),
-        caption: "Each bar runs from the group's mean return when the parameter is in its lowest 10% of draws to when it is in its highest; longest first. Blue: a higher draw raises the return; vermillion: it lowers it.".into(),
+        caption: "Each bar runs from the group's mean return when the parameter is in its lowest 10% of draws to when it is in its highest; longest first. Blue: a higher draw raises the return; vermillion: it lowers it. Only drivers beyond their Monte Carlo error are drawn (sensitivity.csv's `significant`); a group without any has no bars.".into(),
         svg,
     })
 }

@@ -172,6 +172,8 @@ pub struct RunOutcome {
     pub rows: Vec<SummaryRow>,
     /// The sensitivity rows.
     pub sensitivity: Vec<SensitivityRow>,
+    /// How many paths they were computed from (the first 100,000 of a sketched run).
+    pub sensitivity_paths: usize,
     /// How many paths met `--where`, if given.
     pub matched: Option<usize>,
     /// The manifest written.
@@ -510,6 +512,7 @@ pub fn write(
         matched: report.conditional.as_ref().map(|c| c.matched),
         rows: report.rows,
         sensitivity: report.sensitivity,
+        sensitivity_paths: sim.paths,
         manifest: report.manifest,
         horizon_years: model.horizon_years,
         warnings,

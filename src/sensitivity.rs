@@ -6,7 +6,16 @@
 //! - `low_mean`, `high_mean`: mean total return over the paths whose draw lies in the lowest
 //!   decile (draw <= its type-7 10th percentile) and in the highest (draw >= its 90th
 //!   percentile); `swing` = high_mean - low_mean;
-//! - `contribution`: spearman^2 normalised to sum to 1 over the entity's parameters.
+//! - `contribution`: spearman^2 normalised to sum to 1 over the entity's parameters;
+//! - their Monte Carlo error: `swing_se` = sqrt(s_high^2 / n_high + s_low^2 / n_low) from the two
+//!   deciles' sample variances, and `spearman_lo`, `spearman_hi`, a 95% interval of the
+//!   Spearman coefficient by Fisher's z with Bonett and Wright's rank-correlation standard error
+//!   sqrt((1 + r^2 / 2) / (N - 3));
+//! - `significant`: |swing| > 3 swing_se, and the Spearman coefficient differs from 0 at a
+//!   family-wise level of 5% over every row of the file (Bonferroni: |atanh r| / se beyond the
+//!   normal's 1 - 0.025 / rows quantile), so that across all entities and parameters a
+//!   parameter that moves nothing is called a driver in at most 5% of runs. Only significant
+//!   drivers are shown to users as drivers.
 //!
 //! Pure statistics over the engine's per-path columns; nothing here writes files.
 
@@ -28,14 +37,52 @@ pub struct SensitivityRow {
     pub parameter: String,
     /// Rank correlation of the draws with the total return; empty when either is constant.
     pub spearman: Option<f64>,
+    /// Lower end of the 95% interval of `spearman`.
+    pub spearman_lo: Option<f64>,
+    /// Upper end of the 95% interval of `spearman`.
+    pub spearman_hi: Option<f64>,
     /// Mean total return over the paths in the draw's lowest decile.
     pub low_mean: f64,
     /// Mean total return over the paths in the draw's highest decile.
     pub high_mean: f64,
     /// high_mean - low_mean.
     pub swing: f64,
+    /// Standard error of `swing`; empty when a decile has fewer than two paths.
+    pub swing_se: Option<f64>,
     /// spearman^2 / sum over the entity's parameters of spearman^2; empty when that sum is 0.
     pub contribution: Option<f64>,
+    /// A driver that survives its own Monte Carlo error: |swing| > 3 swing_se and a Spearman
+    /// coefficient clearly not 0 (family-wise 5% over the file's rows; see the module doc).
+    pub significant: bool,
+}
+
+/// How many standard errors a swing must exceed to be called a driver.
+pub const SIGNIFICANT_SE: f64 = 3.0;
+
+/// The interval of a Spearman coefficient `r` over `n` paths at `z` standard errors: Fisher's
+/// z-transform with Bonett and Wright's (2000) standard error sqrt((1 + r^2 / 2) / (n - 3)).
+/// `None` for n <= 3.
+pub fn spearman_interval(r: f64, n: usize, z: f64) -> Option<(f64, f64)> {
+    if n <= 3 {
+        return None;
+    }
+    if r.abs() >= 1.0 {
+        return Some((r, r));
+    }
+    let se = ((1.0 + r * r / 2.0) / (n - 3) as f64).sqrt();
+    let centre = r.atanh();
+    Some(((centre - z * se).tanh(), (centre + z * se).tanh()))
+}
+
+/// The normal quantile of a two-sided 95% interval.
+const Z95: f64 = 1.959_963_984_540_054;
+
+/// The two-sided normal quantile that keeps the family-wise error of `tests` tests at 5%
+/// (Bonferroni).
+fn family_wise_z(tests: usize) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let alpha = 0.05 / tests.max(1) as f64;
+    Normal::standard().inverse_cdf(1.0 - alpha / 2.0)
 }
 
 /// 1-based ranks, ties sharing the average of their ranks.
@@ -123,6 +170,25 @@ impl Deciles {
         let mean = |idx: &[usize]| idx.iter().map(|&i| values[i]).sum::<f64>() / idx.len() as f64;
         (mean(&self.low), mean(&self.high))
     }
+
+    /// The standard error of high mean - low mean: sqrt(s_high^2 / n_high + s_low^2 / n_low),
+    /// with each set's sample variance about the mean given. `None` when a set has fewer than
+    /// two paths, or the variances overflow.
+    pub fn swing_se(&self, values: &[f64], (low_mean, high_mean): (f64, f64)) -> Option<f64> {
+        let variance_of_mean = |idx: &[usize], mean: f64| {
+            let n = idx.len();
+            (n >= 2).then(|| {
+                let squares = idx.iter().fold(0.0, |sum, &i| {
+                    let d = values[i] - mean;
+                    sum + d * d
+                });
+                squares / (n - 1) as f64 / n as f64
+            })
+        };
+        let v = variance_of_mean(&self.low, low_mean)? + variance_of_mean(&self.high, high_mean)?;
+        let se = v.sqrt();
+        se.is_finite().then_some(se)
+    }
 }
 
 /// The rows of `sensitivity.csv`: entities in summary order (groups, then assets), each
@@ -137,7 +203,9 @@ pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
     let columns: Vec<&[f64]> = sim.draws.iter().collect();
     let draw_ranks: Vec<Centred> = columns.par_iter().map(|c| Centred::of(&ranks(c))).collect();
     let deciles: Vec<Deciles> = columns.par_iter().map(|c| Deciles::of(c)).collect();
-    entities(model)
+    let entities = entities(model);
+    let z_family = family_wise_z(entities.len() * p);
+    entities
         .par_iter()
         .enumerate()
         .flat_map_iter(|(e, &(kind, name))| {
@@ -145,16 +213,29 @@ pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
             let return_ranks = Centred::of(&ranks(returns));
             let mut rows: Vec<SensitivityRow> = (0..p)
                 .map(|j| {
-                    let (low_mean, high_mean) = deciles[j].means(returns);
+                    let means = deciles[j].means(returns);
+                    let (low_mean, high_mean) = means;
+                    let swing = high_mean - low_mean;
+                    let swing_se = deciles[j].swing_se(returns, means);
+                    let spearman = draw_ranks[j].correlation(&return_ranks);
+                    let n = returns.len();
+                    let interval = spearman.and_then(|r| spearman_interval(r, n, Z95));
+                    let wide = spearman.and_then(|r| spearman_interval(r, n, z_family));
+                    let excludes_zero = wide.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0);
+                    let beyond_noise = swing_se.is_some_and(|se| swing.abs() > SIGNIFICANT_SE * se);
                     SensitivityRow {
                         kind,
                         name: name.to_string(),
                         parameter: parameters[j].clone(),
-                        spearman: draw_ranks[j].correlation(&return_ranks),
+                        spearman,
+                        spearman_lo: interval.map(|i| i.0),
+                        spearman_hi: interval.map(|i| i.1),
                         low_mean,
                         high_mean,
-                        swing: high_mean - low_mean,
+                        swing,
+                        swing_se,
                         contribution: None,
+                        significant: excludes_zero && beyond_noise,
                     }
                 })
                 .collect();

@@ -7,7 +7,7 @@ use std::fs;
 
 use boomsim::condition::Condition;
 use boomsim::engine::{Hooks, RunConfig, simulate_paths, thread_pool};
-use boomsim::sensitivity::sensitivity;
+use boomsim::sensitivity::{pearson, ranks, sensitivity, spearman_interval};
 use boomsim::summary::{quantile_sorted, summarize, summarize_paths};
 use common::{boomsim, model, read_csv, run};
 
@@ -96,6 +96,92 @@ fn decile_means_equal_a_hand_computation() {
             assert!((row.swing - (high - low)).abs() < 1e-12);
         }
     }
+}
+
+#[test]
+fn swing_standard_errors_match_their_spread_across_seeds() {
+    // The swing of asset a on adoption.log_drift, over 60 independent runs of 400 paths: the
+    // reported standard error must match the spread of the swings. With 60 runs the sample sd
+    // has a relative standard error of about 1/sqrt(2 * 59) = 9%, so 4 of those is 37%.
+    let m = model(ONE_DRIVER);
+    let (mut swings, mut ses) = (Vec::new(), Vec::new());
+    for seed in 0..60 {
+        let (sim, _) = run(&m, 400, 1000 + seed);
+        let row = sensitivity(&m, &sim)
+            .into_iter()
+            .find(|r| r.name == "a" && r.parameter == "adoption.log_drift")
+            .unwrap();
+        swings.push(row.swing);
+        ses.push(row.swing_se.unwrap());
+    }
+    let mean = swings.iter().sum::<f64>() / 60.0;
+    let spread = (swings.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / 59.0).sqrt();
+    let reported = ses.iter().sum::<f64>() / 60.0;
+    assert!(
+        (reported / spread - 1.0).abs() < 0.37,
+        "reported se {reported}, spread across seeds {spread}"
+    );
+}
+
+#[test]
+fn spearman_intervals_cover_the_population_value() {
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::StandardNormal;
+    // Bivariate normal with correlation 0.5: Spearman's population value is
+    // (6 / pi) asin(rho / 2). 400 samples of 200 pairs: about 95% of the intervals cover it
+    // (4 binomial standard errors: 0.95 +- 0.044).
+    let rho: f64 = 0.5;
+    let truth = 6.0 / std::f64::consts::PI * (rho / 2.0).asin();
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(8);
+    let reps = 400;
+    let mut covered = 0;
+    for _ in 0..reps {
+        let (x, y): (Vec<f64>, Vec<f64>) = (0..200)
+            .map(|_| {
+                let a: f64 = rng.sample(StandardNormal);
+                let b: f64 = rng.sample(StandardNormal);
+                (a, rho * a + (1.0 - rho * rho).sqrt() * b)
+            })
+            .unzip();
+        let r = pearson(&ranks(&x), &ranks(&y)).unwrap();
+        let (lo, hi) = spearman_interval(r, 200, 1.959_964).unwrap();
+        covered += usize::from(lo <= truth && truth <= hi);
+    }
+    let coverage = covered as f64 / reps as f64;
+    assert!((coverage - 0.95).abs() <= 0.044, "coverage {coverage}");
+}
+
+#[test]
+fn only_drivers_beyond_their_error_are_significant() {
+    // In ONE_DRIVER, asset a cannot depend on sectors.t.elasticity or assets.b.priced_in: in
+    // no run of 20 seeds may they be significant, while log_drift always is. Small runs (300
+    // paths) are where noise looked like a driver.
+    let m = model(ONE_DRIVER);
+    for seed in 0..20 {
+        let (sim, _) = run(&m, 300, 500 + seed);
+        for r in sensitivity(&m, &sim).iter().filter(|r| r.name == "a") {
+            let driver = r.parameter == "adoption.log_drift";
+            assert_eq!(r.significant, driver, "seed {seed}: {r:?}");
+            let (lo, hi) = (r.spearman_lo.unwrap(), r.spearman_hi.unwrap());
+            assert!(lo <= r.spearman.unwrap() && r.spearman.unwrap() <= hi);
+        }
+    }
+}
+
+#[test]
+fn the_terminal_lists_no_noise_as_a_driver() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("one.toml"), ONE_DRIVER).unwrap();
+    let out = boomsim(dir.path(), &["run", "one.toml", "--paths", "2000"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.trim_start().starts_with("g ")).unwrap();
+    assert!(line.contains("adoption.log_drift +"), "{text}");
+    assert!(line.contains(" ±"), "{text}");
+    // Ten paths cannot tell anything.
+    let out = boomsim(dir.path(), &["run", "one.toml", "--paths", "10", "--out", "tiny"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("no significant driver at 10 paths"), "{text}");
 }
 
 #[test]
@@ -210,7 +296,7 @@ fn samples_reproduce_the_summary_and_where_writes_its_own_summary() {
     let (sens_header, sens_rows) = read_csv(&run_dir.join("sensitivity.csv"));
     assert_eq!(
         sens_header.join(","),
-        "kind,name,parameter,spearman,low_mean,high_mean,swing,contribution"
+        "kind,name,parameter,spearman,spearman_lo,spearman_hi,low_mean,high_mean,swing,swing_se,contribution,significant"
     );
     // 13 entities x 21 uncertain parameters of the default model.
     assert_eq!(sens_rows.len(), 13 * 21);

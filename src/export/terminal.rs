@@ -182,24 +182,46 @@ pub fn model_summary(model: &Model, file: &str) -> String {
     o
 }
 
-/// Each group's `top` strongest drivers (largest |swing|), in rank order of the groups.
-pub fn drivers_table(rows: &[SummaryRow], sensitivity: &[SensitivityRow], top: usize) -> String {
+/// Each group's `top` strongest drivers (largest |swing|) among the significant ones (swing
+/// beyond 3 standard errors and a Spearman interval that excludes 0), in rank order of the
+/// groups; a group without one says so.
+pub fn drivers_table(
+    rows: &[SummaryRow],
+    sensitivity: &[SensitivityRow],
+    top: usize,
+    paths: usize,
+) -> String {
     let mut groups: Vec<&SummaryRow> = rows.iter().filter(|r| r.kind == Kind::Group).collect();
     groups.sort_by_key(|r| r.rank);
     let mut o = String::from(
         "Top drivers (swing: mean total return when the parameter is in its top 10% of draws,\n\
-         minus in its bottom 10%; sensitivity.csv has every parameter):\n",
+         minus in its bottom 10%, +- its standard error; only drivers beyond 3 standard errors\n\
+         whose rank correlation is clearly not 0; sensitivity.csv has every parameter):\n",
     );
     let width = groups.iter().map(|g| g.name.len()).max().unwrap_or(0);
     for g in groups {
-        let drivers: Vec<String> = sensitivity
+        let of_group: Vec<&SensitivityRow> = sensitivity
             .iter()
             .filter(|s| s.kind == Kind::Group && s.name == g.name)
-            .take(top)
-            .map(|s| format!("{} {}", s.parameter, points(s.swing)))
             .collect();
-        let list = if drivers.is_empty() {
+        let drivers: Vec<String> = of_group
+            .iter()
+            .filter(|s| s.significant)
+            .take(top)
+            .map(|s| match s.swing_se {
+                Some(se) => format!(
+                    "{} {} ±{}",
+                    s.parameter,
+                    scaled(100.0 * s.swing, true, ""),
+                    points(se).trim_start_matches('+')
+                ),
+                None => format!("{} {}", s.parameter, points(s.swing)),
+            })
+            .collect();
+        let list = if of_group.is_empty() {
             "no uncertain parameter".to_string()
+        } else if drivers.is_empty() {
+            format!("no significant driver at {paths} paths (run more paths to tell)")
         } else {
             drivers.join(", ")
         };
