@@ -184,9 +184,18 @@ pub struct RunOutcome {
     pub warnings: Vec<String>,
 }
 
+/// The run folder: `--out`, or `output/<model name>/`.
+fn out_dir(request: &RunRequest, model: &Model) -> PathBuf {
+    request
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&model.name))
+}
+
 /// Runs a request: load, simulate, summarise, write the folder whole.
 pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
     let prepared = prepare(request)?;
+    crate::export::check_replaceable(&out_dir(request, &prepared.model))?;
     let started = Instant::now();
     let pool = thread_pool(request.config.threads)?;
     let paths = request.config.paths;
@@ -487,10 +496,7 @@ pub fn write(
             "samples.csv has {paths} rows; a spreadsheet opens at most {SPREADSHEET_ROWS}, so it cannot open the whole file (load it with a script, or run fewer --paths)"
         ));
     }
-    let out_dir = request
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&model.name));
+    let out_dir = out_dir(request, model);
     let report = RunReport {
         model,
         sim: &sim,

@@ -247,6 +247,11 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
             block_paths: BATCH_PATHS,
         })?
     };
+    let out_dir = request
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("{}.shard-{k}-of-{n}", model.name)));
+    crate::export::check_replaceable(&out_dir)?;
     let pool = thread_pool(request.config.threads)?;
     let condition = prepared.condition.as_ref();
     let (config, hooks) = (&request.config, &request.hooks);
@@ -295,10 +300,6 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         manifest_sha256: String::new(),
     };
     let mut header = header;
-    let out_dir = request
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(format!("{}.shard-{k}-of-{n}", model.name)));
     write_folder(&out_dir, |dir: &Path| -> Result<(), OutputError> {
         let io = |path: PathBuf| {
             move |source| OutputError::Io {

@@ -172,6 +172,7 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepOutcome, RunError> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{name}-sweep")));
+    crate::export::check_replaceable(&out_dir)?;
     let mut runs = Vec::new();
     write_folder(&out_dir, |staging: &Path| -> Result<(), RunError> {
         for scenario in &grid {

@@ -204,3 +204,70 @@ fn outputs_in_a_file_and_floods_of_syntax_errors_are_handled() {
     assert!(err.contains("... and 20 more not shown"), "{err}");
     assert!(err.contains("40 errors in prose.toml"), "{err}");
 }
+
+#[test]
+fn a_rerun_never_deletes_the_users_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = [
+        "run",
+        "--paths",
+        "300",
+        "--samples",
+        "--report",
+        "--out",
+        "d",
+    ];
+    let out = boomsim(dir.path(), &run);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Everything boomsim wrote is its own: a rerun replaces it.
+    let out = boomsim(dir.path(), &run);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    fs::write(dir.path().join("d/mynotes.txt"), "x").unwrap();
+    let before = fs::read(dir.path().join("d/summary.csv")).unwrap();
+    let out = boomsim(dir.path(), &["run", "--paths", "200", "--out", "d"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("holds files boomsim did not write: mynotes.txt"),
+        "{err}"
+    );
+    assert!(err.contains("help: move those files"), "{err}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("d/mynotes.txt")).unwrap(),
+        "x"
+    );
+    assert_eq!(fs::read(dir.path().join("d/summary.csv")).unwrap(), before);
+    // The same for a sweep folder, at the scenario level.
+    let sweep = [
+        "sweep",
+        "--paths",
+        "100",
+        "--vary",
+        "adoption.rate=0.4,0.5",
+        "--out",
+        "sw",
+    ];
+    assert!(boomsim(dir.path(), &sweep).status.success());
+    fs::write(dir.path().join("sw/s01/pivot.xlsx"), "x").unwrap();
+    let out = boomsim(dir.path(), &sweep);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("s01/pivot.xlsx"));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_out_symlink_is_followed_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = boomsim(dir.path(), &["run", "--paths", "100", "--out", "real"]);
+    assert!(out.status.success());
+    std::os::unix::fs::symlink("real", dir.path().join("latest")).unwrap();
+    let out = boomsim(
+        dir.path(),
+        &["run", "--paths", "100", "--seed", "9", "--out", "latest"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let link = fs::symlink_metadata(dir.path().join("latest")).unwrap();
+    assert!(link.file_type().is_symlink());
+    let manifest = fs::read_to_string(dir.path().join("real/manifest.json")).unwrap();
+    assert!(manifest.contains("\"seed\": 9"), "{manifest}");
+}

@@ -175,11 +175,17 @@ fn the_terminal_lists_no_noise_as_a_driver() {
     let out = boomsim(dir.path(), &["run", "one.toml", "--paths", "2000"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.trim_start().starts_with("g ")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("g "))
+        .unwrap();
     assert!(line.contains("adoption.log_drift +"), "{text}");
     assert!(line.contains(" ±"), "{text}");
     // Ten paths cannot tell anything.
-    let out = boomsim(dir.path(), &["run", "one.toml", "--paths", "10", "--out", "tiny"]);
+    let out = boomsim(
+        dir.path(),
+        &["run", "one.toml", "--paths", "10", "--out", "tiny"],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("no significant driver at 10 paths"), "{text}");
 }

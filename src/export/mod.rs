@@ -111,6 +111,18 @@ pub enum OutputError {
         "{0} exists and is not a boomsim run folder (it has no manifest.json), so it is not replaced; choose another --out"
     )]
     NotARunFolder(PathBuf),
+    /// An earlier output folder holds files boomsim did not write.
+    #[error(
+        "{} holds files boomsim did not write: {}; replacing the folder would delete them, so nothing was run into it\n  help: move those files out of the folder (e.g. beside it), or choose another --out",
+        dir.display(),
+        list_files(files)
+    )]
+    HoldsUserFiles {
+        /// The folder.
+        dir: PathBuf,
+        /// The files, relative to it.
+        files: Vec<PathBuf>,
+    },
     /// Ctrl-C or SIGTERM arrived while the folder was being written.
     #[error(
         "interrupted while writing: nothing was written, and any earlier result was left as it was"
@@ -119,6 +131,19 @@ pub enum OutputError {
     /// `--report` failed; the run folder was not put in place.
     #[error("{0}\n  nothing was written, and any earlier result was left as it was")]
     Report(String),
+}
+
+/// At most ten names, then how many more.
+fn list_files(files: &[PathBuf]) -> String {
+    let mut shown: Vec<String> = files
+        .iter()
+        .take(10)
+        .map(|f| f.display().to_string())
+        .collect();
+    if files.len() > 10 {
+        shown.push(format!("and {} more", files.len() - 10));
+    }
+    shown.join(", ")
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> OutputError {
@@ -212,16 +237,127 @@ pub fn write_run(
     })
 }
 
+/// The files boomsim writes into run, sweep and shard folders (besides `charts/` and a sweep's
+/// scenario folders). Anything else in a folder is the user's, and is never deleted.
+pub const OUTPUT_FILES: [&str; 14] = [
+    "summary.csv",
+    "adoption.csv",
+    "sensitivity.csv",
+    "distributions.csv",
+    "summary_where.csv",
+    "samples.csv",
+    "manifest.json",
+    "report.html",
+    "sweep.csv",
+    "sweep_wide.csv",
+    "shard.bin",
+    "sketch.bin",
+    "reservoir.bin",
+    "precision.csv",
+];
+
+/// The entries of an earlier output folder that boomsim did not write (its own files, its
+/// `charts/*.svg`, and a sweep's scenario folders `sNN/` holding only such entries), as paths
+/// relative to `dir`.
+pub fn foreign_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut foreign = Vec::new();
+    let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(fs::DirEntry::file_name);
+    for entry in entries {
+        let name = entry.file_name();
+        let text = name.to_string_lossy();
+        let kind = entry.file_type()?;
+        let ours = if kind.is_file() {
+            OUTPUT_FILES.contains(&text.as_ref())
+        } else if kind.is_dir() && text == "charts" {
+            for chart in fs::read_dir(entry.path())? {
+                let chart = chart?;
+                let svg = chart.file_type()?.is_file()
+                    && chart.file_name().to_string_lossy().ends_with(".svg");
+                if !svg {
+                    foreign.push(PathBuf::from("charts").join(chart.file_name()));
+                }
+            }
+            true
+        } else if kind.is_dir()
+            && is_scenario(&text)
+            && entry.path().join("manifest.json").is_file()
+        {
+            let inner = foreign_entries(&entry.path())?;
+            foreign.extend(inner.iter().map(|p| PathBuf::from(&name).join(p)));
+            true
+        } else {
+            false
+        };
+        if !ours {
+            foreign.push(PathBuf::from(&name));
+        }
+    }
+    Ok(foreign)
+}
+
+/// A sweep's scenario folder name: `s` and digits.
+fn is_scenario(name: &str) -> bool {
+    name.len() > 1 && name.starts_with('s') && name[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Where a folder really is: a symlink (to a folder, or dangling) is followed, so the link
+/// is kept and the folder it points to is the one written.
+fn resolve_link(target: &Path) -> PathBuf {
+    let is_link = fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return target.to_path_buf();
+    }
+    fs::canonicalize(target).unwrap_or_else(|_| match fs::read_link(target) {
+        Ok(to) if to.is_absolute() => to,
+        Ok(to) => target.parent().unwrap_or(Path::new(".")).join(to),
+        Err(_) => target.to_path_buf(),
+    })
+}
+
+/// Whether [`write_folder`] may replace `target`: it is missing, empty, or an earlier output
+/// folder (it has `manifest.json`) holding only files boomsim writes. Called before a run
+/// starts, so a refusal costs no simulation, and again when the folder is put in place.
+pub fn check_replaceable(target: &Path) -> Result<(), OutputError> {
+    let target = resolve_link(target);
+    if !target.exists() {
+        return Ok(());
+    }
+    let is_run = target.is_dir()
+        && (target.join("manifest.json").is_file()
+            || fs::read_dir(&target)
+                .map_err(|e| io_error(&target, e))?
+                .next()
+                .is_none());
+    if !is_run {
+        return Err(OutputError::NotARunFolder(target));
+    }
+    let foreign = foreign_entries(&target).map_err(|e| io_error(&target, e))?;
+    if !foreign.is_empty() {
+        return Err(OutputError::HoldsUserFiles {
+            dir: target,
+            files: foreign,
+        });
+    }
+    Ok(())
+}
+
 /// Lets `fill` write files into a fresh folder, then puts it at `target`, whole or not at all.
 ///
 /// The files are written into a hidden sibling folder, which is then renamed into place; an
 /// earlier run folder at `target` is moved aside first and removed only once the new one is in
 /// place. A `target` that exists but holds no `manifest.json` (and is not empty) is refused,
-/// so a mistyped `--out` never replaces someone's folder.
+/// so a mistyped `--out` never replaces someone's folder; so is an earlier output folder that
+/// holds files boomsim did not write (a user's notes, a workbook saved beside the CSVs), which
+/// would otherwise be deleted with it. A `target` that is a symlink is followed: the folder it
+/// points to is replaced and the link is kept.
 pub fn write_folder<E: From<OutputError>>(
     target: &Path,
     fill: impl FnOnce(&Path) -> Result<(), E>,
 ) -> Result<(), E> {
+    let resolved = resolve_link(target);
+    let target = resolved.as_path();
+    check_replaceable(target)?;
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -230,17 +366,6 @@ pub fn write_folder<E: From<OutputError>>(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    if target.exists() {
-        let is_run = target.is_dir()
-            && (target.join("manifest.json").is_file()
-                || fs::read_dir(target)
-                    .map_err(|e| io_error(target, e))?
-                    .next()
-                    .is_none());
-        if !is_run {
-            return Err(OutputError::NotARunFolder(target.to_path_buf()).into());
-        }
-    }
     if parent.exists() && !parent.is_dir() {
         let e = std::io::Error::other(format!(
             "{} is a file, not a folder, so {} cannot be made in it",
@@ -368,12 +493,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out");
         write_folder(&target, |d| {
-            files(d, &[("manifest.json", "1"), ("a.csv", "a")])
+            files(d, &[("manifest.json", "1"), ("samples.csv", "a")])
         })
         .unwrap();
         write_folder(&target, |d| files(d, &[("manifest.json", "2")])).unwrap();
         assert_eq!(fs::read(target.join("manifest.json")).unwrap(), b"2");
-        assert!(!target.join("a.csv").exists());
+        assert!(!target.join("samples.csv").exists());
         // Only the target remains beside it: no staging or old folders.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
 
@@ -385,6 +510,74 @@ mod tests {
         assert_eq!(
             fs::read_to_string(precious.join("notes.txt")).unwrap(),
             "keep"
+        );
+    }
+
+    #[test]
+    fn a_folder_holding_user_files_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        let run = [("manifest.json", "1"), ("summary.csv", "a")];
+        write_folder(&target, |d| files(d, &run)).unwrap();
+        fs::create_dir(target.join("charts")).unwrap();
+        fs::write(target.join("charts/fan.svg"), "<svg/>").unwrap();
+        // A sweep's scenario folder, itself a run folder.
+        fs::create_dir(target.join("s01")).unwrap();
+        fs::write(target.join("s01/manifest.json"), "1").unwrap();
+        // Only boomsim's files: replaced.
+        write_folder(&target, |d| files(d, &run)).unwrap();
+        // The user's files, at any depth boomsim writes: refused, and listed.
+        for extra in ["mynotes.txt", "charts/annotated.png"] {
+            write_folder(&target, |d| files(d, &run)).unwrap();
+            fs::create_dir_all(target.join("charts")).unwrap();
+            fs::write(target.join(extra), "mine").unwrap();
+            let err = write_folder(&target, |d| files(d, &run)).unwrap_err();
+            assert!(matches!(err, OutputError::HoldsUserFiles { .. }), "{err}");
+            assert!(err.to_string().contains(extra), "{err}");
+            assert_eq!(fs::read_to_string(target.join(extra)).unwrap(), "mine");
+            assert_eq!(
+                check_replaceable(&target).unwrap_err().to_string(),
+                err.to_string()
+            );
+            fs::remove_file(target.join(extra)).unwrap();
+        }
+        fs::create_dir(target.join("s02")).unwrap();
+        fs::write(target.join("s02/manifest.json"), "1").unwrap();
+        fs::write(target.join("s02/results.xlsx"), "mine").unwrap();
+        let err = write_folder(&target, |d| files(d, &run)).unwrap_err();
+        assert!(err.to_string().contains("s02/results.xlsx"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_folder_is_written_through_and_the_link_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        write_folder(&real, |d| files(d, &[("manifest.json", "1")])).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink("real", &link).unwrap();
+        write_folder(&link, |d| files(d, &[("manifest.json", "2")])).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(real.join("manifest.json")).unwrap(), b"2");
+        assert_eq!(fs::read(link.join("manifest.json")).unwrap(), b"2");
+        // A dangling link: the folder is made where it points.
+        let dangling = dir.path().join("later");
+        std::os::unix::fs::symlink("made", &dangling).unwrap();
+        write_folder(&dangling, |d| files(d, &[("manifest.json", "3")])).unwrap();
+        assert_eq!(
+            fs::read(dir.path().join("made/manifest.json")).unwrap(),
+            b"3"
+        );
+        assert!(
+            fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
         );
     }
 
