@@ -4,7 +4,8 @@
 //! slowest). Each scenario is one run of the model with its values as `--set` overrides, all
 //! with the same seed, so differences between scenarios carry little Monte Carlo noise
 //! (common random numbers). The sweep folder holds one run folder per scenario, `sweep.csv`
-//! (long form, for pivot tables), `sweep_wide.csv` (one row per scenario and entity) and a
+//! (long form, for pivot tables: `value` is always a number or empty, the entity's profile a
+//! column of its own), `sweep_wide.csv` (one row per scenario and entity) and a
 //! `manifest.json`; it is written whole or not at all.
 
 use std::path::{Path, PathBuf};
@@ -246,18 +247,21 @@ fn long_csv(varies: &[Vary], runs: &[(Scenario, RunOutcome)]) -> Result<Vec<u8>,
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["scenario".to_string()];
     header.extend(varies.iter().map(|v| v.key.clone()));
-    header.extend(["kind", "name", "metric", "value"].map(String::from));
+    header.extend(["kind", "name", "profile", "metric", "value"].map(String::from));
     w.write_record(&header).map_err(format_error)?;
     for (scenario, outcome) in runs {
         let (columns, cells) = summary_cells(&outcome.rows)?;
-        for row in &cells {
-            // kind, name, label, group, then the metrics.
-            for (metric, value) in columns.iter().zip(row).skip(4) {
+        for (row, summary) in cells.iter().zip(&outcome.rows) {
+            // kind, name, label, group, then the metrics; `value` holds numbers only, so the
+            // entity's profile (a word) is a column of its own.
+            let numeric = columns.iter().zip(row).skip(4).filter(|(m, _)| *m != "profile");
+            for (metric, value) in numeric {
                 let mut record = vec![scenario.id.clone()];
                 record.extend(scenario.values.iter().map(|v| shown(v)));
                 record.extend([
                     row[0].clone(),
                     row[1].clone(),
+                    summary.profile.name().to_string(),
                     metric.clone(),
                     value.clone(),
                 ]);

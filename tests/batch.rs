@@ -40,12 +40,25 @@ fn a_sweep_writes_its_grid_and_pivot_ready_csvs() {
     let mut lines = long.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "scenario,adoption.ceiling,sectors.education.elasticity,kind,name,metric,value"
+        "scenario,adoption.ceiling,sectors.education.elasticity,kind,name,profile,metric,value"
     );
-    // 6 scenarios x 13 entities x 31 metrics.
-    assert_eq!(lines.count(), 6 * 13 * 31);
-    assert!(long.contains("\ns04,5 to 10,0.3,group,public_equities,mean_return,"));
-    assert!(long.contains("\ns02,2 to 5,\"normal(0.7, 0.2)\",asset,nvidia,rank,"));
+    // 6 scenarios x 13 entities x 30 numeric metrics (the profile is a column).
+    assert_eq!(lines.count(), 6 * 13 * 30);
+    assert!(long.contains("\ns04,5 to 10,0.3,group,public_equities,core,mean_return,"));
+    assert!(long.contains(",asset,nvidia,"));
+    assert!(long.contains("\ns02,2 to 5,\"normal(0.7, 0.2)\",asset,nvidia,"));
+    assert!(!long.lines().skip(1).any(|l| l.contains(",profile,")));
+    // Pivot-ready: Python's csv module reads every `value` as a float (or an empty cell).
+    let check = "import csv, sys\n\
+        rows = list(csv.DictReader(open(sys.argv[1], newline='')))\n\
+        bad = [r['value'] for r in rows if r['value'] != '' and not float(r['value']) == float(r['value'])]\n\
+        print(len(rows), len(bad))\n";
+    let py = Command::new("python3")
+        .args(["-c", check, sw.join("sweep.csv").to_str().unwrap()])
+        .output()
+        .expect("python3 runs");
+    assert!(py.status.success(), "{}", String::from_utf8_lossy(&py.stderr));
+    assert_eq!(String::from_utf8_lossy(&py.stdout).trim(), format!("{} 0", 6 * 13 * 30));
     let wide = fs::read_to_string(sw.join("sweep_wide.csv")).unwrap();
     assert_eq!(wide.lines().count(), 1 + 6 * 13);
     assert!(wide.starts_with(
