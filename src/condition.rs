@@ -122,6 +122,16 @@ impl Condition {
                 .filter_map(|(t, op)| part.find(t).map(|at| (at, *t, *op)))
                 .min_by_key(|(at, t, _)| (*at, std::cmp::Reverse(t.len())))
             else {
+                if let Some((name, number)) = part.split_once('=') {
+                    return Err(fail(
+                        format!("`{part}` has no comparison operator (`=` is not one)"),
+                        format!(
+                            "for equality write == : \"{} == {}\"",
+                            name.trim(),
+                            number.trim()
+                        ),
+                    ));
+                }
                 return Err(fail(
                     format!("`{part}` has no comparison operator"),
                     format!(
@@ -129,8 +139,31 @@ impl Condition {
                     ),
                 ));
             };
+            let operator = ['<', '>', '=', '!'];
             let name = part[..at].trim();
             let number = part[at + token.len()..].trim();
+            // `<>`, `=<`, `>>`...: an operator spelled in a way this grammar does not have.
+            let before = name.len() - name.trim_end_matches(operator).len();
+            let after = number.len() - number.trim_start_matches(operator).len();
+            if before + after > 0 {
+                let written = format!(
+                    "{}{token}{}",
+                    &name[name.len() - before..],
+                    &number[..after]
+                );
+                let name = name[..name.len() - before].trim();
+                let rest = number[after..].trim();
+                let help = match written.as_str() {
+                    "<>" => format!("for \"not equal\" write != : \"{name} != {rest}\""),
+                    "=<" => format!("write <= : \"{name} <= {rest}\""),
+                    "=>" => format!("write >= : \"{name} >= {rest}\""),
+                    _ => "the operators are < <= > >= == !=".to_string(),
+                };
+                return Err(fail(
+                    format!("`{written}` in `{part}` is not a comparison operator"),
+                    help,
+                ));
+            }
             let variable = match name {
                 "adoption_multiple" => Variable::AdoptionMultiple,
                 "baseline_adoption_multiple" if has_baseline => Variable::BaselineAdoptionMultiple,
@@ -268,5 +301,20 @@ mod tests {
                 .message
                 .contains("empty comparison")
         );
+    }
+
+    #[test]
+    fn operators_from_other_languages_are_named_and_corrected() {
+        let p = params();
+        let e = Condition::parse("adoption.ceiling <> 1", &p, false).unwrap_err();
+        assert!(
+            e.message
+                .contains("`<>` in `adoption.ceiling <> 1` is not a comparison operator")
+        );
+        assert!(e.help.contains("\"adoption.ceiling != 1\""), "{e}");
+        let e = Condition::parse("adoption_multiple =< 2", &p, false).unwrap_err();
+        assert!(e.help.contains("\"adoption_multiple <= 2\""), "{e}");
+        let e = Condition::parse("adoption_multiple = 2", &p, false).unwrap_err();
+        assert!(e.help.contains("\"adoption_multiple == 2\""), "{e}");
     }
 }

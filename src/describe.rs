@@ -42,6 +42,8 @@ pub struct Description {
     pub max: Option<f64>,
     /// A one-line histogram between p01 and p99.
     pub histogram: String,
+    /// How the distribution was built, when a user should know (blank data cells skipped).
+    pub note: String,
 }
 
 /// Describes a distribution, with a histogram of `bins` bins.
@@ -99,6 +101,7 @@ pub fn describe(parameter: &str, d: &Distribution, bins: usize) -> (Description,
             min,
             max,
             histogram: histogram.sparkline(),
+            note: d.notes().join("; "),
         },
         histogram,
     )

@@ -320,6 +320,15 @@ pub fn from_data(data: &[f64]) -> Result<Vec<DataFit>, DistributionError> {
             format!("beta({}, {})", number(a), number(b)),
         );
     }
+    if fits.is_empty() {
+        return Err(invalid(
+            format!(
+                "no family could be fitted to these {} values: every fit fell outside the supported parameter ranges",
+                data.len()
+            ),
+            &crate::distribution::limits::limits_help(),
+        ));
+    }
     fits.sort_by(|a, b| a.aic.total_cmp(&b.aic));
     Ok(fits)
 }

@@ -145,8 +145,8 @@ enum Command {
         /// output/<model name>.shard-K-of-N/); `boomsim merge` joins the shards. Shards are
         /// exact or sketched as the whole run would be (--summary); a sketched run's shards are
         /// whole blocks of 16,384 paths and take constant memory.
-        #[arg(long, value_name = "K/N")]
-        shard: Option<String>,
+        #[arg(long, value_name = "K/N", value_parser = shard_spec)]
+        shard: Option<(usize, usize)>,
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -210,28 +210,30 @@ enum Command {
     /// From beliefs or data to a distribution string: --p05 A --p95 B [--family F], two
     /// --q P=V, --min --mode --max (PERT), or --data FILE.csv --column NAME (every suitable
     /// family by maximum likelihood, ranked by AIC, with the Kolmogorov-Smirnov distance).
+    /// Negative values are fine: --min -0.1 --mode 0 --max 0.2.
+    #[command(allow_negative_numbers = true)]
     Fit {
         /// The 5th percentile.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["min", "mode", "max", "data"])]
         p05: Option<f64>,
         /// The 95th percentile.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["min", "mode", "max", "data"])]
         p95: Option<f64>,
         /// A quantile, as LEVEL=VALUE (e.g. 0.1=2); give two.
-        #[arg(long = "q", value_name = "P=V")]
+        #[arg(long = "q", value_name = "P=V", conflicts_with_all = ["min", "mode", "max", "data"])]
         quantiles: Vec<String>,
         /// The family for quantiles: normal, lognormal, gamma or uniform [default: lognormal
         /// when the values are positive, else normal].
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["min", "mode", "max", "data"])]
         family: Option<String>,
         /// PERT minimum.
-        #[arg(long)]
+        #[arg(long, requires_all = ["mode", "max"], conflicts_with = "data")]
         min: Option<f64>,
         /// PERT mode (most likely value).
-        #[arg(long)]
+        #[arg(long, requires_all = ["min", "max"], conflicts_with = "data")]
         mode: Option<f64>,
         /// PERT maximum.
-        #[arg(long)]
+        #[arg(long, requires_all = ["min", "mode"], conflicts_with = "data")]
         max: Option<f64>,
         /// A CSV file of observations.
         #[arg(long, requires = "column")]
@@ -248,6 +250,12 @@ enum Command {
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=200))]
         bins: u64,
     },
+}
+
+/// `--shard K/N`, checked by clap so a malformed one exits 2 like any bad flag value.
+fn shard_spec(spec: &str) -> Result<(usize, usize), String> {
+    parse_spec(spec)
+        .map_err(|_| "expected K/N with 1 <= K <= N, e.g. --shard 2/3 (the second of three)".into())
 }
 
 /// Prints to stdout; a closed pipe (`boomsim ... | head`) is not an error.
@@ -395,9 +403,13 @@ fn fit_command(r: FitRequest) -> Result<String, DistributionError> {
     let usage =
         "give --p05 A --p95 B, two --q P=V, --min --mode --max, or --data FILE --column NAME";
     if let Some((path, column)) = r.data {
-        let values = read_column(&path, &column)?;
-        let fits = fit::from_data(&values)?;
-        return Ok(data_fit_table(&fits, values.len()));
+        let data = read_column(&path, &column)?;
+        let fits = fit::from_data(&data.values)?;
+        let mut table = data_fit_table(&fits, data.values.len());
+        if let Some(note) = data.note() {
+            table = format!("{}, column `{column}`: {note}\n{table}", path.display());
+        }
+        return Ok(table);
     }
     if let (Some(min), Some(mode), Some(max)) = r.pert {
         let d = fit::pert(min, mode, max)?;
@@ -496,10 +508,7 @@ fn main() -> ExitCode {
                     );
                     return ExitCode::from(2);
                 }
-                let (k, n) = match parse_spec(&spec) {
-                    Ok(kn) => kn,
-                    Err(e) => return fail(&e),
-                };
+                let (k, n) = spec;
                 if models.len() > 1 {
                     eprintln!("Error: --shard runs one model at a time; give one model file");
                     return ExitCode::FAILURE;

@@ -530,7 +530,12 @@ pub fn merge(
         return Err(ShardError::Incomplete("merge needs at least one shard folder".into()).into());
     };
     for (dir, h) in &shards {
-        let checks: [(&'static str, String, String); 8] = [
+        let condition = |h: &ShardHeader| match &h.condition {
+            Some(c) => format!("\"{c}\""),
+            None => "none".to_string(),
+        };
+        let samples = |h: &ShardHeader| if h.samples { "on" } else { "off" }.to_string();
+        let checks: [(&'static str, String, String); 10] = [
             (
                 "boomsim version",
                 h.boomsim_version.clone(),
@@ -550,13 +555,12 @@ pub fn merge(
                 first.shards.to_string(),
             ),
             ("summary method", h.summary.clone(), first.summary.clone()),
+            ("--where condition", condition(h), condition(&first)),
+            ("--samples", samples(h), samples(&first)),
             (
-                "condition, samples and sampling",
-                format!("{:?} {} {:?}", h.condition, h.samples, h.sampling),
-                format!(
-                    "{:?} {} {:?}",
-                    first.condition, first.samples, first.sampling
-                ),
+                "sampling",
+                h.sampling.to_string(),
+                first.sampling.to_string(),
             ),
         ];
         for (field, theirs, ours) in checks {

@@ -254,7 +254,11 @@ fn long_csv(varies: &[Vary], runs: &[(Scenario, RunOutcome)]) -> Result<Vec<u8>,
         for (row, summary) in cells.iter().zip(&outcome.rows) {
             // kind, name, label, group, then the metrics; `value` holds numbers only, so the
             // entity's profile (a word) is a column of its own.
-            let numeric = columns.iter().zip(row).skip(4).filter(|(m, _)| *m != "profile");
+            let numeric = columns
+                .iter()
+                .zip(row)
+                .skip(4)
+                .filter(|(m, _)| *m != "profile");
             for (metric, value) in numeric {
                 let mut record = vec![scenario.id.clone()];
                 record.extend(scenario.values.iter().map(|v| shown(v)));

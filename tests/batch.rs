@@ -57,8 +57,15 @@ fn a_sweep_writes_its_grid_and_pivot_ready_csvs() {
         .args(["-c", check, sw.join("sweep.csv").to_str().unwrap()])
         .output()
         .expect("python3 runs");
-    assert!(py.status.success(), "{}", String::from_utf8_lossy(&py.stderr));
-    assert_eq!(String::from_utf8_lossy(&py.stdout).trim(), format!("{} 0", 6 * 13 * 30));
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&py.stdout).trim(),
+        format!("{} 0", 6 * 13 * 30)
+    );
     let wide = fs::read_to_string(sw.join("sweep_wide.csv")).unwrap();
     assert_eq!(wide.lines().count(), 1 + 6 * 13);
     assert!(wide.starts_with(
@@ -417,6 +424,11 @@ fn merge_refuses_shards_of_other_runs_and_names_missing_ones() {
     shard("3/3", "a3", &[]);
     shard("2/3", "seed2", &["--seed", "2"]);
     shard("2/3", "paths", &["--paths", "901"]);
+    shard(
+        "2/3",
+        "lhs",
+        &["--sampling", "lhs", "--where", "adoption_multiple > 1"],
+    );
     let err = |args: &[&str]| {
         let o = boomsim(d, args);
         assert_eq!(o.status.code(), Some(1));
@@ -424,6 +436,13 @@ fn merge_refuses_shards_of_other_runs_and_names_missing_ones() {
     };
     assert!(err(&["merge", "a1", "seed2", "a3"]).contains("its seed is 2, but a1's is 1"));
     assert!(err(&["merge", "a1", "paths", "a3"]).contains("its path count is 901"));
+    // Mismatches in words, never Rust's debug text.
+    let e = err(&["merge", "a1", "lhs", "a3"]);
+    assert!(
+        e.contains("its --where condition is \"adoption_multiple > 1\", but a1's is none"),
+        "{e}"
+    );
+    assert!(!e.contains("Some(") && !e.contains('{'), "{e}");
     assert!(err(&["merge", "a1", "a3"]).contains("shard 2/3 missing"));
     assert!(err(&["merge", "a1", "a1", "a2", "a3"]).contains("given twice"));
     let single = boomsim(d, &["run", "--paths", "100", "--out", "plain"]);
@@ -454,5 +473,13 @@ fn merge_refuses_shards_of_other_runs_and_names_missing_ones() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    assert!(err(&["run", "--shard", "4/3"]).contains("expected K/N"));
+    for spec in ["4/3", "1-3", "0/3", "x"] {
+        let o = boomsim(d, &["run", "--shard", spec]);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "--shard {spec} is a bad flag value"
+        );
+        assert!(String::from_utf8_lossy(&o.stderr).contains("expected K/N"));
+    }
 }

@@ -138,6 +138,54 @@ fn bad_flags_are_refused() {
         text(&out.stderr).contains("--seed"),
         "clap suggests the flag"
     );
+    // Conflicting fit modes are a bad command line (exit 2), not an ignored flag.
+    for args in [
+        &["fit", "--p05", "1", "--p95", "2", "--min", "0"][..],
+        &["fit", "--min", "0", "--max", "1"],
+        &["fit", "--q", "0.1=1", "--data", "d.csv", "--column", "x"],
+    ] {
+        let out = boomsim(dir.path(), args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn fit_takes_negative_values_and_blank_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = boomsim(
+        dir.path(),
+        &["fit", "--min", "-0.1", "--mode", "0", "--max", "0.2"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "pert(-0.1, 0, 0.2)");
+    let out = boomsim(dir.path(), &["fit", "--p05", "-1", "--p95", "2"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("the same as \"-1 to 2\""));
+    // Blank cells, as pandas and Excel export missing values, are skipped and counted; text
+    // is still an error naming its line.
+    fs::write(
+        dir.path().join("d.csv"),
+        "year,g\n2019,\n2020,0.1\n2021,0.3\n2022,\n2023,0.2\n2024,0.15\n",
+    )
+    .unwrap();
+    let out = boomsim(dir.path(), &["fit", "--data", "d.csv", "--column", "g"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("d.csv, column `g`: skipped 2 blank cells\n4 values"));
+    let out = boomsim(dir.path(), &["dist", "empirical(\"d.csv\", \"g\")"]);
+    assert!(text(&out.stdout).contains("note: d.csv, column `g`: skipped 2 blank cells"));
+    fs::write(dir.path().join("d.csv"), "g\n0.1\nn/a\n\n0.2\n").unwrap();
+    let out = boomsim(dir.path(), &["fit", "--data", "d.csv", "--column", "g"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("d.csv:3: `n/a` in column `g`"));
+    // Values no family can take: an error, not an empty table.
+    fs::write(dir.path().join("d.csv"), "g\n1e13\n2e13\n").unwrap();
+    let out = boomsim(dir.path(), &["fit", "--data", "d.csv", "--column", "g"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
 }
 
 #[test]

@@ -145,7 +145,7 @@ fn describe_lists_every_uncertain_parameter() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "parameter,distribution,mean,sd,moments,p01,p05,p25,p50,p75,p95,p99,min,max,histogram"
+        "parameter,distribution,mean,sd,moments,p01,p05,p25,p50,p75,p95,p99,min,max,histogram,note"
     );
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 21);

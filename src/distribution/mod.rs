@@ -12,7 +12,7 @@ mod invert;
 pub mod limits;
 mod parse;
 
-pub use data::read_column;
+pub use data::{DataColumn, read_column};
 pub(crate) use parse::split_top;
 pub use parse::{DistributionError, FORMS_HELP};
 
@@ -69,11 +69,12 @@ pub enum Family {
         mass_lo: f64,
         mass_hi: f64,
     },
-    /// Resamples a data column (ascending), read from `file`.
+    /// Resamples a data column (ascending), read from `file`; `blank` cells were skipped.
     Empirical {
         file: String,
         column: String,
         data: Arc<[f64]>,
+        blank: usize,
     },
 }
 
@@ -200,6 +201,25 @@ impl Distribution {
     /// The distribution as the user wrote it.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// What a user should know about how the distribution was built, e.g. "hist.csv, column
+    /// `g`: skipped 2 blank cells"; empty when nothing was skipped.
+    pub fn notes(&self) -> Vec<String> {
+        match &self.family {
+            Family::Empirical {
+                file,
+                column,
+                blank,
+                ..
+            } => data::blank_note(*blank)
+                .map(|n| format!("{file}, column `{column}`: {n}"))
+                .into_iter()
+                .collect(),
+            Family::Mix { components, .. } => components.iter().flat_map(Self::notes).collect(),
+            Family::Truncated { inner, .. } => inner.notes(),
+            _ => Vec::new(),
+        }
     }
 
     /// The family and parameters (`"A to B"` resolved to normal or lognormal).

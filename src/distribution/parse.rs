@@ -178,7 +178,12 @@ fn truncate(inner: Distribution, bounds: &str) -> Result<Family, DistributionErr
         Family::Discrete { values, probs } => {
             restrict_discrete(values, probs, lo, hi).ok_or_else(empty)?
         }
-        Family::Empirical { file, column, data } => {
+        Family::Empirical {
+            file,
+            column,
+            data,
+            blank,
+        } => {
             let kept: Vec<f64> = data
                 .iter()
                 .copied()
@@ -191,6 +196,7 @@ fn truncate(inner: Distribution, bounds: &str) -> Result<Family, DistributionErr
                 file: file.clone(),
                 column: column.clone(),
                 data: kept.into(),
+                blank: *blank,
             }
         }
         _ => {
@@ -598,12 +604,14 @@ fn empirical(
         Some(dir) => dir.join(&file),
         None => Path::new(&file).to_path_buf(),
     };
-    let mut data = super::read_column(&path, &column)?;
+    let read = super::read_column(&path, &column)?;
+    let mut data = read.values;
     data.sort_by(f64::total_cmp);
     Ok(Family::Empirical {
         file,
         column,
         data: Arc::from(data),
+        blank: read.blank,
     })
 }
 

@@ -117,6 +117,19 @@ pub struct Sampling {
     pub antithetic: bool,
 }
 
+impl std::fmt::Display for Sampling {
+    /// As the flags that choose it: `--sampling mc` or `lhs`, and `--antithetic`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let draws = if self.latin_hypercube { "lhs" } else { "mc" };
+        let pairs = if self.antithetic {
+            " with --antithetic"
+        } else {
+            ""
+        };
+        write!(f, "--sampling {draws}{pairs}")
+    }
+}
+
 /// Every path's outcomes: the data of every summary.
 #[derive(Debug, Clone)]
 pub struct Simulation {

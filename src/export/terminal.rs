@@ -178,6 +178,9 @@ pub fn model_summary(model: &Model, file: &str) -> String {
             d.quantile(0.5) + 0.0,
             d.quantile(0.95) + 0.0,
         );
+        for note in d.notes() {
+            let _ = writeln!(o, "  {:<width$}  ({note})", "");
+        }
     }
     o
 }
@@ -283,6 +286,9 @@ pub fn describe_table(rows: &[Description]) -> String {
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
     }
+    for r in rows.iter().filter(|r| !r.note.is_empty()) {
+        let _ = writeln!(out, "note: {}: {}", r.parameter, r.note);
+    }
     out
 }
 
@@ -337,5 +343,8 @@ pub fn dist_report(d: &Description, histogram: &Histogram) -> String {
         "\nhistogram of {SAMPLE_DRAWS} draws between p01 and p99 (share of draws per bin):"
     );
     o.push_str(&histogram.bars(50));
+    if !d.note.is_empty() {
+        let _ = writeln!(o, "\nnote: {}", d.note);
+    }
     o
 }
