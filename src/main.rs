@@ -18,7 +18,9 @@ use boomsim::export::terminal::{
 use boomsim::fit;
 use boomsim::model::Override;
 use boomsim::report::write_report;
-use boomsim::run::{ModelSource, RunOutcome, RunRequest, SummaryMethod, plan_runs, run};
+use boomsim::run::{
+    ModelSource, RunOutcome, RunRequest, SummaryMethod, init_model, plan_runs, run,
+};
 use boomsim::shard::{merge, parse_spec, run_shard};
 use boomsim::sweep::{SweepRequest, Vary, sweep};
 
@@ -241,6 +243,13 @@ enum Command {
         /// The column of --data to fit.
         #[arg(long, requires = "data")]
         column: Option<String>,
+    },
+    /// Write the built-in default model (python-5x, with the reasoning behind every
+    /// parameter in its comments) to a file to edit; never overwrites a file.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "python-5x.toml")]
+        path: PathBuf,
     },
     /// One distribution string in full: moments, percentiles, support and a histogram.
     Dist {
@@ -720,6 +729,26 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("Error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Init { path } => match init_model(&path) {
+            Ok(()) => {
+                print(&format!(
+                    "Wrote the default model to {0}\nEdit it, check it with `boomsim check {0}`, run it with `boomsim run {0}`.\n",
+                    path.display()
+                ));
+                ExitCode::SUCCESS
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                eprintln!(
+                    "Error: {} already exists, and init never overwrites a file\n  help: give another path, e.g. boomsim init my-model.toml",
+                    path.display()
+                );
+                ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("Error: cannot write {}: {e}", path.display());
                 ExitCode::FAILURE
             }
         },

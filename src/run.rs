@@ -27,6 +27,21 @@ pub const DEFAULT_MODEL_PATH: &str = "models/python-5x.toml";
 /// The default model, built into the binary so `boomsim run` works from any folder.
 pub const DEFAULT_MODEL_TEXT: &str = include_str!("../models/python-5x.toml");
 
+/// Writes the built-in default model, with its comments, to `path` to edit: refused (an
+/// `AlreadyExists` error) when `path` exists, so nothing a user wrote is replaced.
+pub fn init_model(path: &Path) -> std::io::Result<()> {
+    use std::io::Write as _;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(DEFAULT_MODEL_TEXT.as_bytes())?;
+    file.sync_all()
+}
+
 /// Where a model comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelSource {

@@ -319,3 +319,27 @@ fn an_out_symlink_is_followed_and_kept() {
     let manifest = fs::read_to_string(dir.path().join("real/manifest.json")).unwrap();
     assert!(manifest.contains("\"seed\": 9"), "{manifest}");
 }
+
+#[test]
+fn init_writes_the_default_model_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = boomsim(dir.path(), &["init", "mine/model.toml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let path = dir.path().join("mine/model.toml");
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        boomsim::run::DEFAULT_MODEL_TEXT
+    );
+    assert!(
+        boomsim(dir.path(), &["check", "mine/model.toml"])
+            .status
+            .success()
+    );
+    fs::write(&path, "my edits").unwrap();
+    let out = boomsim(dir.path(), &["init", "mine/model.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("already exists"));
+    assert_eq!(fs::read_to_string(&path).unwrap(), "my edits");
+    assert!(boomsim(dir.path(), &["init"]).status.success());
+    assert!(dir.path().join("python-5x.toml").is_file());
+}

@@ -314,6 +314,34 @@ fn samples_reproduce_the_summary_and_where_writes_its_own_summary() {
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     assert!(header.contains(&"baseline_adoption_multiple".to_string()));
     assert!(header.contains(&"uplift.private_startups".to_string()));
+    // Every asset's return is there too, and a group is the weighted mean of its assets'
+    // returns (MODEL.md §3 with P_a(0) = 1): here, weights 1, so the plain mean.
+    let m = model(boomsim::run::DEFAULT_MODEL_TEXT);
+    for (g, group) in m.groups.iter().enumerate() {
+        let assets: Vec<&boomsim::model::Asset> =
+            group.assets.iter().map(|&a| &m.assets[a]).collect();
+        let total: f64 = assets.iter().map(|a| a.weight).sum();
+        for r in &rows {
+            let want: f64 = assets
+                .iter()
+                .map(|a| {
+                    a.weight
+                        * r[col(&format!("return.{}", a.name))]
+                            .parse::<f64>()
+                            .unwrap()
+                })
+                .sum::<f64>()
+                / total;
+            let got: f64 = r[col(&format!("return.{}", m.groups[g].name))]
+                .parse()
+                .unwrap();
+            assert!(
+                (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                "{got} {want}"
+            );
+        }
+    }
+    assert!(header.contains(&"uplift.nvidia".to_string()));
     let (sum_header, sum_rows) = read_csv(&run_dir.join("summary.csv"));
     let scol = |name: &str| sum_header.iter().position(|h| h == name).unwrap();
     for g in ["public_equities", "private_startups", "alternative_assets"] {

@@ -167,10 +167,13 @@ impl Export for SamplesCsv {
         if has_baseline {
             header.push("baseline_adoption_multiple".into());
         }
-        for g in &model.groups {
-            header.push(format!("return.{}", g.name));
+        // Groups, then assets: entity e's columns are total_return and uplift column e.
+        let names = model.groups.iter().map(|g| &g.name);
+        let names: Vec<&String> = names.chain(model.assets.iter().map(|a| &a.name)).collect();
+        for name in &names {
+            header.push(format!("return.{name}"));
             if has_baseline {
-                header.push(format!("uplift.{}", g.name));
+                header.push(format!("uplift.{name}"));
             }
         }
         let mut w = csv::Writer::from_writer(out);
@@ -184,10 +187,10 @@ impl Export for SamplesCsv {
             if let Some(b) = &sim.baseline_adoption {
                 values.push(b.get(path, t));
             }
-            for g in 0..model.groups.len() {
-                values.push(sim.total_return.get(path, g));
+            for e in 0..names.len() {
+                values.push(sim.total_return.get(path, e));
                 if let Some(u) = &sim.uplift {
-                    values.push(u.get(path, g));
+                    values.push(u.get(path, e));
                 }
             }
             w.serialize((path, &values)).map_err(to_io)?;
