@@ -10,14 +10,13 @@ use rand_distr::{Distribution, StandardNormal};
 
 use std::time::{Duration, Instant};
 
-use boomsim::engine::{
-    Isa, PathSimulator, RunConfig, Stage, Stream, parameter_id, parameter_rng, path_rng, simulate,
-};
+use boomsim::engine::{Isa, PathSimulator, RunConfig, Stage, simulate};
+use boomsim::model::DEFAULT_MODEL_TEXT;
 use boomsim::model::Model;
 use boomsim::model::parse_model;
-use boomsim::run::DEFAULT_MODEL_TEXT;
-use boomsim::sensitivity::sensitivity;
-use boomsim::summary::{adoption_fan, distributions, summarize};
+use boomsim::random::{Stream, parameter_id, parameter_rng, path_rng};
+use boomsim::stats::sensitivity::sensitivity;
+use boomsim::stats::summary::{adoption_fan, distributions, summarize};
 
 const PATHS: usize = 20_000;
 /// Paths per iteration of the per-stage benchmarks.

@@ -9,20 +9,20 @@ use std::sync::{Arc, OnceLock};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use boomsim::describe::{Description, describe};
+use boomsim::distribution::describe::{Description, describe};
+use boomsim::distribution::fit;
 use boomsim::distribution::{Distribution, DistributionError, read_column};
 use boomsim::engine::{Hooks, RunConfig, Sampling};
-use boomsim::export::terminal::{
+use boomsim::model::Override;
+use boomsim::output::report::write_report;
+use boomsim::output::terminal::{
     describe_table, dist_report, drivers_table, group_table, model_summary,
 };
-use boomsim::fit;
-use boomsim::model::Override;
-use boomsim::report::write_report;
+use boomsim::run::shard::{merge, parse_spec, run_shard};
+use boomsim::run::sweep::{SweepRequest, Vary, sweep};
 use boomsim::run::{
     ModelSource, RunOutcome, RunRequest, SummaryMethod, init_model, plan_runs, run,
 };
-use boomsim::shard::{merge, parse_spec, run_shard};
-use boomsim::sweep::{SweepRequest, Vary, sweep};
 
 /// Monte Carlo simulation of the returns and risks created when a technology's adoption grows
 /// several-fold (Python usage 5x by default), per asset group and per asset.
@@ -327,14 +327,14 @@ fn fail(e: &dyn std::fmt::Display) -> ExitCode {
 }
 
 /// What `sweep` prints: the scenarios and where the files are.
-fn sweep_report(outcome: &boomsim::sweep::SweepOutcome, varies: &[Vary]) -> String {
+fn sweep_report(outcome: &boomsim::run::sweep::SweepOutcome, varies: &[Vary]) -> String {
     let mut text = format!("{} scenarios:\n", outcome.runs.len());
     for (scenario, run) in &outcome.runs {
         let sets = scenario.sets(varies).join("  ");
         let best = run
             .rows
             .iter()
-            .filter(|r| r.kind == boomsim::summary::Kind::Group)
+            .filter(|r| r.kind == boomsim::model::Kind::Group)
             .min_by_key(|r| r.rank)
             .map_or(String::new(), |r| {
                 format!("best group {} (p50 {:+.1}%)", r.name, 100.0 * r.p50)
@@ -642,7 +642,7 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let scenarios = boomsim::sweep::scenarios(&varies).len();
+            let scenarios = boomsim::run::sweep::scenarios(&varies).len();
             let bar = progress_bar(&simulation, scenarios);
             let request = SweepRequest {
                 base: RunRequest {

@@ -133,7 +133,7 @@ fn a_sweep_validates_every_scenario_before_running() {
 #[test]
 fn run_takes_several_models() {
     let dir = tempfile::tempdir().unwrap();
-    let base = boomsim::run::DEFAULT_MODEL_TEXT;
+    let base = boomsim::model::DEFAULT_MODEL_TEXT;
     fs::write(dir.path().join("a.toml"), base).unwrap();
     fs::write(
         dir.path().join("b.toml"),

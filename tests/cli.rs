@@ -328,7 +328,7 @@ fn init_writes_the_default_model_and_never_overwrites() {
     let path = dir.path().join("mine/model.toml");
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
-        boomsim::run::DEFAULT_MODEL_TEXT
+        boomsim::model::DEFAULT_MODEL_TEXT
     );
     assert!(
         boomsim(dir.path(), &["check", "mine/model.toml"])

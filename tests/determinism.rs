@@ -5,16 +5,16 @@
 
 mod common;
 
-use boomsim::condition::Condition;
+use boomsim::engine::condition::Condition;
 use boomsim::engine::{Hooks, RunConfig, simulate, simulate_paths, thread_pool};
-use boomsim::export::{
+use boomsim::model::DEFAULT_MODEL_TEXT;
+use boomsim::model::Model;
+use boomsim::output::{
     AdoptionCsv, ConditionalSummary, DistributionsCsv, Export, Manifest, RunReport, SamplesCsv,
     SensitivityCsv, SummaryCsv, SummaryWhereCsv, render,
 };
-use boomsim::model::Model;
-use boomsim::run::DEFAULT_MODEL_TEXT;
-use boomsim::sensitivity::sensitivity;
-use boomsim::summary::{adoption_fan, distributions, summarize, summarize_paths};
+use boomsim::stats::sensitivity::sensitivity;
+use boomsim::stats::summary::{adoption_fan, distributions, summarize, summarize_paths};
 use common::{model, row, run};
 
 /// The bytes of every CSV file of a run (samples and a condition included).

@@ -9,7 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use boomsim::distribution::Distribution;
-use boomsim::engine::{Stream, path_rng};
+use boomsim::random::{Stream, path_rng};
 use statrs::distribution::ContinuousCDF;
 
 fn parse(s: &str) -> Distribution {

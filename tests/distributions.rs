@@ -6,7 +6,7 @@
 mod common;
 
 use boomsim::distribution::Distribution;
-use boomsim::engine::{Stream, path_rng};
+use boomsim::random::{Stream, path_rng};
 use common::{proportion_se, within_4se};
 
 const N: usize = 100_000;

@@ -7,8 +7,8 @@ mod common;
 
 use std::fs;
 
+use boomsim::model::DEFAULT_MODEL_TEXT;
 use boomsim::model::{Flag, Override, parse_model_with};
-use boomsim::run::DEFAULT_MODEL_TEXT;
 use common::boomsim;
 
 fn refused(overrides: &[Override]) -> String {

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use boomsim::distribution::Distribution;
 use boomsim::engine::{EngineError, Hooks, RunConfig, simulate_paths};
-use boomsim::export::first_non_finite;
+use boomsim::model::DEFAULT_MODEL_TEXT;
 use boomsim::model::{Override, parse_model_with};
-use boomsim::run::DEFAULT_MODEL_TEXT;
-use boomsim::summary::summarize;
+use boomsim::output::first_non_finite;
+use boomsim::stats::summary::summarize;
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -111,7 +111,7 @@ proptest! {
                     let c = d.cdf(q);
                     prop_assert!((0.0..=1.0).contains(&c), "{text}: cdf = {c}");
                 }
-                let mut rng = boomsim::engine::path_rng(1, 0, boomsim::engine::Stream::Boom);
+                let mut rng = boomsim::random::path_rng(1, 0, boomsim::random::Stream::Boom);
                 for _ in 0..32 {
                     let x = d.sample(&mut rng);
                     prop_assert!(x.is_finite() && lo <= x && x <= hi, "{text}: drew {x}");

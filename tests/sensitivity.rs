@@ -5,10 +5,10 @@ mod common;
 
 use std::fs;
 
-use boomsim::condition::Condition;
+use boomsim::engine::condition::Condition;
 use boomsim::engine::{Hooks, RunConfig, simulate_paths, thread_pool};
-use boomsim::sensitivity::{pearson, ranks, sensitivity, spearman_interval};
-use boomsim::summary::{quantile_sorted, summarize, summarize_paths};
+use boomsim::stats::sensitivity::{pearson, ranks, sensitivity, spearman_interval};
+use boomsim::stats::summary::{quantile_sorted, summarize, summarize_paths};
 use common::{boomsim, model, read_csv, run};
 
 /// Asset `a` depends on adoption.log_drift (strongly) and on its sector's small noise; the
@@ -192,7 +192,7 @@ fn the_terminal_lists_no_noise_as_a_driver() {
 
 #[test]
 fn a_condition_every_path_meets_gives_the_plain_summary() {
-    let m = model(boomsim::run::DEFAULT_MODEL_TEXT);
+    let m = model(boomsim::model::DEFAULT_MODEL_TEXT);
     let params: Vec<String> = m
         .uncertain_parameters()
         .into_iter()
@@ -316,7 +316,7 @@ fn samples_reproduce_the_summary_and_where_writes_its_own_summary() {
     assert!(header.contains(&"uplift.private_startups".to_string()));
     // Every asset's return is there too, and a group is the weighted mean of its assets'
     // returns (MODEL.md §3 with P_a(0) = 1): here, weights 1, so the plain mean.
-    let m = model(boomsim::run::DEFAULT_MODEL_TEXT);
+    let m = model(boomsim::model::DEFAULT_MODEL_TEXT);
     for (g, group) in m.groups.iter().enumerate() {
         let assets: Vec<&boomsim::model::Asset> =
             group.assets.iter().map(|&a| &m.assets[a]).collect();

@@ -6,8 +6,8 @@
 
 mod common;
 
-use boomsim::outcome::StepReturns;
-use boomsim::summary::{Annualisation, entity_stats};
+use boomsim::engine::outcome::StepReturns;
+use boomsim::stats::summary::{Annualisation, entity_stats};
 use common::{model, row, run};
 
 fn close(what: &str, got: f64, want: f64) {

@@ -6,7 +6,7 @@ use std::fs;
 
 use boomsim::engine::Simulation;
 use boomsim::model::parse_model;
-use boomsim::sensitivity::{pearson, ranks};
+use boomsim::stats::sensitivity::{pearson, ranks};
 use common::{boomsim, model, proportion_se, run, within_4se};
 
 const CORRELATED: &str = r#"
@@ -138,7 +138,11 @@ fn correlate_errors_name_the_parameter() {
 #[test]
 fn describe_lists_every_uncertain_parameter() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("m.toml"), boomsim::run::DEFAULT_MODEL_TEXT).unwrap();
+    fs::write(
+        dir.path().join("m.toml"),
+        boomsim::model::DEFAULT_MODEL_TEXT,
+    )
+    .unwrap();
     let out = boomsim(dir.path(), &["describe", "m.toml", "--csv"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
@@ -207,7 +211,7 @@ fn empirical_files_are_relative_to_the_model() {
 fn extends_merges_tables_and_replaces_keys_through_a_chain() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fs::write(d.join("base.toml"), boomsim::run::DEFAULT_MODEL_TEXT).unwrap();
+    fs::write(d.join("base.toml"), boomsim::model::DEFAULT_MODEL_TEXT).unwrap();
     fs::create_dir(d.join("variants")).unwrap();
     fs::write(
         d.join("variants/mid.toml"),
@@ -236,7 +240,7 @@ fn extends_merges_tables_and_replaces_keys_through_a_chain() {
     );
     assert_eq!(m.assets.len(), 10);
     // The manifest hashes every text of the chain.
-    assert!(bytes.len() > boomsim::run::DEFAULT_MODEL_TEXT.len());
+    assert!(bytes.len() > boomsim::model::DEFAULT_MODEL_TEXT.len());
 }
 
 #[test]
@@ -265,7 +269,7 @@ fn extends_cycles_and_missing_bases_are_errors() {
 fn set_overrides_a_key_and_a_bad_one_names_the_argument() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fs::write(d.join("m.toml"), boomsim::run::DEFAULT_MODEL_TEXT).unwrap();
+    fs::write(d.join("m.toml"), boomsim::model::DEFAULT_MODEL_TEXT).unwrap();
     let out = boomsim(
         d,
         &[
@@ -349,7 +353,7 @@ fn params(d: &boomsim::distribution::Distribution) -> Vec<f64> {
 #[test]
 fn fit_from_the_quantiles_of_a_known_distribution_recovers_it() {
     use boomsim::distribution::Distribution;
-    use boomsim::fit::{FitFamily, from_quantiles};
+    use boomsim::distribution::fit::{FitFamily, from_quantiles};
     for (text, family, levels) in [
         ("normal(1.5, 0.3)", FitFamily::Normal, (0.05, 0.95)),
         ("lognormal(0.2, 0.5)", FitFamily::LogNormal, (0.1, 0.8)),
@@ -373,7 +377,9 @@ fn fit_from_the_quantiles_of_a_known_distribution_recovers_it() {
         }
     }
     assert_eq!(
-        boomsim::fit::pert(1.0, 1.3, 2.0).unwrap().text(),
+        boomsim::distribution::fit::pert(1.0, 1.3, 2.0)
+            .unwrap()
+            .text(),
         "pert(1, 1.3, 2)"
     );
 }
@@ -381,8 +387,8 @@ fn fit_from_the_quantiles_of_a_known_distribution_recovers_it() {
 #[test]
 fn fit_from_a_sample_ranks_its_family_first() {
     use boomsim::distribution::Distribution;
-    use boomsim::engine::{Stream, path_rng};
-    use boomsim::fit::{FitFamily, from_data};
+    use boomsim::distribution::fit::{FitFamily, from_data};
+    use boomsim::random::{Stream, path_rng};
     for (i, (text, family)) in [
         ("gamma(2.5, 0.4)", FitFamily::Gamma),
         ("lognormal(0, 0.6)", FitFamily::LogNormal),

@@ -6,7 +6,7 @@ mod common;
 
 use boomsim::engine::{RunConfig, Sampling, simulate};
 use boomsim::model::Model;
-use boomsim::summary::summarize;
+use boomsim::stats::summary::summarize;
 use common::{model, within_4se};
 
 /// The mean total return of asset `a` in each of `reps` runs of `paths` paths.

@@ -4,7 +4,7 @@
 
 use boomsim::engine::{Hooks, RunConfig, simulate_paths};
 use boomsim::model::parse_model;
-use boomsim::summary::summarize;
+use boomsim::stats::summary::summarize;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
@@ -26,5 +26,5 @@ fuzz_target!(|text: &str| {
     };
     // Summaries of whatever came out (a run then refuses non-finite cells by name).
     let rows = summarize(&model, &sim);
-    let _ = boomsim::export::first_non_finite(&rows);
+    let _ = boomsim::output::first_non_finite(&rows);
 });

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::DistributionError;
-use crate::model::suggest;
+use crate::spelling::suggest;
 
 /// The numbers of one data column, and how many blank cells were skipped.
 #[derive(Debug, Clone, PartialEq)]

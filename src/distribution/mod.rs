@@ -8,6 +8,8 @@
 //! CSV file. A [`Distribution`] is immutable once built, so one value is shared by every thread.
 
 mod data;
+pub mod describe;
+pub mod fit;
 mod invert;
 pub mod limits;
 mod parse;

@@ -6,7 +6,10 @@
 //! (seed, path index) only ([`path_rng`]). So the result is the same, bit for bit, for any
 //! number of threads.
 
+pub mod adoption;
+pub mod condition;
 pub mod math;
+pub mod outcome;
 mod overflow;
 mod path;
 
@@ -18,80 +21,17 @@ pub use path::{PathOutputs, PathRecord, PathSimulator, Scratch, Stage, Strata};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rand::Rng as _;
-use rand::SeedableRng;
-use rand_xoshiro::{SplitMix64, Xoshiro256PlusPlus};
 use rayon::prelude::*;
 
-use crate::condition::Condition;
+use crate::engine::condition::Condition;
+use crate::engine::outcome::StepReturns;
 use crate::model::Model;
-use crate::outcome::StepReturns;
 
 /// The per-path quantities a run keeps ([`Simulation::quantities`]).
 pub const QUANTITIES: usize = 6;
 
 /// Paths per parallel task. Fixed, so results do not depend on the thread count.
 pub const CHUNK_PATHS: usize = 256;
-
-/// The generator of each path: xoshiro256++, a named, portable algorithm.
-pub type PathRng = Xoshiro256PlusPlus;
-
-/// The random streams of a path besides its parameters' own ([`parameter_rng`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    /// Every shock (adoption, sectors, assets) and the failure times.
-    Boom = 0,
-    /// The standard normals of the `[[correlate]]` copula.
-    Copula = 1,
-}
-
-/// The generator of one path's stream, a function of (seed, path, stream) only.
-///
-/// The key `mix(seed) XOR (2 * path + stream)` is distinct for every (path, stream) of one
-/// seed; it is mixed again and expanded to xoshiro's 256-bit state by SplitMix64.
-#[inline]
-pub fn path_rng(seed: u64, path: u64, stream: Stream) -> PathRng {
-    let key = mix64(mix64(seed) ^ ((path << 1) | stream as u64));
-    seeded(key)
-}
-
-/// The generator of one parameter's draw on one path: a function of (seed, path, the
-/// parameter's key path) only. Every parameter has its own stream, so changing one
-/// parameter's distribution (or making it a constant) changes no other draw, and scenarios
-/// of a sweep share every other random number.
-#[inline]
-pub fn parameter_rng(seed: u64, path: u64, parameter: u64) -> PathRng {
-    seeded(mix64(mix64(seed ^ mix64(parameter)) ^ path))
-}
-
-/// `PathRng::seed_from_u64(key)`, the same state (four SplitMix64 outputs, little-endian)
-/// written out so it inlines: the generic version fills the seed byte by byte behind a call,
-/// and a path seeds one generator per uncertain parameter.
-#[inline]
-fn seeded(key: u64) -> PathRng {
-    let mut splitmix = SplitMix64::seed_from_u64(key);
-    let mut seed = [0u8; 32];
-    for word in seed.chunks_exact_mut(8) {
-        word.copy_from_slice(&splitmix.next_u64().to_le_bytes());
-    }
-    PathRng::from_seed(seed)
-}
-
-/// A stable 64-bit identity of a parameter's key path (FNV-1a).
-pub fn parameter_id(key_path: &str) -> u64 {
-    key_path.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// A bijective 64-bit finaliser (MurmurHash3's fmix64).
-fn mix64(mut x: u64) -> u64 {
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    x ^ (x >> 33)
-}
 
 /// How many paths to run, from which seed, on how many threads, sampled how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -726,7 +666,6 @@ impl Gathered {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng;
 
     #[test]
     fn columns_hold_each_quantity_in_path_order() {
@@ -758,7 +697,7 @@ mod tests {
 
     #[test]
     fn gathered_parts_are_the_first_paths_of_one_run() {
-        let model = crate::model::parse_model(crate::run::DEFAULT_MODEL_TEXT, "python-5x.toml")
+        let model = crate::model::parse_model(crate::model::DEFAULT_MODEL_TEXT, "python-5x.toml")
             .expect("default model");
         let config = RunConfig {
             paths: 3 * CHUNK_PATHS,
@@ -805,49 +744,5 @@ mod tests {
             assert_eq!(columns.get(path, 1), -(path as f64));
         }
         assert!(Columns::zeroed(3, 0).chunks_mut().is_empty());
-    }
-
-    #[test]
-    fn seeding_equals_xoshiros_own_seed_from_u64() {
-        for key in [0, 1, 42, u64::MAX, 0x9e37_79b9_7f4a_7c15] {
-            let (mut ours, mut theirs) = (seeded(key), PathRng::seed_from_u64(key));
-            for _ in 0..8 {
-                assert_eq!(ours.next_u64(), theirs.next_u64());
-            }
-        }
-    }
-
-    #[test]
-    fn path_streams_depend_only_on_seed_path_and_stream() {
-        let a = path_rng(1, 5, Stream::Boom).next_u64();
-        assert_eq!(a, path_rng(1, 5, Stream::Boom).next_u64());
-        assert_ne!(a, path_rng(1, 6, Stream::Boom).next_u64());
-        assert_ne!(a, path_rng(1, 5, Stream::Copula).next_u64());
-        let id = parameter_id("adoption.ceiling");
-        assert_ne!(id, parameter_id("adoption.rate"));
-        let p = parameter_rng(1, 5, id).next_u64();
-        assert_eq!(p, parameter_rng(1, 5, id).next_u64());
-        assert_ne!(p, parameter_rng(1, 6, id).next_u64());
-        assert_ne!(
-            p,
-            parameter_rng(1, 5, parameter_id("adoption.rate")).next_u64()
-        );
-        assert_ne!(a, path_rng(2, 5, Stream::Boom).next_u64());
-    }
-
-    #[test]
-    fn value_stability_of_the_stream() {
-        // Pins the generator: a change here changes every published result.
-        assert_eq!(
-            path_rng(1, 0, Stream::Boom).next_u64(),
-            0xb51f_835d_850a_8ab5
-        );
-        let ceiling = parameter_id("adoption.ceiling");
-        assert_eq!(
-            parameter_rng(1, 0, ceiling).next_u64(),
-            0xa6c4_c9b3_24aa_fbb7
-        );
-        assert_eq!(mix64(0), 0);
-        assert_eq!(mix64(1), 0xb456_bcfc_34c2_cb2c);
     }
 }

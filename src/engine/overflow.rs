@@ -9,9 +9,8 @@
 //! were extreme.
 
 use super::{PathSimulator, Strata};
+use crate::engine::outcome::StepReturns;
 use crate::model::Model;
-use crate::outcome::StepReturns;
-use crate::summary::entities;
 
 /// True when every value of every column slice is finite.
 pub(super) fn all_finite(columns: &[Vec<&mut [f64]>]) -> bool {
@@ -124,7 +123,7 @@ pub struct Overflow {
 impl Overflow {
     /// Merges chunk findings (in chunk order) into the run's.
     pub(super) fn of_chunks(model: &Model, chunks: &[ChunkOverflow], of: usize) -> Overflow {
-        let names = entities(model);
+        let names = model.entities();
         let mut counts = vec![0usize; names.len()];
         let mut adoption_paths = 0;
         for c in chunks {

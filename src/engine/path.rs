@@ -11,17 +11,18 @@
 use rand_distr::Distribution as Sample;
 use rand_distr::{Exp1, StandardNormal};
 
-use crate::adoption::AdoptionDraw;
+use crate::engine::adoption::AdoptionDraw;
 use statrs::distribution::ContinuousCDF;
 
 use rand::RngExt as _;
 use rand::distr::Open01;
 
 use super::math::{self, Isa};
-use super::{CHUNK_PATHS, PathRng, Sampling, Stream, parameter_id, parameter_rng, path_rng};
+use super::{CHUNK_PATHS, Sampling};
 use crate::distribution::Distribution;
+use crate::engine::outcome::StepReturns;
 use crate::model::{AdoptionKey, Model, Slot};
-use crate::outcome::StepReturns;
+use crate::random::{PathRng, Stream, parameter_id, parameter_rng, path_rng};
 
 /// The stages of one path, in the order they run (the benchmarks time each on its own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -945,9 +946,9 @@ impl<'m> PathSimulator<'m> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::outcome::{max_drawdown, total_return};
+    use crate::model::DEFAULT_MODEL_TEXT;
     use crate::model::parse_model;
-    use crate::outcome::{max_drawdown, total_return};
-    use crate::run::DEFAULT_MODEL_TEXT;
 
     /// The kernel's outcomes (all entities at once, drawdowns by cross-multiplication) agree
     /// with the scalar definitions of MODEL.md §4 applied to each entity's series.

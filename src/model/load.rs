@@ -11,13 +11,14 @@ use std::path::Path;
 use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
-use super::diagnostic::{Diagnostic, ModelError, suggest};
+use super::diagnostic::{Diagnostic, ModelError};
 use super::source::{Override, Sources, assemble, collect};
 use super::{
     Adoption, AdoptionKey, Asset, Baseline, Copula, Correlation, Group, Model, Process, Sector,
     Slot, steps,
 };
 use crate::distribution::Distribution;
+use crate::spelling::suggest;
 
 /// Larger grids are refused: T = round(H * k) above this is almost surely a typo, and the
 /// adoption fan keeps T + 1 values per path.
@@ -924,7 +925,7 @@ impl Loader<'_> {
             }
             let Some(f) = tables.get(name) else { continue };
             let others: Vec<&str> = names.iter().copied().filter(|n| n != name).collect();
-            let help = match super::diagnostic::closest(name, others.iter().copied()) {
+            let help = match crate::spelling::closest(name, others.iter().copied()) {
                 Some(c) => format!(
                     "did you mean `{c}`? (rename the table) Otherwise add `{name}` to an asset's exposure, or remove the sector"
                 ),

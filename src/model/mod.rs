@@ -8,7 +8,23 @@ mod diagnostic;
 mod load;
 mod source;
 
-pub use diagnostic::{Diagnostic, ModelError, closest, line_column, suggest};
+pub use diagnostic::{Diagnostic, ModelError, line_column};
+
+/// Whether a row is a group or an asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// An asset group.
+    Group,
+    /// One asset.
+    Asset,
+}
+
+/// Where the default model lives in the repository.
+pub const DEFAULT_MODEL_PATH: &str = "models/python-5x.toml";
+
+/// The default model, built into the binary so `boomsim run` works from any folder.
+pub const DEFAULT_MODEL_TEXT: &str = include_str!("../../models/python-5x.toml");
 pub use load::{LoadError, load_file, parse_model, parse_model_with};
 pub use source::{Flag, Override};
 pub use source::{Location, SourceText, Sources};
@@ -50,6 +66,16 @@ pub struct Model {
 }
 
 impl Model {
+    /// The entities (groups, then assets, in file order) with their kind: the rows of every
+    /// summary, and the columns of every per-entity quantity.
+    pub fn entities(&self) -> Vec<(Kind, &str)> {
+        self.groups
+            .iter()
+            .map(|g| (Kind::Group, g.name.as_str()))
+            .chain(self.assets.iter().map(|a| (Kind::Asset, a.name.as_str())))
+            .collect()
+    }
+
     /// T = round(H * k), the number of steps.
     pub fn steps(&self) -> usize {
         steps(self.horizon_years, self.steps_per_year)

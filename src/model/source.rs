@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 
-use super::diagnostic::{Diagnostic, suggest};
+use super::diagnostic::Diagnostic;
+use crate::spelling::suggest;
 
 /// One text of a model: a file or a `--set` argument.
 #[derive(Debug, Clone)]

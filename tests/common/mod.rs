@@ -4,7 +4,7 @@
 
 use boomsim::engine::{RunConfig, Simulation, simulate};
 use boomsim::model::{Model, parse_model};
-use boomsim::summary::{SummaryRow, summarize};
+use boomsim::stats::summary::{SummaryRow, summarize};
 
 /// A valid model from TOML text, or a panic with the rendered errors.
 pub fn model(text: &str) -> Model {

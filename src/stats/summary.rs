@@ -9,22 +9,12 @@ use std::borrow::Cow;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::engine::outcome::StepReturns;
 use crate::engine::{Columns, Simulation};
-use crate::model::Model;
-use crate::outcome::StepReturns;
+use crate::model::{Kind, Model};
 
 /// The quantile levels of the `pNN` columns.
 pub const QUANTILES: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99];
-
-/// Whether a row is a group or an asset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// An asset group.
-    Group,
-    /// One asset.
-    Asset,
-}
 
 /// Where an entity stands against the median entity of its kind (MODEL.md §5). *High return*:
 /// p50 >= the median p50 and p50 > -1; *low risk*: cvar95 <= the median cvar95 and cvar95 < 1.
@@ -510,20 +500,11 @@ pub fn distribution_levels() -> impl Iterator<Item = f64> {
     (1..=99).map(|i| f64::from(i) / 100.0)
 }
 
-/// The entities of a model, in summary order, with their kind.
-pub fn entities(model: &Model) -> Vec<(Kind, &str)> {
-    model
-        .groups
-        .iter()
-        .map(|g| (Kind::Group, g.name.as_str()))
-        .chain(model.assets.iter().map(|a| (Kind::Asset, a.name.as_str())))
-        .collect()
-}
-
 /// `distributions.csv` from every path: percentiles 1..99 of each entity's total return and
 /// maximum drawdown.
 pub fn distributions(model: &Model, sim: &Simulation) -> Vec<DistributionRow> {
-    entities(model)
+    model
+        .entities()
         .into_par_iter()
         .enumerate()
         .flat_map_iter(|(i, (kind, name))| {

@@ -61,7 +61,7 @@ impl FitFamily {
                 let names: Vec<&str> = FitFamily::ALL.iter().map(|f| f.name()).collect();
                 DistributionError::new(
                     format!("`{name}` is not a family fit knows"),
-                    crate::model::suggest(name, "families", &names),
+                    crate::spelling::suggest(name, "families", &names),
                 )
             })
     }

@@ -2,30 +2,29 @@
 //!
 //! The CLI turns its arguments into a [`RunRequest`]; nothing here knows about clap.
 
+pub mod shard;
+pub mod sweep;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::condition::{Condition, ConditionError};
+use crate::engine::condition::{Condition, ConditionError};
 use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, Simulation, simulate_paths, thread_pool};
-use crate::export::{
+use crate::output::{
     ConditionalSummary, Manifest, OutputError, RunReport, SPREADSHEET_ROWS, WriteOptions,
     first_non_finite, sha256_hex, write_run,
 };
-use crate::sensitivity::{SensitivityRow, sensitivity};
-use crate::sketch::RELATIVE_ACCURACY;
-use crate::streaming::{StreamedRun, exact_fits, simulate_streaming};
+use crate::stats::sensitivity::{SensitivityRow, sensitivity};
+use crate::stats::sketch::RELATIVE_ACCURACY;
+use crate::stats::streaming::{StreamedRun, exact_fits, simulate_streaming};
 
-use crate::model::{LoadError, Model, Override, load_file, parse_model_with};
-use crate::summary::{
+use crate::model::{
+    DEFAULT_MODEL_PATH, DEFAULT_MODEL_TEXT, LoadError, Model, Override, load_file, parse_model_with,
+};
+use crate::stats::summary::{
     DistributionRow, FanStep, SummaryRow, adoption_fan, distributions, rows as summary_rows,
     summarize, summarize_paths,
 };
-
-/// Where the default model lives in the repository.
-pub const DEFAULT_MODEL_PATH: &str = "models/python-5x.toml";
-
-/// The default model, built into the binary so `boomsim run` works from any folder.
-pub const DEFAULT_MODEL_TEXT: &str = include_str!("../models/python-5x.toml");
 
 /// Writes the built-in default model, with its comments, to `path` to edit: refused (an
 /// `AlreadyExists` error) when `path` exists, so nothing a user wrote is replaced.
@@ -146,7 +145,7 @@ pub enum RunError {
     Engine(#[from] crate::engine::EngineError),
     /// Shards could not be run or merged.
     #[error("{0}")]
-    Shard(#[from] crate::shard::ShardError),
+    Shard(#[from] crate::run::shard::ShardError),
     /// Two models of one `run` would write the same folder.
     #[error(
         "{first} and {second} would both write {}: both models are named `{name}`, so the second would replace the first's results; nothing was run\n  help: give one model another `[model] name`, or run them one at a time with their own --out",
@@ -210,7 +209,7 @@ fn out_dir(request: &RunRequest, model: &Model) -> PathBuf {
 /// Runs a request: load, simulate, summarise, write the folder whole.
 pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
     let prepared = prepare(request)?;
-    crate::export::check_replaceable(&out_dir(request, &prepared.model))?;
+    crate::output::check_replaceable(&out_dir(request, &prepared.model))?;
     let started = Instant::now();
     let pool = thread_pool(request.config.threads)?;
     let paths = request.config.paths;

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::distribution::Distribution;
-use crate::engine::{Stream, path_rng};
+use crate::random::{Stream, path_rng};
 
 /// Draws used for sampled moments and for histograms.
 pub const SAMPLE_DRAWS: usize = 100_000;

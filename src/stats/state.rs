@@ -3,6 +3,8 @@
 //! Each saved type writes and reads itself with a [`Writer`] and a [`Reader`]; a reader that
 //! runs out of words, or meets a length that cannot be, answers `None`.
 
+use crate::engine::outcome::{Moments, StepReturns};
+
 /// Appends words.
 #[derive(Debug, Default)]
 pub struct Writer {
@@ -93,6 +95,44 @@ impl<'a> Reader<'a> {
     pub fn integers(&mut self) -> Option<Vec<u64>> {
         let n = self.length()?;
         (0..n).map(|_| self.u64()).collect()
+    }
+}
+
+impl Moments {
+    /// Saves the moments.
+    pub fn save(&self, w: &mut Writer) {
+        w.u64(self.count);
+        w.f64(self.mean);
+        w.f64(self.m2);
+    }
+
+    /// Reads moments saved by [`Moments::save`].
+    pub fn load(r: &mut Reader<'_>) -> Option<Self> {
+        Some(Moments {
+            count: r.u64()?,
+            mean: r.f64()?,
+            m2: r.f64()?,
+        })
+    }
+}
+
+impl StepReturns {
+    /// Saves the accumulator.
+    pub fn save(&self, w: &mut Writer) {
+        w.u64(self.count);
+        w.f64(self.mean);
+        w.f64(self.m2);
+        w.f64(self.downside_sq);
+    }
+
+    /// Reads an accumulator saved by [`StepReturns::save`].
+    pub fn load(r: &mut Reader<'_>) -> Option<Self> {
+        Some(StepReturns {
+            count: r.u64()?,
+            mean: r.f64()?,
+            m2: r.f64()?,
+            downside_sq: r.f64()?,
+        })
     }
 }
 

@@ -5,7 +5,7 @@
 //!   [`BATCH_CHUNKS`] chunks (blocks start at multiples of it, counted from path 0), the blocks'
 //!   moments merged in block order (exact up to rounding);
 //! - quantiles, cvar and drawdown percentiles: [`SignedSketch`]es, within
-//!   [`RELATIVE_ACCURACY`](crate::sketch::RELATIVE_ACCURACY) (0.05%) of the exact values;
+//!   [`RELATIVE_ACCURACY`](crate::stats::sketch::RELATIVE_ACCURACY) (0.05%) of the exact values;
 //! - prob_loss, prob_uplift: exact counts; step returns: the chunks' pooled accumulators,
 //!   merged in chunk order within a block and the blocks in block order;
 //! - sensitivity and samples: the first [`RESERVOIR_PATHS`] paths, kept whole. Paths are
@@ -20,18 +20,19 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::condition::Condition;
+use crate::engine::condition::Condition;
+use crate::engine::outcome::Moments;
+use crate::engine::outcome::StepReturns;
 use crate::engine::{
     CHUNK_PATHS, ChunkPool, Columns, EngineError, Gathered, Hooks, RunConfig, Simulation,
     simulate_chunks,
 };
 use crate::model::Model;
-use crate::outcome::StepReturns;
-use crate::sketch::{Moments, SignedSketch};
-use crate::state::{Reader, Writer};
-use crate::summary::{
+use crate::stats::sketch::SignedSketch;
+use crate::stats::state::{Reader, Writer};
+use crate::stats::summary::{
     DistributionRow, EntityStats, FAN_QUANTILES, FanStep, PathStats, QUANTILES, UpliftStats,
-    annualisation, derive_stats, distribution_levels, entities,
+    annualisation, derive_stats, distribution_levels,
 };
 
 /// Paths kept whole for sensitivity.csv and samples.csv in a sketched run.
@@ -261,7 +262,7 @@ impl StreamSummary {
     /// `distributions.csv`: percentiles 1..99 of each entity's total return and drawdown.
     pub fn distributions(&self, model: &Model) -> Vec<DistributionRow> {
         let mut rows = Vec::new();
-        for ((kind, name), s) in entities(model).into_iter().zip(&self.entities) {
+        for ((kind, name), s) in model.entities().into_iter().zip(&self.entities) {
             for (measure, sketch) in [
                 ("total_return", &s.return_sketch),
                 ("max_drawdown", &s.drawdown_sketch),
@@ -605,8 +606,8 @@ pub const BATCH_PATHS: usize = BATCH_CHUNKS * CHUNK_PATHS;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::DEFAULT_MODEL_TEXT;
     use crate::model::parse_model;
-    use crate::run::DEFAULT_MODEL_TEXT;
 
     #[test]
     fn a_shards_part_reads_back_only_in_its_own_shape() {

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::distribution::split_top;
-use crate::export::{OutputError, write_file, write_folder};
+use crate::output::{OutputError, write_file, write_folder};
 use crate::run::{RunError, RunOutcome, RunRequest, run};
-use crate::summary::SummaryRow;
+use crate::stats::summary::SummaryRow;
 
 /// One `--vary KEY=V1,V2,...`.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,7 +173,7 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepOutcome, RunError> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{name}-sweep")));
-    crate::export::check_replaceable(&out_dir)?;
+    crate::output::check_replaceable(&out_dir)?;
     let mut runs = Vec::new();
     write_folder(&out_dir, |staging: &Path| -> Result<(), RunError> {
         for scenario in &grid {

@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 
-use crate::describe::{Description, Histogram, SAMPLE_DRAWS, SAMPLE_SEED};
+use crate::distribution::describe::{Description, Histogram, SAMPLE_DRAWS, SAMPLE_SEED};
+use crate::model::Kind;
 use crate::model::Model;
-use crate::sensitivity::SensitivityRow;
-use crate::summary::{Kind, SummaryRow};
+use crate::stats::sensitivity::SensitivityRow;
+use crate::stats::summary::SummaryRow;
 
 /// Beyond a million percent, a number of ten digits says less than its magnitude.
 const PLAIN_PERCENT: f64 = 1e6;

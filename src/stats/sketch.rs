@@ -1,16 +1,14 @@
-//! Constant-memory summaries for runs too large to keep every path: a mergeable quantile
-//! sketch with a relative-error guarantee, and a streaming mean and variance.
+//! Constant-memory quantiles for runs too large to keep every path: a mergeable sketch with a
+//! relative-error guarantee.
 //!
 //! [`LogSketch`] is DDSketch (Masson, Rim and Lee, VLDB 2019): a value x > 0 is counted in
 //! bucket ceil(log_gamma x), gamma = (1 + a) / (1 - a), and a bucket's value is read back as
 //! 2 gamma^i / (gamma + 1), within relative error a of every value in it. Zeros and negatives
 //! have their own counts (see [`SignedSketch`]). Counts are integers, so merging sketches is
 //! exact and order-free: the result does not depend on how paths were split across threads.
-//!
-//! [`Moments`] is Welford's running mean and sum of squared deviations, updated in path order
-//! within a block of paths; blocks merge in block order.
+//! (Means and variances stream in [`crate::engine::outcome::Moments`].)
 
-use crate::state::{Reader, Writer};
+use crate::stats::state::{Reader, Writer};
 
 /// The relative accuracy of every sketched quantile: 0.05%.
 pub const RELATIVE_ACCURACY: f64 = 0.0005;
@@ -270,71 +268,11 @@ impl Ranked {
     }
 }
 
-/// Streaming mean and sum of squared deviations (Welford), updated in a fixed order.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Moments {
-    /// Values seen.
-    pub count: u64,
-    /// Their mean.
-    pub mean: f64,
-    /// Sum of squared deviations from the mean.
-    pub m2: f64,
-}
-
-impl Moments {
-    /// Adds one value.
-    #[inline]
-    pub fn add(&mut self, x: f64) {
-        self.count += 1;
-        let delta = x - self.mean;
-        self.mean += delta / self.count as f64;
-        self.m2 += delta * (x - self.mean);
-    }
-
-    /// Sample standard deviation (n - 1); `None` below two values.
-    pub fn sd(&self) -> Option<f64> {
-        (self.count >= 2).then(|| (self.m2 / (self.count - 1) as f64).sqrt())
-    }
-
-    /// Adds the moments of other values (Chan et al.'s pairwise update). Merging in a fixed
-    /// order gives fixed bits; merging into empty moments copies them.
-    pub fn merge(&mut self, other: &Moments) {
-        if other.count == 0 {
-            return;
-        }
-        if self.count == 0 {
-            *self = *other;
-            return;
-        }
-        let n = self.count + other.count;
-        let delta = other.mean - self.mean;
-        let (na, nb) = (self.count as f64, other.count as f64);
-        self.mean += delta * nb / n as f64;
-        self.m2 += other.m2 + delta * delta * na * nb / n as f64;
-        self.count = n;
-    }
-
-    /// Saves the moments.
-    pub fn save(&self, w: &mut Writer) {
-        w.u64(self.count);
-        w.f64(self.mean);
-        w.f64(self.m2);
-    }
-
-    /// Reads moments saved by [`Moments::save`].
-    pub fn load(r: &mut Reader<'_>) -> Option<Self> {
-        Some(Moments {
-            count: r.u64()?,
-            mean: r.f64()?,
-            m2: r.f64()?,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::{quantile_sorted, sorted};
+    use crate::engine::outcome::Moments;
+    use crate::stats::summary::{quantile_sorted, sorted};
 
     #[test]
     fn quantiles_are_within_the_relative_accuracy() {

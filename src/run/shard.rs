@@ -6,7 +6,7 @@
 //! state. A shard of an exact run keeps `shard.bin`: the slice's per-path columns and
 //! per-chunk step-return pools, as little-endian f64 (counts as u64), in a fixed order. A shard
 //! of a sketched (constant-memory) run covers whole blocks of paths and keeps `sketch.bin`
-//! (its sketches and counts, and each block's moments and pools, as [`crate::state`] words) and
+//! (its sketches and counts, and each block's moments and pools, as [`crate::stats::state`] words) and
 //! `reservoir.bin` (its share of the first paths, kept whole, laid out as `shard.bin`). Paths
 //! are seeded by their global index, pools merge in chunk order and blocks in block order, so
 //! nothing depends on how the run was split.
@@ -18,18 +18,18 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::outcome::StepReturns;
 use crate::engine::{
     CHUNK_PATHS, ChunkPool, Columns, ConditionalPaths, Simulation, shard_chunks, simulate_chunks,
     thread_pool,
 };
-use crate::export::{OutputError, write_folder};
-use crate::outcome::StepReturns;
+use crate::output::{OutputError, write_folder};
 use crate::run::{
     ModelSource, RunError, RunOutcome, RunRequest, SummaryMethod, prepare, summarize_exact,
     summarize_streamed, write,
 };
-use crate::state::{Reader, Writer};
-use crate::streaming::{
+use crate::stats::state::{Reader, Writer};
+use crate::stats::streaming::{
     BATCH_CHUNKS, BATCH_PATHS, StreamedRun, exact_fits, shard_blocks, simulate_streaming,
 };
 
@@ -100,7 +100,7 @@ impl ShardHeader {
         let mut blank = self.clone();
         blank.manifest_sha256 = String::new();
         let json = serde_json::to_vec_pretty(&blank).expect("a header serialises");
-        crate::export::sha256_hex(&json)
+        crate::output::sha256_hex(&json)
     }
 }
 
@@ -251,7 +251,7 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}.shard-{k}-of-{n}", model.name)));
-    crate::export::check_replaceable(&out_dir)?;
+    crate::output::check_replaceable(&out_dir)?;
     let pool = thread_pool(request.config.threads)?;
     let condition = prepared.condition.as_ref();
     let (config, hooks) = (&request.config, &request.hooks);
@@ -278,7 +278,7 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
             ModelSource::BuiltIn => String::new(),
         },
         sets: request.sets.clone(),
-        model_sha256: crate::export::sha256_hex(&prepared.bytes),
+        model_sha256: crate::output::sha256_hex(&prepared.bytes),
         seed: request.config.seed,
         paths,
         shard: k,
@@ -478,7 +478,7 @@ fn read_shard(dir: &Path, h: &ShardHeader) -> Result<ShardState, ShardError> {
         let want = h.sha256.get(name).ok_or_else(|| {
             unreadable(format!("its manifest.json records no SHA-256 for {name}"))
         })?;
-        if crate::export::sha256_hex(&bytes) != *want {
+        if crate::output::sha256_hex(&bytes) != *want {
             return Err(unreadable(format!(
                 "{name} is damaged: its SHA-256 does not match the one manifest.json records\n  help: run this shard again with `boomsim run --shard {}/{}`",
                 h.shard, h.shards
@@ -630,7 +630,7 @@ pub fn merge(
         report: false,
     };
     let prepared = prepare(&request)?;
-    if crate::export::sha256_hex(&prepared.bytes) != first.model_sha256 {
+    if crate::output::sha256_hex(&prepared.bytes) != first.model_sha256 {
         return Err(ShardError::ModelChanged(request.model.display()).into());
     }
     let pool = thread_pool(threads)?;

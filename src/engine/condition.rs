@@ -5,7 +5,7 @@
 //! `baseline_adoption_multiple` (with a baseline), or the key path of an uncertain parameter
 //! (`adoption.ceiling`, `sectors.ml_ai.elasticity`), compared with that path's draw.
 
-use crate::model::suggest;
+use crate::spelling::suggest;
 
 /// What a comparison reads of a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,8 +6,8 @@
 //! - `sensitivity.csv`: one row per (entity, uncertain parameter), the tornado data;
 //! - `samples.csv` (with `--samples`): one row per path.
 //!
-//! Rows are the serialisation of [`SummaryRow`](crate::summary::SummaryRow) and
-//! [`SensitivityRow`](crate::sensitivity::SensitivityRow), so column names are field names and
+//! Rows are the serialisation of [`SummaryRow`](crate::stats::summary::SummaryRow) and
+//! [`SensitivityRow`](crate::stats::sensitivity::SensitivityRow), so column names are field names and
 //! cannot drift from the code. Empty cells stand for undefined values.
 
 use std::io::{self, Write};
@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Export, RunReport};
-use crate::summary::SummaryRow;
+use crate::stats::summary::SummaryRow;
 
 /// Rows a spreadsheet can open (Excel's limit, less the header).
 pub const SPREADSHEET_ROWS: usize = 1_048_575;

@@ -23,8 +23,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::Simulation;
+use crate::model::Kind;
 use crate::model::Model;
-use crate::summary::{Kind, entities, quantiles_selected};
+use crate::stats::summary::quantiles_selected;
 
 /// One row of `sensitivity.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -203,7 +204,7 @@ pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
     let columns: Vec<&[f64]> = sim.draws.iter().collect();
     let draw_ranks: Vec<Centred> = columns.par_iter().map(|c| Centred::of(&ranks(c))).collect();
     let deciles: Vec<Deciles> = columns.par_iter().map(|c| Deciles::of(c)).collect();
-    let entities = entities(model);
+    let entities = model.entities();
     let z_family = family_wise_z(entities.len() * p);
     entities
         .par_iter()

@@ -5,12 +5,57 @@
 //! a mergeable accumulator (count, mean, sum of squared deviations, downside sum) so chunks
 //! of paths can be summarised separately and merged in a fixed order.
 //!
+//! [`Moments`] is Welford's running mean and sum of squared deviations, merged in a fixed
+//! order (Chan et al.), shared by the step returns and by the streaming summaries.
+//!
 //! These are the scalar definitions, one series at a time. The path kernel computes the same
 //! quantities for every entity at once, one vector of entities per step
 //! (`engine::path`'s outcomes stage), and its tests check it against these.
 
-use crate::sketch::Moments;
-use crate::state::{Reader, Writer};
+/// Streaming mean and sum of squared deviations (Welford), updated in a fixed order.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Moments {
+    /// Values seen.
+    pub count: u64,
+    /// Their mean.
+    pub mean: f64,
+    /// Sum of squared deviations from the mean.
+    pub m2: f64,
+}
+
+impl Moments {
+    /// Adds one value.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        self.count += 1;
+        let delta = x - self.mean;
+        self.mean += delta / self.count as f64;
+        self.m2 += delta * (x - self.mean);
+    }
+
+    /// Sample standard deviation (n - 1); `None` below two values.
+    pub fn sd(&self) -> Option<f64> {
+        (self.count >= 2).then(|| (self.m2 / (self.count - 1) as f64).sqrt())
+    }
+
+    /// Adds the moments of other values (Chan et al.'s pairwise update). Merging in a fixed
+    /// order gives fixed bits; merging into empty moments copies them.
+    pub fn merge(&mut self, other: &Moments) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = *other;
+            return;
+        }
+        let n = self.count + other.count;
+        let delta = other.mean - self.mean;
+        let (na, nb) = (self.count as f64, other.count as f64);
+        self.mean += delta * nb / n as f64;
+        self.m2 += other.m2 + delta * delta * na * nb / n as f64;
+        self.count = n;
+    }
+}
 
 /// total_return = X(t_T) - 1.
 #[inline]
@@ -104,24 +149,6 @@ impl StepReturns {
             mean: self.mean,
             m2: self.m2,
         }
-    }
-
-    /// Saves the accumulator.
-    pub fn save(&self, w: &mut Writer) {
-        w.u64(self.count);
-        w.f64(self.mean);
-        w.f64(self.m2);
-        w.f64(self.downside_sq);
-    }
-
-    /// Reads an accumulator saved by [`StepReturns::save`].
-    pub fn load(r: &mut Reader<'_>) -> Option<Self> {
-        Some(StepReturns {
-            count: r.u64()?,
-            mean: r.f64()?,
-            m2: r.f64()?,
-            downside_sq: r.f64()?,
-        })
     }
 
     /// Sample standard deviation (n - 1); `None` with fewer than two returns.

@@ -4,6 +4,7 @@
 
 mod csv;
 mod manifest;
+pub mod report;
 pub mod terminal;
 
 pub use csv::{
@@ -19,8 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::engine::Simulation;
 use crate::model::Model;
-use crate::sensitivity::SensitivityRow;
-use crate::summary::{DistributionRow, FanStep, SummaryRow};
+use crate::stats::sensitivity::SensitivityRow;
+use crate::stats::summary::{DistributionRow, FanStep, SummaryRow};
 
 /// Everything a run produced, the source of every output file.
 pub struct RunReport<'a> {
@@ -228,7 +229,8 @@ pub fn write_run(
             file.inner.sync_all().map_err(|e| io_error(&path, e))?;
         }
         if options.report {
-            crate::report::write_report(staging).map_err(|e| OutputError::Report(e.to_string()))?;
+            crate::output::report::write_report(staging)
+                .map_err(|e| OutputError::Report(e.to_string()))?;
         }
         if options.cancelled() {
             return Err(OutputError::Interrupted);
