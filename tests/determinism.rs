@@ -10,9 +10,10 @@ use boomsim::engine::{Hooks, RunConfig, simulate, simulate_paths, thread_pool};
 use boomsim::model::DEFAULT_MODEL_TEXT;
 use boomsim::model::Model;
 use boomsim::output::{
-    AdoptionCsv, ConditionalSummary, DistributionsCsv, Export, Manifest, RunReport, SamplesCsv,
-    SensitivityCsv, SummaryCsv, SummaryWhereCsv, render,
+    AdoptionCsv, DistributionsCsv, Export, Manifest, RunReport, SamplesCsv, SensitivityCsv,
+    SummaryCsv, SummaryWhereCsv, render,
 };
+use boomsim::stats::pipeline::ConditionalSummary;
 use boomsim::stats::sensitivity::sensitivity;
 use boomsim::stats::summary::{adoption_fan, distributions, summarize, summarize_paths};
 use common::{model, row, run};

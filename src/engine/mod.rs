@@ -375,6 +375,42 @@ fn pool_totals(pools: &[ChunkPool], entities: usize) -> (Vec<StepReturns>, Vec<S
     (all, matching)
 }
 
+/// Where the engine hands the paths it simulates: batches of consecutive chunks, in path
+/// order. Keeping every path (exact summaries) and folding each batch into sketches before
+/// dropping it (constant memory) are the two implementations (`stats::pipeline`).
+pub trait Accumulator {
+    /// The end (exclusive) of the batch that starts at chunk `start`: an exact accumulator
+    /// takes every chunk at once, a sketching one a block at a time.
+    fn batch_end(&self, start: usize) -> usize;
+    /// Folds the next batch of paths (they follow the previous batch's).
+    fn absorb(&mut self, batch: Simulation);
+}
+
+/// Runs chunks `chunks` of a run of `config.paths` paths on the current rayon pool, batch by
+/// batch as `into` asks, handing each batch to it in order.
+pub fn simulate_into(
+    model: &Model,
+    config: &RunConfig,
+    chunks: std::ops::Range<usize>,
+    condition: Option<&Condition>,
+    hooks: &Hooks,
+    into: &mut dyn Accumulator,
+) -> Result<(), EngineError> {
+    let mut start = chunks.start;
+    while start < chunks.end {
+        let end = into.batch_end(start).clamp(start + 1, chunks.end);
+        into.absorb(simulate_chunks(
+            model,
+            config,
+            start..end,
+            condition,
+            hooks,
+        )?);
+        start = end;
+    }
+    Ok(())
+}
+
 /// Runs `paths` paths of `model` on the current rayon pool. With a `condition`, also records
 /// which paths meet it and pools their step returns separately (for `summary_where.csv`).
 pub fn simulate_paths(
@@ -388,7 +424,7 @@ pub fn simulate_paths(
 }
 
 /// Runs the paths of chunks `chunks` of a run of `total_paths` paths (a shard).
-pub fn simulate_chunks(
+fn simulate_chunks(
     model: &Model,
     config: &RunConfig,
     chunks: std::ops::Range<usize>,
@@ -530,7 +566,7 @@ pub fn simulate_chunks(
 impl Simulation {
     /// The first `paths` paths only (all of them when there are fewer); step-return pools are
     /// kept as they were.
-    pub fn truncated(mut self, paths: usize) -> Simulation {
+    fn truncated(mut self, paths: usize) -> Simulation {
         if paths >= self.paths {
             return self;
         }
@@ -544,15 +580,32 @@ impl Simulation {
         self
     }
 
-    /// Joins consecutive parts of one run (shards, in order) into the whole: the columns are
-    /// concatenated and the step returns re-pooled chunk by chunk, so the result is the same,
-    /// bit for bit, as one run of every path.
-    pub fn join(parts: Vec<Simulation>) -> Simulation {
-        let mut whole = Gathered::new(parts.iter().map(|p| p.paths).sum());
-        for part in parts {
-            whole.push(part);
+    /// A run of no path, shaped by the model (with the `--where` flags when `condition`).
+    pub fn empty(model: &Model, condition: bool) -> Simulation {
+        let e = model.entities().len();
+        let (n, p) = (model.steps() + 1, model.uncertain_parameters().len());
+        let baseline = model.baseline.is_some();
+        let none = |width: usize| Columns::zeroed(width, 0);
+        Simulation {
+            first_path: 0,
+            paths: 0,
+            steps: model.steps(),
+            entities: e,
+            threads: rayon::current_num_threads(),
+            total_return: none(e),
+            max_drawdown: none(e),
+            uplift: baseline.then(|| none(e)),
+            adoption: none(n),
+            baseline_adoption: baseline.then(|| none(n)),
+            draws: none(p),
+            parameters: p,
+            step_returns: vec![StepReturns::default(); e],
+            pools: Vec::new(),
+            condition: condition.then(|| ConditionalPaths {
+                matches: Vec::new(),
+                step_returns: vec![StepReturns::default(); e],
+            }),
         }
-        whole.finish().expect("at least one part")
     }
 
     /// A run of `paths` paths of zeros shaped like `part`, from its first path, with no pool.
@@ -633,6 +686,12 @@ impl Gathered {
 
     /// Appends the next part's paths, as many as there is room for, and its chunk pools.
     pub fn push(&mut self, part: Simulation) {
+        if self.whole.is_none() && part.paths == self.capacity {
+            // The part is the whole run: kept as it is, not copied.
+            self.filled = part.paths;
+            self.whole = Some(part);
+            return;
+        }
         let take = part.paths.min(self.capacity - self.filled);
         let at = self.filled;
         let whole = self
@@ -648,6 +707,12 @@ impl Gathered {
             a.matches.extend_from_slice(&b.matches[..take]);
         }
         self.filled += take;
+    }
+
+    /// The run as gathered so far and how many of its paths are filled (the columns may be
+    /// longer): what a saved state holds. `None` before the first part.
+    pub fn so_far(&self) -> Option<(&Simulation, usize)> {
+        self.whole.as_ref().map(|w| (w, self.filled))
     }
 
     /// The run of every path pushed, with its chunk pools merged in order; `None` if nothing

@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::engine::Simulation;
 use crate::model::Model;
+use crate::stats::pipeline::ConditionalSummary;
 use crate::stats::sensitivity::SensitivityRow;
 use crate::stats::summary::{DistributionRow, FanStep, SummaryRow};
 
@@ -43,16 +44,6 @@ pub struct RunReport<'a> {
     pub samples: bool,
     /// Provenance of the run.
     pub manifest: Manifest,
-}
-
-/// The `--where` summary.
-pub struct ConditionalSummary {
-    /// The condition as written.
-    pub condition: String,
-    /// How many paths met it.
-    pub matched: usize,
-    /// The summary rows over those paths.
-    pub rows: Vec<SummaryRow>,
 }
 
 /// One output file format.

@@ -9,22 +9,19 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::engine::condition::{Condition, ConditionError};
-use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, Simulation, simulate_paths, thread_pool};
+use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, simulate_into, thread_pool};
 use crate::output::{
-    ConditionalSummary, Manifest, OutputError, RunReport, SPREADSHEET_ROWS, WriteOptions,
-    first_non_finite, sha256_hex, write_run,
+    Manifest, OutputError, RunReport, SPREADSHEET_ROWS, WriteOptions, first_non_finite, sha256_hex,
+    write_run,
 };
-use crate::stats::sensitivity::{SensitivityRow, sensitivity};
-use crate::stats::sketch::RELATIVE_ACCURACY;
-use crate::stats::streaming::{StreamedRun, exact_fits, simulate_streaming};
+use crate::stats::pipeline::{KeepEvery, Summaries, Summariser};
+use crate::stats::sensitivity::SensitivityRow;
+use crate::stats::streaming::{Sketched, exact_fits};
 
 use crate::model::{
     DEFAULT_MODEL_PATH, DEFAULT_MODEL_TEXT, LoadError, Model, Override, load_file, parse_model_with,
 };
-use crate::stats::summary::{
-    DistributionRow, FanStep, SummaryRow, adoption_fan, distributions, rows as summary_rows,
-    summarize, summarize_paths,
-};
+use crate::stats::summary::SummaryRow;
 
 /// Writes the built-in default model, with its comments, to `path` to edit: refused (an
 /// `AlreadyExists` error) when `path` exists, so nothing a user wrote is replaced.
@@ -143,9 +140,6 @@ pub enum RunError {
     /// The simulation could not run.
     #[error("{0}")]
     Engine(#[from] crate::engine::EngineError),
-    /// Shards could not be run or merged.
-    #[error("{0}")]
-    Shard(#[from] crate::run::shard::ShardError),
     /// Two models of one `run` would write the same folder.
     #[error(
         "{first} and {second} would both write {}: both models are named `{name}`, so the second would replace the first's results; nothing was run\n  help: give one model another `[model] name`, or run them one at a time with their own --out",
@@ -212,35 +206,21 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
     crate::output::check_replaceable(&out_dir(request, &prepared.model))?;
     let started = Instant::now();
     let pool = thread_pool(request.config.threads)?;
-    let paths = request.config.paths;
-    let exact = match request.method {
-        SummaryMethod::Auto => exact_fits(&prepared.model, paths),
-        SummaryMethod::Exact => true,
-        SummaryMethod::Sketch => false,
-    };
-    let summaries = if exact {
-        let sim = pool.install(|| {
-            simulate_paths(
-                &prepared.model,
-                &request.config,
-                prepared.condition.as_ref(),
-                &request.hooks,
-            )
-        })?;
-        summarize_exact(&prepared, &pool, sim)?
-    } else {
-        let streamed = pool.install(|| {
-            simulate_streaming(
-                &prepared.model,
-                &request.config,
-                0..paths.div_ceil(CHUNK_PATHS),
-                prepared.condition.as_ref(),
-                &request.hooks,
-                false,
-            )
-        })?;
-        summarize_streamed(&prepared, &pool, streamed, paths)?
-    };
+    let (model, paths) = (&prepared.model, request.config.paths);
+    let exact = request.method.exact(model, paths);
+    let condition = prepared.condition.is_some();
+    let mut summariser = summariser(exact, model, (0, paths), condition, false);
+    pool.install(|| {
+        simulate_into(
+            model,
+            &request.config,
+            0..paths.div_ceil(CHUNK_PATHS),
+            prepared.condition.as_ref(),
+            &request.hooks,
+            summariser.as_mut(),
+        )
+    })?;
+    let summaries = pool.install(|| summariser.finish(model, prepared.condition.as_ref()));
     write(request, &prepared, &pool, summaries, started)
 }
 
@@ -257,103 +237,32 @@ pub enum SummaryMethod {
     Sketch,
 }
 
-/// What a run's summaries are, however they were computed.
-pub struct Summaries {
-    rows: Vec<SummaryRow>,
-    fan: Vec<FanStep>,
-    distributions: Vec<DistributionRow>,
-    sensitivity: Vec<SensitivityRow>,
-    conditional: Option<ConditionalSummary>,
-    /// The paths samples.csv holds (all, or the first ones of a sketched run).
-    kept: Simulation,
-    /// N.
-    paths: usize,
-    /// For the manifest.
-    method: String,
-}
-
-/// Summaries of a run that kept every path.
-pub fn summarize_exact(
-    prepared: &Prepared,
-    pool: &rayon::ThreadPool,
-    sim: Simulation,
-) -> Result<Summaries, RunError> {
-    let model = &prepared.model;
-    let paths = sim.paths;
-    pool.install(|| {
-        let rows = summarize(model, &sim);
-        let fan = adoption_fan(model, &sim);
-        let distributions = distributions(model, &sim);
-        let sensitivity = sensitivity(model, &sim);
-        let conditional = match (&prepared.condition, &sim.condition) {
-            (Some(c), Some(met)) => Some(ConditionalSummary {
-                condition: c.text.clone(),
-                matched: nonzero(met.count(), c, paths)?,
-                rows: summarize_paths(model, &sim, Some(&met.matches), &met.step_returns),
-            }),
-            _ => None,
-        };
-        Ok(Summaries {
-            rows,
-            fan,
-            distributions,
-            sensitivity,
-            conditional,
-            kept: sim,
-            paths,
-            method: "exact: every path kept".into(),
-        })
-    })
-}
-
-fn nonzero(matched: usize, c: &Condition, paths: usize) -> Result<usize, RunError> {
-    if matched == 0 {
-        Err(RunError::NoPathMatches {
-            condition: c.text.clone(),
-            paths,
-        })
-    } else {
-        Ok(matched)
+impl SummaryMethod {
+    /// Whether a run of `paths` paths of `model` keeps every path.
+    pub fn exact(self, model: &Model, paths: usize) -> bool {
+        match self {
+            SummaryMethod::Auto => exact_fits(model, paths),
+            SummaryMethod::Exact => true,
+            SummaryMethod::Sketch => false,
+        }
     }
 }
 
-/// Summaries of a sketched (constant-memory) run.
-pub fn summarize_streamed(
-    prepared: &Prepared,
-    pool: &rayon::ThreadPool,
-    streamed: StreamedRun,
-    paths: usize,
-) -> Result<Summaries, RunError> {
-    let model = &prepared.model;
-    let rows = summary_rows(
-        model,
-        &streamed.all.entity_stats(model, &streamed.step_returns),
-    );
-    let fan = streamed.all.fan(model);
-    let distributions = streamed.all.distributions(model);
-    let sensitivity = pool.install(|| sensitivity(model, &streamed.reservoir));
-    let conditional = match (&prepared.condition, &streamed.conditional) {
-        (Some(c), Some((summary, steps))) => Some(ConditionalSummary {
-            condition: c.text.clone(),
-            matched: nonzero(summary.paths() as usize, c, paths)?,
-            rows: summary_rows(model, &summary.entity_stats(model, steps)),
-        }),
-        _ => None,
-    };
-    Ok(Summaries {
-        rows,
-        fan,
-        distributions,
-        sensitivity,
-        conditional,
-        paths,
-        method: format!(
-            "sketch: constant memory; quantiles, cvar and drawdown percentiles within {}% relative; sensitivity and samples from the first {} paths",
-            RELATIVE_ACCURACY * 100.0,
-            streamed.reservoir.paths
-        ),
-        kept: streamed.reservoir,
-    })
+/// What a run (or a shard, or a merge) folds its paths into: `paths` paths of `model` from path
+/// `first_path`, kept whole when `exact`, else sketched (a shard's sketches keep what its
+/// state files need).
+pub fn summariser(
+    exact: bool,
+    model: &Model,
+    (first_path, paths): (usize, usize),
+    condition: bool,
+    for_shard: bool,
+) -> Box<dyn Summariser> {
+    if exact {
+        Box::new(KeepEvery::new(paths))
+    } else {
+        Box::new(Sketched::new(model, first_path, condition, for_shard))
+    }
 }
 
 /// A loaded model and its parsed `--where` condition.
@@ -455,10 +364,18 @@ pub fn write(
         sensitivity,
         conditional,
         kept,
-        paths,
         method,
     } = summaries;
     let sim = kept;
+    let paths = request.config.paths;
+    if let Some(c) = &conditional
+        && c.matched == 0
+    {
+        return Err(RunError::NoPathMatches {
+            condition: c.condition.clone(),
+            paths,
+        });
+    }
     check_finite("summary.csv", &rows)?;
     for f in &fan {
         let columns = ["mean", "p05", "p25", "p50", "p75", "p95"];

@@ -18,20 +18,14 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::outcome::StepReturns;
-use crate::engine::{
-    CHUNK_PATHS, ChunkPool, Columns, ConditionalPaths, Simulation, shard_chunks, simulate_chunks,
-    thread_pool,
-};
+use crate::engine::{CHUNK_PATHS, shard_chunks, simulate_into, thread_pool};
 use crate::output::{OutputError, write_folder};
 use crate::run::{
-    ModelSource, RunError, RunOutcome, RunRequest, SummaryMethod, prepare, summarize_exact,
-    summarize_streamed, write,
+    ModelSource, RunError, RunOutcome, RunRequest, SummaryMethod, prepare, summariser, write,
 };
-use crate::stats::state::{Reader, Writer};
-use crate::stats::streaming::{
-    BATCH_CHUNKS, BATCH_PATHS, StreamedRun, exact_fits, shard_blocks, simulate_streaming,
-};
+use crate::stats::pipeline::{StateFiles, Summariser};
+use crate::stats::state::Shape;
+use crate::stats::streaming::{BATCH_PATHS, exact_fits, shard_blocks};
 
 /// The version of the shard format (2: per-path outcomes stored column by column; 3: sketched
 /// shards; 4: SHA-256 of every state file and of the manifest itself).
@@ -101,6 +95,22 @@ impl ShardHeader {
         blank.manifest_sha256 = String::new();
         let json = serde_json::to_vec_pretty(&blank).expect("a header serialises");
         crate::output::sha256_hex(&json)
+    }
+
+    /// The shape of the state it describes.
+    fn shape(&self) -> Shape {
+        Shape {
+            first_path: self.first_path,
+            paths: self.shard_paths,
+            chunks: self.chunks,
+            entities: self.entities,
+            steps: self.steps,
+            parameters: self.parameters,
+            baseline: self.baseline,
+            condition: self.condition.is_some(),
+            reservoir_paths: self.reservoir_paths,
+            reservoir_chunks: self.reservoir_chunks,
+        }
     }
 }
 
@@ -186,6 +196,21 @@ pub enum ShardError {
         "the model {0} has changed since the shards ran (its SHA-256 differs)\n  help: rerun the shards with the model as it is now"
     )]
     ModelChanged(String),
+    /// Loading, simulating or writing failed as in any run.
+    #[error("{0}")]
+    Run(#[from] RunError),
+}
+
+impl From<OutputError> for ShardError {
+    fn from(e: OutputError) -> Self {
+        ShardError::Run(e.into())
+    }
+}
+
+impl From<crate::engine::EngineError> for ShardError {
+    fn from(e: crate::engine::EngineError) -> Self {
+        ShardError::Run(e.into())
+    }
 }
 
 /// Parses `K/N`.
@@ -210,31 +235,20 @@ pub struct ShardOutcome {
     pub header: ShardHeader,
 }
 
-/// What a shard computed: every path of its slice, or its sketched part.
-enum ShardState {
-    Exact(Box<Simulation>),
-    Sketch(Box<StreamedRun>),
-}
-
 /// Runs shard `k` of `n` of `request` and writes its state to the request's `out`
 /// (default `output/<model name>.shard-K-of-N/`). The shard is exact or sketched as a single
-/// run of all N paths would be (`--summary`).
-pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcome, RunError> {
+/// run of all N paths would be (`--summary`), and its paths go through the same summariser a
+/// single run uses; its state files are that summariser's saved state.
+pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcome, ShardError> {
     let prepared = prepare(request)?;
     let model = &prepared.model;
     let paths = request.config.paths;
-    let fits = exact_fits(model, paths);
-    let exact = match request.method {
-        SummaryMethod::Auto => fits,
-        SummaryMethod::Exact => true,
-        SummaryMethod::Sketch => false,
-    };
-    if exact && !fits {
+    let exact = request.method.exact(model, paths);
+    if exact && !exact_fits(model, paths) {
         return Err(ShardError::TooLarge {
             paths,
             gib: crate::engine::outcome_bytes(model, paths) as f64 / f64::from(1u32 << 30),
-        }
-        .into());
+        });
     }
     let chunks = if exact {
         shard_chunks(paths, k, n)
@@ -254,21 +268,27 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
     crate::output::check_replaceable(&out_dir)?;
     let pool = thread_pool(request.config.threads)?;
     let condition = prepared.condition.as_ref();
-    let (config, hooks) = (&request.config, &request.hooks);
-    let state = pool.install(|| {
-        if exact {
-            simulate_chunks(model, config, chunks.clone(), condition, hooks)
-                .map(|sim| ShardState::Exact(Box::new(sim)))
-        } else {
-            simulate_streaming(model, config, chunks.clone(), condition, hooks, true)
-                .map(|part| ShardState::Sketch(Box::new(part)))
-        }
-    })?;
     let first_path = chunks.start * CHUNK_PATHS;
-    let reservoir = match &state {
-        ShardState::Exact(_) => None,
-        ShardState::Sketch(part) => Some(&part.reservoir),
-    };
+    let shard_paths = (chunks.end * CHUNK_PATHS).min(paths) - first_path;
+    let mut state = summariser(
+        exact,
+        model,
+        (first_path, shard_paths),
+        condition.is_some(),
+        true,
+    );
+    let (config, hooks) = (&request.config, &request.hooks);
+    pool.install(|| {
+        simulate_into(
+            model,
+            config,
+            chunks.clone(),
+            condition,
+            hooks,
+            state.as_mut(),
+        )
+    })?;
+    let reservoir = state.reservoir();
     let header = ShardHeader {
         kind: "boomsim-shard".into(),
         format: FORMAT,
@@ -284,9 +304,9 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         shard: k,
         shards: n,
         first_path,
-        shard_paths: (chunks.end * CHUNK_PATHS).min(paths) - first_path,
+        shard_paths,
         chunks: chunks.len(),
-        entities: model.groups.len() + model.assets.len(),
+        entities: model.entities().len(),
         steps: model.steps(),
         parameters: model.uncertain_parameters().len(),
         baseline: model.baseline.is_some(),
@@ -294,8 +314,8 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         samples: request.samples,
         sampling: request.config.sampling,
         summary: if exact { "exact" } else { "sketch" }.into(),
-        reservoir_paths: reservoir.map_or(0, |r| r.paths),
-        reservoir_chunks: reservoir.map_or(0, |r| r.pools.len()),
+        reservoir_paths: reservoir.map_or(0, |(paths, _)| paths),
+        reservoir_chunks: reservoir.map_or(0, |(_, chunks)| chunks),
         sha256: Default::default(),
         manifest_sha256: String::new(),
     };
@@ -308,134 +328,27 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
                 hint: String::new(),
             }
         };
-        let mut sums = std::collections::BTreeMap::new();
-        let mut put = |name: &str, write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
+        for name in state.state_files() {
             let path = dir.join(name);
             let file = fs::File::create(&path).map_err(io(path.clone()))?;
             let mut w = Hashing {
                 inner: BufWriter::new(file),
                 hasher: sha2::Digest::new(),
             };
-            write(&mut w)
+            state
+                .save(name, &mut w)
                 .and_then(|()| w.flush())
                 .map_err(io(path.clone()))?;
             let digest = sha2::Digest::finalize(w.hasher);
             let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-            sums.insert(name.to_string(), hex);
-            Ok::<(), OutputError>(())
-        };
-        match &state {
-            ShardState::Exact(sim) => put("shard.bin", &|w| write_state(sim, w))?,
-            ShardState::Sketch(part) => {
-                let mut words = Writer::default();
-                part.save(&mut words);
-                let bytes = words.into_bytes();
-                put("sketch.bin", &|w| w.write_all(&bytes))?;
-                put("reservoir.bin", &|w| write_state(&part.reservoir, w))?;
-            }
+            header.sha256.insert(name.to_string(), hex);
         }
-        header.sha256 = sums;
         header.manifest_sha256 = header.own_sha256();
         let json = serde_json::to_vec_pretty(&header)
             .map_err(|e| io(dir.join("manifest.json"))(std::io::Error::other(e)))?;
         fs::write(dir.join("manifest.json"), json).map_err(io(dir.join("manifest.json")))
     })?;
     Ok(ShardOutcome { out_dir, header })
-}
-
-fn write_state(sim: &Simulation, w: &mut dyn Write) -> std::io::Result<()> {
-    let mut put = |values: &[f64]| -> std::io::Result<()> {
-        for v in values {
-            w.write_all(&v.to_le_bytes())?;
-        }
-        Ok(())
-    };
-    for columns in sim.quantities().into_iter().flatten() {
-        put(columns.values())?;
-    }
-    if let Some(c) = &sim.condition {
-        let flags: Vec<f64> = c.matches.iter().map(|&m| f64::from(u8::from(m))).collect();
-        put(&flags)?;
-    }
-    for pool in &sim.pools {
-        for s in pool.all.iter().chain(&pool.matching) {
-            put(&[f64::from_bits(s.count), s.mean, s.m2, s.downside_sq])?;
-        }
-    }
-    Ok(())
-}
-
-/// Reads the columns and pools [`write_state`] wrote for `paths` paths in `chunks` chunks from
-/// path `first_path`, of the run `h` describes.
-fn read_state(
-    h: &ShardHeader,
-    (first_path, paths, chunks): (usize, usize, usize),
-    bytes: &[u8],
-) -> Option<Simulation> {
-    let (p, e, n) = (paths, h.entities, h.steps + 1);
-    let b = usize::from(h.baseline);
-    let c = usize::from(h.condition.is_some());
-    let values = p * (2 * e + b * e + n + b * n + h.parameters + c) + chunks * 2 * e * 4;
-    if bytes.len() != values * 8 {
-        return None;
-    }
-    let mut at = 0;
-    let mut take = |len: usize| -> Vec<f64> {
-        let out = bytes[at * 8..(at + len) * 8]
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-            .collect();
-        at += len;
-        out
-    };
-    let mut columns = |width: usize| Columns::from_values(width, p, take(width * p));
-    let total_return = columns(e)?;
-    let max_drawdown = columns(e)?;
-    let uplift = h.baseline.then(|| columns(e)).flatten();
-    let adoption = columns(n)?;
-    let baseline_adoption = h.baseline.then(|| columns(n)).flatten();
-    let draws = columns(h.parameters)?;
-    let matches = h
-        .condition
-        .is_some()
-        .then(|| take(p).iter().map(|&f| f == 1.0).collect::<Vec<bool>>());
-    let mut pools = Vec::with_capacity(chunks);
-    for _ in 0..chunks {
-        let mut read = |count: usize| -> Vec<StepReturns> {
-            take(count * 4)
-                .chunks_exact(4)
-                .map(|v| StepReturns {
-                    count: v[0].to_bits(),
-                    mean: v[1],
-                    m2: v[2],
-                    downside_sq: v[3],
-                })
-                .collect()
-        };
-        let all = read(e);
-        let matching = read(e);
-        pools.push(ChunkPool { all, matching });
-    }
-    Some(Simulation {
-        first_path,
-        paths: p,
-        steps: h.steps,
-        entities: e,
-        parameters: h.parameters,
-        threads: 1,
-        total_return,
-        max_drawdown,
-        uplift,
-        adoption,
-        baseline_adoption,
-        draws,
-        step_returns: Vec::new(),
-        pools,
-        condition: matches.map(|matches| ConditionalPaths {
-            matches,
-            step_returns: Vec::new(),
-        }),
-    })
 }
 
 fn unreadable(dir: &Path, message: String) -> ShardError {
@@ -466,12 +379,16 @@ fn read_header(dir: &Path) -> Result<ShardHeader, ShardError> {
     Ok(header)
 }
 
-/// A shard folder's state, as its manifest `h` describes it.
-fn read_shard(dir: &Path, h: &ShardHeader) -> Result<ShardState, ShardError> {
+/// Appends a shard folder's state, as its manifest `h` describes it, to `state`. Every state
+/// file is read whole and checked against the manifest's SHA-256 before any of it is decoded.
+fn restore_shard(
+    dir: &Path,
+    h: &ShardHeader,
+    state: &mut dyn Summariser,
+) -> Result<(), ShardError> {
     let unreadable = |message: String| unreadable(dir, message);
-    // A state file is read whole and checked against the manifest's SHA-256 before any of it
-    // is decoded.
-    let read = |name: &str| -> Result<Vec<u8>, ShardError> {
+    let mut files = StateFiles::new();
+    for &name in state.state_files() {
         // Regular files only (a FIFO would block), of any size a shard can have.
         let bytes = crate::input::read_limited(&dir.join(name), u64::MAX / 2)
             .map_err(|e| unreadable(format!("cannot read {name}: {e}")))?;
@@ -484,32 +401,12 @@ fn read_shard(dir: &Path, h: &ShardHeader) -> Result<ShardState, ShardError> {
                 h.shard, h.shards
             )));
         }
-        Ok(bytes)
-    };
-    let damaged = |name: &str| {
+        files.insert(name, bytes);
+    }
+    state.restore(&h.shape(), &files).map_err(|name| {
         unreadable(format!(
             "{name} does not hold what its manifest.json says; it is truncated or from another shard"
         ))
-    };
-    Ok(if h.summary == "sketch" {
-        let shape = (h.first_path, h.reservoir_paths, h.reservoir_chunks);
-        let reservoir = read_state(h, shape, &read("reservoir.bin")?)
-            .ok_or_else(|| damaged("reservoir.bin"))?;
-        let bytes = read("sketch.bin")?;
-        let mut r = Reader::new(&bytes);
-        let part = StreamedRun::load(
-            &mut r,
-            (h.entities, h.steps, h.baseline),
-            (h.condition.is_some(), h.chunks.div_ceil(BATCH_CHUNKS)),
-            reservoir,
-        )
-        .filter(|_| r.is_done())
-        .ok_or_else(|| damaged("sketch.bin"))?;
-        ShardState::Sketch(Box::new(part))
-    } else {
-        let shape = (h.first_path, h.shard_paths, h.chunks);
-        let sim = read_state(h, shape, &read("shard.bin")?).ok_or_else(|| damaged("shard.bin"))?;
-        ShardState::Exact(Box::new(sim))
     })
 }
 
@@ -520,14 +417,16 @@ pub fn merge(
     out: Option<PathBuf>,
     threads: Option<usize>,
     command_line: Vec<String>,
-) -> Result<RunOutcome, RunError> {
+) -> Result<RunOutcome, ShardError> {
     let started = Instant::now();
     let mut shards = dirs
         .iter()
         .map(|d| read_header(d).map(|h| (d.clone(), h)))
         .collect::<Result<Vec<_>, _>>()?;
     let Some((first_dir, first)) = shards.first().cloned() else {
-        return Err(ShardError::Incomplete("merge needs at least one shard folder".into()).into());
+        return Err(ShardError::Incomplete(
+            "merge needs at least one shard folder".into(),
+        ));
     };
     for (dir, h) in &shards {
         let condition = |h: &ShardHeader| match &h.condition {
@@ -571,8 +470,7 @@ pub fn merge(
                     field,
                     theirs,
                     ours,
-                }
-                .into());
+                });
             }
         }
     }
@@ -585,8 +483,7 @@ pub fn merge(
                 first.shards,
                 w[0].0.display(),
                 w[1].0.display()
-            ))
-            .into());
+            )));
         }
     }
     let present: Vec<usize> = shards.iter().map(|(_, h)| h.shard).collect();
@@ -600,8 +497,7 @@ pub fn merge(
             if missing.len() > 1 { "s" } else { "" },
             missing.join(", "),
             missing[0]
-        ))
-        .into());
+        )));
     }
     let request = RunRequest {
         model: if first.model_path.is_empty() {
@@ -631,43 +527,21 @@ pub fn merge(
     };
     let prepared = prepare(&request)?;
     if crate::output::sha256_hex(&prepared.bytes) != first.model_sha256 {
-        return Err(ShardError::ModelChanged(request.model.display()).into());
+        return Err(ShardError::ModelChanged(request.model.display()));
     }
     let pool = thread_pool(threads)?;
-    // Every shard is read once, in order; a sketched shard is merged and dropped before the
-    // next is read, so merging holds one shard's sketches at a time.
-    let summaries = if first.summary == "sketch" {
-        let mut failure = None;
-        let parts = shards
-            .iter()
-            .map_while(|(dir, h)| match read_shard(dir, h) {
-                Ok(ShardState::Sketch(part)) => Some(*part),
-                Ok(ShardState::Exact(_)) => {
-                    unreachable!("every shard's summary method was checked")
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    None
-                }
-            });
-        let run = StreamedRun::join(parts, &prepared.model);
-        let run = match (failure, run) {
-            (Some(e), _) => return Err(e.into()),
-            (None, Some(run)) => run,
-            (None, None) => return Err(ShardError::Incomplete("no shard to merge".into()).into()),
-        };
-        summarize_streamed(&prepared, &pool, run, first.paths)?
-    } else {
-        let parts = shards
-            .iter()
-            .map(|(dir, h)| match read_shard(dir, h)? {
-                ShardState::Exact(sim) => Ok(*sim),
-                ShardState::Sketch(_) => unreachable!("every shard's summary method was checked"),
-            })
-            .collect::<Result<Vec<_>, ShardError>>()?;
-        summarize_exact(&prepared, &pool, Simulation::join(parts))?
-    };
-    write(&request, &prepared, &pool, summaries, started)
+    // Every shard is read once, in order, into the summariser a single run would have used; a
+    // sketched shard is merged and dropped before the next is read, so merging holds one
+    // shard's sketches at a time.
+    let exact = first.summary != "sketch";
+    let model = &prepared.model;
+    let condition = prepared.condition.as_ref();
+    let mut state = summariser(exact, model, (0, first.paths), condition.is_some(), false);
+    for (dir, h) in &shards {
+        restore_shard(dir, h, state.as_mut())?;
+    }
+    let summaries = pool.install(|| state.finish(model, condition));
+    Ok(write(&request, &prepared, &pool, summaries, started)?)
 }
 
 #[cfg(test)]

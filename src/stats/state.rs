@@ -3,7 +3,10 @@
 //! Each saved type writes and reads itself with a [`Writer`] and a [`Reader`]; a reader that
 //! runs out of words, or meets a length that cannot be, answers `None`.
 
+use std::io::Write;
+
 use crate::engine::outcome::{Moments, StepReturns};
+use crate::engine::{ChunkPool, Columns, ConditionalPaths, Simulation};
 
 /// Appends words.
 #[derive(Debug, Default)]
@@ -134,6 +137,133 @@ impl StepReturns {
             downside_sq: r.f64()?,
         })
     }
+}
+
+/// The shape of a saved part of a run (a shard): which paths and chunks it holds, and the
+/// model's dimensions, as its manifest records them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Its first path's index in the run.
+    pub first_path: usize,
+    /// How many paths it holds.
+    pub paths: usize,
+    /// How many chunks they are.
+    pub chunks: usize,
+    /// Groups + assets.
+    pub entities: usize,
+    /// T.
+    pub steps: usize,
+    /// Uncertain parameters.
+    pub parameters: usize,
+    /// Whether the model has a baseline.
+    pub baseline: bool,
+    /// Whether the run has a `--where` condition.
+    pub condition: bool,
+    /// Paths of a sketched shard's reservoir (its share of the first paths).
+    pub reservoir_paths: usize,
+    /// Chunks of that reservoir.
+    pub reservoir_chunks: usize,
+}
+
+/// Writes the first `paths` paths of a run's per-path columns, their `--where` flags and the
+/// run's chunk step-return pools as little-endian f64 (counts as u64 bits), in
+/// [`Simulation::quantities`] order: the state of an exact shard (`shard.bin`) and the
+/// reservoir of a sketched one.
+pub fn save_paths(sim: &Simulation, paths: usize, w: &mut dyn Write) -> std::io::Result<()> {
+    let mut put = |values: &[f64]| -> std::io::Result<()> {
+        for v in values {
+            w.write_all(&v.to_le_bytes())?;
+        }
+        Ok(())
+    };
+    for columns in sim.quantities().into_iter().flatten() {
+        for column in columns.iter() {
+            put(&column[..paths])?;
+        }
+    }
+    if let Some(c) = &sim.condition {
+        let flags: Vec<f64> = c.matches[..paths]
+            .iter()
+            .map(|&m| f64::from(u8::from(m)))
+            .collect();
+        put(&flags)?;
+    }
+    for pool in &sim.pools {
+        for s in pool.all.iter().chain(&pool.matching) {
+            put(&[f64::from_bits(s.count), s.mean, s.m2, s.downside_sq])?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads what [`save_paths`] wrote for a part of the given shape; `None` when the bytes do not
+/// have that shape.
+pub fn load_paths(shape: &Shape, bytes: &[u8]) -> Option<Simulation> {
+    let h = shape;
+    let (first_path, chunks) = (h.first_path, h.chunks);
+    let (p, e, n) = (h.paths, h.entities, h.steps + 1);
+    let b = usize::from(h.baseline);
+    let c = usize::from(h.condition);
+    let values = p * (2 * e + b * e + n + b * n + h.parameters + c) + chunks * 2 * e * 4;
+    if bytes.len() != values * 8 {
+        return None;
+    }
+    let mut at = 0;
+    let mut take = |len: usize| -> Vec<f64> {
+        let out = bytes[at * 8..(at + len) * 8]
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect();
+        at += len;
+        out
+    };
+    let mut columns = |width: usize| Columns::from_values(width, p, take(width * p));
+    let total_return = columns(e)?;
+    let max_drawdown = columns(e)?;
+    let uplift = h.baseline.then(|| columns(e)).flatten();
+    let adoption = columns(n)?;
+    let baseline_adoption = h.baseline.then(|| columns(n)).flatten();
+    let draws = columns(h.parameters)?;
+    let matches = h
+        .condition
+        .then(|| take(p).iter().map(|&f| f == 1.0).collect::<Vec<bool>>());
+    let mut pools = Vec::with_capacity(chunks);
+    for _ in 0..chunks {
+        let mut read = |count: usize| -> Vec<StepReturns> {
+            take(count * 4)
+                .chunks_exact(4)
+                .map(|v| StepReturns {
+                    count: v[0].to_bits(),
+                    mean: v[1],
+                    m2: v[2],
+                    downside_sq: v[3],
+                })
+                .collect()
+        };
+        let all = read(e);
+        let matching = read(e);
+        pools.push(ChunkPool { all, matching });
+    }
+    Some(Simulation {
+        first_path,
+        paths: p,
+        steps: h.steps,
+        entities: e,
+        parameters: h.parameters,
+        threads: 1,
+        total_return,
+        max_drawdown,
+        uplift,
+        adoption,
+        baseline_adoption,
+        draws,
+        step_returns: Vec::new(),
+        pools,
+        condition: matches.map(|matches| ConditionalPaths {
+            matches,
+            step_returns: Vec::new(),
+        }),
+    })
 }
 
 #[cfg(test)]

@@ -21,18 +21,16 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::engine::condition::Condition;
-use crate::engine::outcome::Moments;
-use crate::engine::outcome::StepReturns;
-use crate::engine::{
-    CHUNK_PATHS, ChunkPool, Columns, EngineError, Gathered, Hooks, RunConfig, Simulation,
-    simulate_chunks,
-};
+use crate::engine::outcome::{Moments, StepReturns};
+use crate::engine::{Accumulator, CHUNK_PATHS, ChunkPool, Columns, Gathered, Simulation};
 use crate::model::Model;
-use crate::stats::sketch::SignedSketch;
-use crate::stats::state::{Reader, Writer};
+use crate::stats::pipeline::{ConditionalSummary, StateFiles, Summaries, Summariser};
+use crate::stats::sensitivity::sensitivity;
+use crate::stats::sketch::{RELATIVE_ACCURACY, SignedSketch};
+use crate::stats::state::{Reader, Shape, Writer, load_paths, save_paths};
 use crate::stats::summary::{
     DistributionRow, EntityStats, FAN_QUANTILES, FanStep, PathStats, QUANTILES, UpliftStats,
-    annualisation, derive_stats, distribution_levels,
+    annualisation, derive_stats, distribution_levels, rows as summary_rows,
 };
 
 /// Paths kept whole for sensitivity.csv and samples.csv in a sketched run.
@@ -364,21 +362,6 @@ fn load_pool(r: &mut Reader<'_>) -> Option<Vec<StepReturns>> {
     (0..n).map(|_| StepReturns::load(r)).collect()
 }
 
-/// What a sketched run keeps.
-pub struct StreamedRun {
-    /// Every path's summary.
-    pub all: StreamSummary,
-    /// The pooled step returns of every path.
-    pub step_returns: Vec<StepReturns>,
-    /// With a condition: the matching paths' summary and pooled step returns.
-    pub conditional: Option<(StreamSummary, Vec<StepReturns>)>,
-    /// The first paths, whole (for sensitivity and samples).
-    pub reservoir: Simulation,
-    /// Each block's moments and pools, in block order: kept for a shard only (empty
-    /// otherwise), since they are already merged into the summaries above.
-    pub blocks: Vec<Block>,
-}
-
 /// The first chunk after the block holding chunk `chunk`: blocks are [`BATCH_CHUNKS`] chunks,
 /// counted from path 0.
 fn block_end(chunk: usize) -> usize {
@@ -397,126 +380,64 @@ pub fn shard_blocks(paths: usize, k: usize, n: usize) -> Option<Range<usize>> {
     })
 }
 
-/// Runs chunks `chunks` of a run of `paths` paths in blocks on the current rayon pool,
-/// folding each block into constant-memory summaries; with `keep_blocks`, also returns each
-/// block's partials (for a shard).
-pub fn simulate_streaming(
-    model: &Model,
-    config: &RunConfig,
-    chunks: Range<usize>,
-    condition: Option<&Condition>,
-    hooks: &Hooks,
-    keep_blocks: bool,
-) -> Result<StreamedRun, EngineError> {
-    let e = model.groups.len() + model.assets.len();
-    let steps = model.steps();
-    let baseline = model.baseline.is_some();
-    let mut all = StreamSummary::new(e, steps, baseline);
-    let mut step_returns = vec![StepReturns::default(); e];
-    let mut conditional = condition.map(|_| {
-        (
-            StreamSummary::new(e, steps, baseline),
-            vec![StepReturns::default(); e],
-        )
-    });
-    let first_path = chunks.start * CHUNK_PATHS;
-    let mut reservoir = Gathered::new(RESERVOIR_PATHS.saturating_sub(first_path));
-    let mut blocks = Vec::new();
-    let mut start = chunks.start;
-    while start < chunks.end {
-        let end = block_end(start).min(chunks.end);
-        let batch = simulate_chunks(model, config, start..end, condition, hooks)?;
-        let pool_of = |part: fn(&ChunkPool) -> &Vec<StepReturns>| {
-            let mut pool = vec![StepReturns::default(); e];
-            for chunk in &batch.pools {
-                for (acc, s) in pool.iter_mut().zip(part(chunk)) {
-                    acc.merge(s);
-                }
-            }
-            pool
-        };
-        let block = Block {
-            moments: all.fold(&batch, None),
-            pool: pool_of(|c| &c.all),
-            matching: match (&mut conditional, &batch.condition) {
-                (Some((summary, _)), Some(met)) => Some((
-                    summary.fold(&batch, Some(&met.matches)),
-                    pool_of(|c| &c.matching),
-                )),
-                _ => None,
-            },
-        };
-        absorb(&mut all, &mut step_returns, &mut conditional, &block);
-        if keep_blocks {
-            blocks.push(block);
-        }
-        // The reservoir's paths, or (for a shard past them) one block's shapes with no path.
-        if reservoir.wants() {
-            reservoir.push(batch);
-        }
-        start = end;
-    }
-    let reservoir = match reservoir.finish() {
-        Some(kept) => kept,
-        // No chunk: the shapes of an empty run.
-        None => simulate_chunks(model, config, 0..0, condition, hooks)?,
-    };
-    Ok(StreamedRun {
-        all,
-        step_returns,
-        conditional,
-        reservoir,
-        blocks,
-    })
+/// A sketched (constant-memory) summariser: each batch (one block) is folded into sketches,
+/// counts and the block's moments, then dropped; the first [`RESERVOIR_PATHS`] paths are kept
+/// whole for sensitivity and samples.
+pub struct Sketched {
+    /// Every path's summary.
+    all: StreamSummary,
+    /// The pooled step returns of every path.
+    step_returns: Vec<StepReturns>,
+    /// With a condition: the matching paths' summary and pooled step returns.
+    conditional: Option<(StreamSummary, Vec<StepReturns>)>,
+    /// The first paths, whole (for sensitivity and samples).
+    reservoir: Gathered,
+    /// Each block's moments and pools, in block order: kept for a shard only, since they are
+    /// already merged into the summaries above.
+    blocks: Option<Vec<Block>>,
+    /// (entities, steps, baseline) of the model.
+    shape: (usize, usize, bool),
 }
 
-/// Merges one block into a run's summaries.
-fn absorb(
-    all: &mut StreamSummary,
-    step_returns: &mut [StepReturns],
-    conditional: &mut Option<(StreamSummary, Vec<StepReturns>)>,
-    block: &Block,
-) {
-    all.absorb(&block.moments);
-    for (acc, s) in step_returns.iter_mut().zip(&block.pool) {
-        acc.merge(s);
+impl Sketched {
+    /// Sketches of a model's paths from `first_path` on (0 but for a shard), with a summary of
+    /// the paths meeting a condition when `condition`; a shard's (`for_shard`) keeps each
+    /// block's partials, which its state file needs.
+    pub fn new(model: &Model, first_path: usize, condition: bool, for_shard: bool) -> Self {
+        let e = model.entities().len();
+        let (steps, baseline) = (model.steps(), model.baseline.is_some());
+        let summary = || StreamSummary::new(e, steps, baseline);
+        Sketched {
+            all: summary(),
+            step_returns: vec![StepReturns::default(); e],
+            conditional: condition.then(|| (summary(), vec![StepReturns::default(); e])),
+            reservoir: Gathered::new(RESERVOIR_PATHS.saturating_sub(first_path)),
+            blocks: for_shard.then(Vec::new),
+            shape: (e, steps, baseline),
+        }
     }
-    if let (Some((summary, pooled)), Some((moments, pool))) = (conditional, &block.matching) {
-        summary.absorb(moments);
-        for (acc, s) in pooled.iter_mut().zip(pool) {
+
+    /// Merges one block into the run's moments and pools.
+    fn absorb_block(&mut self, block: &Block) {
+        self.all.absorb(&block.moments);
+        for (acc, s) in self.step_returns.iter_mut().zip(&block.pool) {
             acc.merge(s);
         }
-    }
-}
-
-impl StreamedRun {
-    /// Saves a shard's part (its reservoir apart): sketches and counts, then its blocks.
-    pub fn save(&self, w: &mut Writer) {
-        self.all.save(w);
-        if let Some((summary, _)) = &self.conditional {
-            summary.save(w);
-        }
-        w.length(self.blocks.len());
-        for block in &self.blocks {
-            block.moments.save(w);
-            save_pool(&block.pool, w);
-            if let Some((moments, pool)) = &block.matching {
-                moments.save(w);
-                save_pool(pool, w);
+        if let (Some((summary, pooled)), Some((moments, pool))) =
+            (&mut self.conditional, &block.matching)
+        {
+            summary.absorb(moments);
+            for (acc, s) in pooled.iter_mut().zip(pool) {
+                acc.merge(s);
             }
         }
     }
 
-    /// Reads a part of `blocks` blocks saved by [`Self::save`] for a model of (entities,
-    /// steps, baseline), with its reservoir; `None` if what was saved has another shape.
-    pub fn load(
-        r: &mut Reader<'_>,
-        (e, steps, baseline): (usize, usize, bool),
-        (condition, blocks): (bool, usize),
-        reservoir: Simulation,
-    ) -> Option<Self> {
+    /// Reads the sketches, counts and `blocks` blocks a shard's `sketch.bin` holds.
+    fn load(&self, r: &mut Reader<'_>, blocks: usize) -> Option<(Self, Vec<Block>)> {
+        let (e, steps, baseline) = self.shape;
         let all = StreamSummary::load(r, e, steps, baseline)?;
-        let conditional = match condition {
+        let conditional = match self.conditional.is_some() {
             true => Some((
                 StreamSummary::load(r, e, steps, baseline)?,
                 vec![StepReturns::default(); e],
@@ -533,7 +454,7 @@ impl StreamedRun {
         let blocks = (0..blocks)
             .map(|_| {
                 let (moments, pool) = read()?;
-                let matching = match condition {
+                let matching = match conditional.is_some() {
                     true => Some(read()?),
                     false => None,
                 };
@@ -544,51 +465,155 @@ impl StreamedRun {
                 })
             })
             .collect::<Option<Vec<_>>>()?;
-        Some(StreamedRun {
+        let part = Sketched {
             all,
-            step_returns: vec![StepReturns::default(); e],
+            step_returns: Vec::new(),
             conditional,
-            reservoir,
-            blocks,
-        })
+            reservoir: Gathered::new(0),
+            blocks: None,
+            shape: self.shape,
+        };
+        Some((part, blocks))
     }
 
-    /// The run of consecutive parts (shards, in order): sketches and counts added, each
-    /// part's blocks merged in order, reservoirs joined; the same bytes as one run. Parts are
-    /// taken one at a time, so only one part's sketches are held besides the run's. `None`
-    /// without a part.
-    pub fn join(
-        parts: impl IntoIterator<Item = StreamedRun>,
-        model: &Model,
-    ) -> Option<StreamedRun> {
-        let e = model.groups.len() + model.assets.len();
-        let (steps, baseline) = (model.steps(), model.baseline.is_some());
-        let summary = || StreamSummary::new(e, steps, baseline);
-        let mut all = summary();
-        let mut step_returns = vec![StepReturns::default(); e];
-        let mut conditional: Option<(StreamSummary, Vec<StepReturns>)> = None;
-        let mut reservoir = Gathered::new(RESERVOIR_PATHS);
-        for part in parts {
-            all.merge_counts(&part.all);
-            if let Some((part_summary, _)) = &part.conditional {
-                let (acc, _) =
-                    conditional.get_or_insert_with(|| (summary(), vec![StepReturns::default(); e]));
-                acc.merge_counts(part_summary);
-            }
-            for block in &part.blocks {
-                absorb(&mut all, &mut step_returns, &mut conditional, block);
-            }
-            if reservoir.wants() {
-                reservoir.push(part.reservoir);
+    /// The sketches, counts and blocks of a shard, as words.
+    fn save_sketches(&self, w: &mut Writer) {
+        self.all.save(w);
+        if let Some((summary, _)) = &self.conditional {
+            summary.save(w);
+        }
+        let blocks = self.blocks.as_deref().unwrap_or_default();
+        w.length(blocks.len());
+        for block in blocks {
+            block.moments.save(w);
+            save_pool(&block.pool, w);
+            if let Some((moments, pool)) = &block.matching {
+                moments.save(w);
+                save_pool(pool, w);
             }
         }
-        Some(StreamedRun {
-            all,
-            step_returns,
+    }
+}
+
+impl Accumulator for Sketched {
+    fn batch_end(&self, start: usize) -> usize {
+        block_end(start)
+    }
+
+    fn absorb(&mut self, batch: Simulation) {
+        let e = self.shape.0;
+        let pool_of = |part: fn(&ChunkPool) -> &Vec<StepReturns>| {
+            let mut pool = vec![StepReturns::default(); e];
+            for chunk in &batch.pools {
+                for (acc, s) in pool.iter_mut().zip(part(chunk)) {
+                    acc.merge(s);
+                }
+            }
+            pool
+        };
+        let block = Block {
+            moments: self.all.fold(&batch, None),
+            pool: pool_of(|c| &c.all),
+            matching: match (&mut self.conditional, &batch.condition) {
+                (Some((summary, _)), Some(met)) => Some((
+                    summary.fold(&batch, Some(&met.matches)),
+                    pool_of(|c| &c.matching),
+                )),
+                _ => None,
+            },
+        };
+        self.absorb_block(&block);
+        if let Some(blocks) = &mut self.blocks {
+            blocks.push(block);
+        }
+        // The reservoir's paths, or (for a shard past them) one block's shapes with no path.
+        if self.reservoir.wants() {
+            self.reservoir.push(batch);
+        }
+    }
+}
+
+/// The state files of a sketched shard.
+const SKETCH_FILE: &str = "sketch.bin";
+const RESERVOIR_FILE: &str = "reservoir.bin";
+
+impl Summariser for Sketched {
+    fn state_files(&self) -> &'static [&'static str] {
+        &[SKETCH_FILE, RESERVOIR_FILE]
+    }
+
+    fn save(&self, file: &str, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        if file == RESERVOIR_FILE {
+            return match self.reservoir.so_far() {
+                Some((sim, paths)) => save_paths(sim, paths, w),
+                None => Ok(()),
+            };
+        }
+        let mut words = Writer::default();
+        self.save_sketches(&mut words);
+        w.write_all(&words.into_bytes())
+    }
+
+    fn reservoir(&self) -> Option<(usize, usize)> {
+        let (sim, paths) = self.reservoir.so_far()?;
+        Some((paths, sim.pools.len()))
+    }
+
+    fn restore(&mut self, shape: &Shape, files: &StateFiles) -> Result<(), &'static str> {
+        let reservoir = Shape {
+            paths: shape.reservoir_paths,
+            chunks: shape.reservoir_chunks,
+            ..*shape
+        };
+        let bytes = files.get(RESERVOIR_FILE).ok_or(RESERVOIR_FILE)?;
+        let kept = load_paths(&reservoir, bytes).ok_or(RESERVOIR_FILE)?;
+        let bytes = files.get(SKETCH_FILE).ok_or(SKETCH_FILE)?;
+        let mut r = Reader::new(bytes);
+        let (part, blocks) = self
+            .load(&mut r, shape.chunks.div_ceil(BATCH_CHUNKS))
+            .filter(|_| r.is_done())
+            .ok_or(SKETCH_FILE)?;
+        self.all.merge_counts(&part.all);
+        if let (Some((acc, _)), Some((summary, _))) = (&mut self.conditional, &part.conditional) {
+            acc.merge_counts(summary);
+        }
+        for block in &blocks {
+            self.absorb_block(block);
+        }
+        if self.reservoir.wants() {
+            self.reservoir.push(kept);
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, model: &Model, condition: Option<&Condition>) -> Summaries {
+        let this = *self;
+        let kept = this
+            .reservoir
+            .finish()
+            .unwrap_or_else(|| Simulation::empty(model, condition.is_some()));
+        let rows = summary_rows(model, &this.all.entity_stats(model, &this.step_returns));
+        let conditional = match (condition, &this.conditional) {
+            (Some(c), Some((summary, steps))) => {
+                Some(ConditionalSummary::of(c, summary.paths() as usize, || {
+                    summary_rows(model, &summary.entity_stats(model, steps))
+                }))
+            }
+            _ => None,
+        };
+        Summaries {
+            rows,
+            fan: this.all.fan(model),
+            distributions: this.all.distributions(model),
+            sensitivity: sensitivity(model, &kept),
             conditional,
-            reservoir: reservoir.finish()?,
-            blocks: Vec::new(),
-        })
+            method: format!(
+                "sketch: constant memory; quantiles, cvar and drawdown percentiles within {}% relative; sensitivity and samples from the first {} paths",
+                RELATIVE_ACCURACY * 100.0,
+                kept.paths
+            ),
+            kept,
+        }
     }
 }
 
@@ -606,6 +631,7 @@ pub const BATCH_PATHS: usize = BATCH_CHUNKS * CHUNK_PATHS;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{Hooks, RunConfig, simulate_into};
     use crate::model::DEFAULT_MODEL_TEXT;
     use crate::model::parse_model;
 
@@ -617,29 +643,34 @@ mod tests {
             seed: 2,
             ..Default::default()
         };
-        let part =
-            simulate_streaming(&model, &config, 0..3, None, &Hooks::default(), true).expect("runs");
-        assert_eq!(part.blocks.len(), 1);
+        let mut part = Sketched::new(&model, 0, false, true);
+        simulate_into(&model, &config, 0..3, None, &Hooks::default(), &mut part).expect("runs");
+        let blocks = part.blocks.clone().expect("a shard's blocks");
+        assert_eq!(blocks.len(), 1);
         let mut w = Writer::default();
-        part.save(&mut w);
+        part.save_sketches(&mut w);
         let bytes = w.into_bytes();
-        let shape = (13, model.steps(), true);
-        let read = |shape, blocks| {
-            let reservoir = part.reservoir.clone();
-            StreamedRun::load(&mut Reader::new(&bytes), shape, (false, blocks), reservoir)
-        };
-        let back = read(shape, 1).expect("its own shape");
-        assert_eq!(back.blocks, part.blocks);
+        let read = |reader: &Sketched, blocks| reader.load(&mut Reader::new(&bytes), blocks);
+        let (back, read_blocks) = read(&part, 1).expect("its own shape");
+        assert_eq!(read_blocks, blocks);
         assert_eq!(
             back.all.entities[3].return_sketch,
             part.all.entities[3].return_sketch
         );
-        assert!(read(shape, 2).is_none(), "another block count");
+        assert!(read(&part, 2).is_none(), "another block count");
+        let steps = model.steps();
+        let shaped = |shape| Sketched {
+            shape,
+            ..Sketched::new(&model, 0, false, false)
+        };
         assert!(
-            read((12, model.steps(), true), 1).is_none(),
+            read(&shaped((12, steps, true)), 1).is_none(),
             "another entity count"
         );
-        assert!(read((13, model.steps(), false), 1).is_none(), "no baseline");
+        assert!(
+            read(&shaped((13, steps, false)), 1).is_none(),
+            "no baseline"
+        );
     }
 
     #[test]
