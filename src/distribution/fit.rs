@@ -333,6 +333,88 @@ pub fn from_data(data: &[f64]) -> Result<Vec<DataFit>, DistributionError> {
     Ok(fits)
 }
 
+/// What `boomsim fit` is asked: one of its three modes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FitRequest {
+    /// Two (level, value) quantiles, in a family or the default one.
+    Quantiles {
+        /// The two points.
+        points: [(f64, f64); 2],
+        /// The family; `None`: lognormal when both values are positive, else normal.
+        family: Option<FitFamily>,
+    },
+    /// The PERT through min, mode and max.
+    Pert {
+        /// Minimum.
+        min: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Maximum.
+        max: f64,
+    },
+    /// Every suitable family fitted to a data column.
+    Data {
+        /// The CSV file.
+        path: std::path::PathBuf,
+        /// Its column.
+        column: String,
+    },
+}
+
+/// What `boomsim fit` found.
+#[derive(Debug, Clone)]
+pub enum FitAnswer {
+    /// The distribution with the two quantiles; `interval` when they were the 5th and 95th
+    /// percentiles of the default family (then `"A to B"` is the same distribution).
+    Quantiles {
+        /// The fitted distribution.
+        distribution: Distribution,
+        /// The quantiles asked for.
+        points: [(f64, f64); 2],
+        /// (A, B) of the equal `"A to B"`.
+        interval: Option<(f64, f64)>,
+    },
+    /// The PERT.
+    Pert(Distribution),
+    /// The families ranked by AIC.
+    Data {
+        /// Best first.
+        fits: Vec<DataFit>,
+        /// How many values were fitted.
+        values: usize,
+        /// "FILE, column `C`: skipped N blank cells", when cells were skipped.
+        note: Option<String>,
+    },
+}
+
+/// Answers a `fit` request.
+pub fn answer(request: &FitRequest) -> Result<FitAnswer, DistributionError> {
+    Ok(match request {
+        FitRequest::Data { path, column } => {
+            let data = crate::distribution::read_column(path, column)?;
+            FitAnswer::Data {
+                fits: from_data(&data.values)?,
+                values: data.values.len(),
+                note: data
+                    .note()
+                    .map(|n| format!("{}, column `{column}`: {n}", path.display())),
+            }
+        }
+        FitRequest::Pert { min, mode, max } => FitAnswer::Pert(pert(*min, *mode, *max)?),
+        FitRequest::Quantiles { points, family } => {
+            let distribution = from_quantiles(points[0], points[1], *family)?;
+            let [(a, va), (b, vb)] = *points;
+            let interval = (a.min(b) == 0.05 && a.max(b) == 0.95 && family.is_none())
+                .then(|| (va.min(vb), va.max(vb)));
+            FitAnswer::Quantiles {
+                distribution,
+                points: *points,
+                interval,
+            }
+        }
+    })
+}
+
 /// Beta maximum likelihood by Newton's method from the moment estimates.
 fn beta_mle(data: &[f64], mean: f64, var: f64) -> Option<(f64, f64)> {
     let n = data.len() as f64;

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::distribution::describe::{Description, Histogram, SAMPLE_DRAWS, SAMPLE_SEED};
+use crate::distribution::fit::{self, FitAnswer};
 use crate::model::Kind;
 use crate::model::Model;
 use crate::stats::sensitivity::SensitivityRow;
@@ -348,4 +349,73 @@ pub fn dist_report(d: &Description, histogram: &Histogram) -> String {
         let _ = writeln!(o, "\nnote: {}", d.note);
     }
     o
+}
+
+/// What `fit` prints: a string to paste (with the quantiles it has), or the families fitted
+/// to data ranked by AIC.
+pub fn fit_text(answer: &FitAnswer) -> String {
+    match answer {
+        FitAnswer::Pert(d) => format!("{}\n", d.text()),
+        FitAnswer::Quantiles {
+            distribution,
+            points,
+            interval,
+        } => {
+            let mut out = format!("{}\n", distribution.text());
+            for (p, _) in points {
+                let _ = writeln!(
+                    out,
+                    "  # its {p}-quantile is {}",
+                    fit::number(distribution.quantile(*p))
+                );
+            }
+            if let Some((a, b)) = interval {
+                let (a, b) = (fit::number(*a), fit::number(*b));
+                let _ = writeln!(out, "  # the same as \"{a} to {b}\"");
+            }
+            out
+        }
+        FitAnswer::Data { fits, values, note } => {
+            let mut out = note.as_ref().map_or(String::new(), |n| format!("{n}\n"));
+            let _ = write!(
+                out,
+                "{values} values; families ranked by AIC (lower is better); KS = largest gap between the data's\n\
+                 and the fitted CDF (below {:.4}, the 5% critical value, the fit is not rejected)\n\n",
+                1.358 / (*values as f64).sqrt()
+            );
+            let width = fits
+                .iter()
+                .map(|f| f.distribution.text().len())
+                .max()
+                .unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "rank  {:<width$}  {:>12}  {:>7}",
+                "distribution", "AIC", "KS"
+            );
+            for (i, f) in fits.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "{:>4}  {:<width$}  {:>12.2}  {:>7.4}",
+                    i + 1,
+                    f.distribution.text(),
+                    f.aic,
+                    f.ks
+                );
+            }
+            out
+        }
+    }
+}
+
+/// `describe --csv`: one row per uncertain parameter.
+pub fn describe_csv(rows: &[Description]) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -38,6 +38,16 @@ pub struct VaryError {
     pub message: String,
 }
 
+impl VaryError {
+    /// What is wrong and how to write it, without the argument (clap shows that).
+    pub fn message_and_help(&self) -> String {
+        format!(
+            "{}; write KEY=V1,V2,..., e.g. --vary adoption.ceiling=\"2 to 5\",\"5 to 10\"",
+            self.message
+        )
+    }
+}
+
 impl Vary {
     /// Parses `KEY=V1,V2,...`; commas inside parentheses, brackets or quotes do not split, so
     /// `normal(1, 0.2)` is one value.

@@ -3,7 +3,7 @@
 //! sweep) and compares the SHA-256 of every CSV and state file with the committed list in
 //! `tests/data/same_bytes.sha256`. A change that moves any output byte fails here; a change
 //! meant to move them (a new column, a new random stream) re-blesses the list with
-//! `BOOMSIM_BLESS=1 cargo test --release --test same_bytes` and says why in its commit.
+//! `BOOMSIM_BLESS=1 cargo test --release --test output_same_bytes` and says why in its commit.
 //!
 //! `manifest.json` and `report.html` hold the date and the elapsed time, so they are not
 //! hashed; the shard manifests' checksums of their state files are covered by hashing those

@@ -1,0 +1,30 @@
+//! `boomsim init`: the built-in model as a file to edit.
+
+use std::path::PathBuf;
+
+use boomsim::run::init_model;
+
+use super::{Failure, print};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Where to write it.
+    #[arg(default_value = "python-5x.toml")]
+    path: PathBuf,
+}
+
+impl Args {
+    pub fn execute(self) -> Result<(), Failure> {
+        let shown = self.path.display();
+        init_model(&self.path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Failure::of(&format!(
+                "{shown} already exists, and init never overwrites a file\n  help: give another path, e.g. boomsim init my-model.toml"
+            )),
+            _ => Failure::of(&format!("cannot write {shown}: {e}")),
+        })?;
+        print(&format!(
+            "Wrote the default model to {shown}\nEdit it, check it with `boomsim check {shown}`, run it with `boomsim run {shown}`.\n"
+        ));
+        Ok(())
+    }
+}

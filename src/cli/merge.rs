@@ -1,0 +1,30 @@
+//! `boomsim merge`: shard folders into one run folder.
+
+use std::path::PathBuf;
+
+use boomsim::run::shard::merge;
+
+use super::{Failure, command_line, print};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The shard folders, in any order.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// Output folder [default: output/<model name>/].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads for the summary [default: every core].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    threads: Option<u64>,
+}
+
+impl Args {
+    pub fn execute(self) -> Result<(), Failure> {
+        let threads = self.threads.map(|t| t as usize);
+        let outcome =
+            merge(&self.shards, self.out, threads, command_line()).map_err(|e| Failure::of(&e))?;
+        print(&super::run::summary_text(&outcome));
+        Ok(())
+    }
+}

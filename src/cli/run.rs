@@ -1,0 +1,184 @@
+//! `boomsim run`: one or more models into run folders, or one shard of a model.
+
+use std::path::PathBuf;
+
+use boomsim::model::Kind;
+use boomsim::output::terminal::{drivers_table, group_table};
+use boomsim::run::shard::{parse_spec, run_shard};
+use boomsim::run::{ModelSource, RunOutcome, RunRequest, plan_runs, run};
+
+use super::{Failure, Overrides, SimulationArgs, command_line, hooks, print};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model files [default: models/python-5x.toml, or the built-in copy of it]. With
+    /// several, each writes output/<model name>/ (or --out DIR/<model name>/).
+    models: Vec<PathBuf>,
+    #[command(flatten)]
+    simulation: SimulationArgs,
+    /// Output folder [default: output/<model name>/]. Replaced whole on success; an existing
+    /// folder that is not a boomsim run folder, or that holds files boomsim did not write, is
+    /// never replaced.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also write samples.csv: one row per path with every uncertain parameter's draw, the
+    /// adoption multiple and each group's and asset's return and uplift.
+    #[arg(long)]
+    samples: bool,
+    /// Also summarise the paths meeting a condition into summary_where.csv, e.g.
+    /// "adoption_multiple >= 5 and sectors.ml_ai.elasticity > 1". Names: adoption_multiple,
+    /// baseline_adoption_multiple, or an uncertain parameter's key path; operators
+    /// < <= > >= == !=; comparisons joined with `and`.
+    #[arg(long = "where", value_name = "CONDITION")]
+    condition: Option<String>,
+    /// Also write report.html and charts/ (as `boomsim report` does).
+    #[arg(long, conflicts_with = "shard")]
+    report: bool,
+    /// Run only the K-th of N slices of the paths and write its state (to --out, default
+    /// output/<model name>.shard-K-of-N/); `boomsim merge` joins the shards. Shards are exact
+    /// or sketched as the whole run would be (--summary); a sketched run's shards are whole
+    /// blocks of 16,384 paths and take constant memory.
+    #[arg(long, value_name = "K/N", value_parser = shard_spec)]
+    shard: Option<(usize, usize)>,
+    #[command(flatten)]
+    overrides: Overrides,
+}
+
+/// `--shard K/N`, checked by clap so a malformed one exits 2 like any bad flag value.
+fn shard_spec(spec: &str) -> Result<(usize, usize), String> {
+    parse_spec(spec)
+        .map_err(|_| "expected K/N with 1 <= K <= N, e.g. --shard 2/3 (the second of three)".into())
+}
+
+impl Args {
+    /// The request for each model: the same flags, a different model.
+    fn request(&self, model: ModelSource, hooks: boomsim::engine::Hooks) -> RunRequest {
+        RunRequest {
+            model,
+            config: self.simulation.config(),
+            out: self.out.clone(),
+            samples: self.samples,
+            condition: self.condition.clone(),
+            sets: self.overrides.sets.clone(),
+            varied: Vec::new(),
+            hooks,
+            method: self.simulation.method(),
+            command_line: command_line(),
+            report: self.report,
+        }
+    }
+
+    pub fn execute(self) -> Result<(), Failure> {
+        if let Some((k, n)) = self.shard {
+            return self.shard(k, n);
+        }
+        let sources: Vec<ModelSource> = if self.models.is_empty() {
+            vec![ModelSource::or_default(None)]
+        } else {
+            self.models.iter().cloned().map(ModelSource::File).collect()
+        };
+        let bar = self.simulation.progress_bar(sources.len());
+        let template = self.request(ModelSource::BuiltIn, hooks(&bar));
+        let result = plan_runs(sources, &template).and_then(|requests| {
+            for request in requests {
+                let outcome = run(&request)?;
+                bar.suspend(|| {
+                    for w in &outcome.warnings {
+                        eprintln!("warning: {w}");
+                    }
+                    print(&summary_text(&outcome));
+                    if self.report {
+                        let page = outcome.out_dir.join("report.html");
+                        print(&format!("Report: {}\n", page.display()));
+                    }
+                });
+            }
+            Ok(())
+        });
+        bar.finish_and_clear();
+        result.map_err(|e| Failure::of(&e))
+    }
+
+    fn shard(self, k: usize, n: usize) -> Result<(), Failure> {
+        if self.models.len() > 1 {
+            return Err(Failure::usage(
+                "--shard runs one model at a time; give one model file",
+            ));
+        }
+        let bar = self.simulation.progress_bar(1);
+        let model = ModelSource::or_default(self.models.first().cloned());
+        let result = run_shard(&self.request(model, hooks(&bar)), k, n);
+        bar.finish_and_clear();
+        let o = result.map_err(|e| Failure::of(&e))?;
+        print(&format!(
+            "shard {k}/{n}: paths {} to {} of {} written to {}/\nmerge every shard with: boomsim merge DIR... --out DIR\n",
+            o.header.first_path,
+            o.header.first_path + o.header.shard_paths,
+            o.header.paths,
+            o.out_dir.display()
+        ));
+        Ok(())
+    }
+}
+
+/// What a finished run (or merge) prints: the ranked groups, their drivers, where the files
+/// are.
+pub fn summary_text(outcome: &RunOutcome) -> String {
+    let m = &outcome.manifest;
+    let mut text = format!(
+        "{}: {} paths, seed {}, {} threads, {:.2} s\n\n{}\n\
+         Total returns over {} years; cvar95 = average loss of the worst 5% of paths;\n\
+         uplift_mean = boom minus baseline; ranked by Sharpe ratio.\n\n{}",
+        m.model_name,
+        m.paths,
+        m.seed,
+        m.threads,
+        m.elapsed_seconds,
+        group_table(&outcome.rows),
+        outcome.horizon_years,
+        drivers_table(
+            &outcome.rows,
+            &outcome.sensitivity,
+            3,
+            outcome.sensitivity_paths
+        ),
+    );
+    if let (Some(matched), Some(condition)) = (outcome.matched, &m.condition) {
+        text.push_str(&format!(
+            "\n--where \"{condition}\": {matched} of {} paths ({:.1}%) match; summarised in summary_where.csv\n",
+            m.paths,
+            100.0 * matched as f64 / m.paths as f64
+        ));
+    }
+    let mut files = vec![
+        "summary.csv",
+        "adoption.csv",
+        "sensitivity.csv",
+        "distributions.csv",
+    ];
+    if m.condition.is_some() {
+        files.push("summary_where.csv");
+    }
+    if m.samples {
+        files.push("samples.csv");
+    }
+    files.push("manifest.json");
+    text.push_str(&format!(
+        "\nWritten to {}/ ({})\n",
+        outcome.out_dir.display(),
+        files.join(", ")
+    ));
+    text
+}
+
+/// The best-ranked group of a run, for one line of a sweep's listing.
+pub fn best_group(outcome: &RunOutcome) -> String {
+    outcome
+        .rows
+        .iter()
+        .filter(|r| r.kind == Kind::Group)
+        .min_by_key(|r| r.rank)
+        .map_or(String::new(), |r| {
+            format!("best group {} (p50 {:+.1}%)", r.name, 100.0 * r.p50)
+        })
+}

@@ -1,0 +1,72 @@
+//! `boomsim sweep`: a grid of scenarios, each a run with the same seed.
+
+use std::path::PathBuf;
+
+use boomsim::run::sweep::{SweepOutcome, SweepRequest, Vary, scenarios, sweep};
+use boomsim::run::{ModelSource, RunRequest};
+
+use super::{Failure, Overrides, SimulationArgs, command_line, hooks, print};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The model file [default: models/python-5x.toml, or the built-in copy of it].
+    model: Option<PathBuf>,
+    /// A key and its values, KEY=V1,V2,... (repeatable; values are TOML values or
+    /// distribution strings; commas inside parentheses do not split).
+    #[arg(long, value_name = "KEY=V1,V2,...", required = true, value_parser = vary)]
+    vary: Vec<Vary>,
+    #[command(flatten)]
+    simulation: SimulationArgs,
+    /// Sweep folder [default: output/<model name>-sweep/].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    overrides: Overrides,
+}
+
+/// `--vary KEY=V1,V2,...`, checked by clap so a malformed one exits 2.
+fn vary(arg: &str) -> Result<Vary, String> {
+    Vary::parse(arg).map_err(|e| e.message_and_help())
+}
+
+impl Args {
+    pub fn execute(self) -> Result<(), Failure> {
+        let bar = self.simulation.progress_bar(scenarios(&self.vary).len());
+        let request = SweepRequest {
+            base: RunRequest {
+                model: ModelSource::or_default(self.model),
+                config: self.simulation.config(),
+                out: self.out,
+                samples: false,
+                condition: None,
+                sets: self.overrides.sets,
+                varied: Vec::new(),
+                hooks: hooks(&bar),
+                method: self.simulation.method(),
+                command_line: command_line(),
+                report: false,
+            },
+            varies: self.vary,
+        };
+        let result = sweep(&request);
+        bar.finish_and_clear();
+        let outcome = result.map_err(|e| Failure::of(&e))?;
+        print(&listing(&outcome, &request.varies));
+        Ok(())
+    }
+}
+
+/// What `sweep` prints: the scenarios and where the files are.
+fn listing(outcome: &SweepOutcome, varies: &[Vary]) -> String {
+    let mut text = format!("{} scenarios:\n", outcome.runs.len());
+    for (scenario, run) in &outcome.runs {
+        let sets = scenario.sets(varies).join("  ");
+        let best = super::run::best_group(run);
+        text.push_str(&format!("  {}  {sets}  {best}\n", scenario.id));
+    }
+    text.push_str(&format!(
+        "\nWritten to {}/ (one folder per scenario, sweep.csv, sweep_wide.csv, manifest.json)\n",
+        outcome.out_dir.display()
+    ));
+    text
+}
