@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use boomsim::output::terminal::model_summary;
-use boomsim::run::ModelSource;
 
 use super::{Failure, Overrides, print};
 
@@ -17,11 +16,8 @@ pub struct Args {
 
 impl Args {
     pub fn execute(self) -> Result<(), Failure> {
-        let source = ModelSource::File(self.model);
-        let (model, _) = source
-            .load(&self.overrides.list())
-            .map_err(|e| Failure::of(&e))?;
-        print(&model_summary(&model, &source.display()));
+        let (model, name) = self.overrides.load(self.model)?;
+        print(&model_summary(&model, &name));
         Ok(())
     }
 }

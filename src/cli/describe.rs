@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use boomsim::distribution::describe::{Description, describe};
 use boomsim::output::terminal::{describe_csv, describe_table};
-use boomsim::run::ModelSource;
 
 use super::{Failure, Overrides, print};
 
@@ -21,10 +20,7 @@ pub struct Args {
 
 impl Args {
     pub fn execute(self) -> Result<(), Failure> {
-        let source = ModelSource::File(self.model);
-        let (model, _) = source
-            .load(&self.overrides.list())
-            .map_err(|e| Failure::of(&e))?;
+        let (model, _) = self.overrides.load(self.model)?;
         let rows: Vec<Description> = model
             .uncertain_parameters()
             .iter()

@@ -137,8 +137,13 @@ struct Overrides {
 }
 
 impl Overrides {
-    fn list(&self) -> Vec<Override> {
-        Override::sets(&self.sets)
+    /// Loads the model file with these overrides: the model and how it is named.
+    fn load(&self, file: std::path::PathBuf) -> Result<(boomsim::model::Model, String), Failure> {
+        let source = boomsim::run::ModelSource::File(file);
+        let (model, _) = source
+            .load(&Override::sets(&self.sets))
+            .map_err(|e| Failure::of(&e))?;
+        Ok((model, source.display()))
     }
 }
 
