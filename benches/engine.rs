@@ -1,8 +1,9 @@
 //! Throughput of the engine on the default model (one fixed seed, xoshiro256++ streams):
-//! paths per second at one thread and at every core; the floor (drawing only the standard
-//! normals one path needs); each stage of a path on its own (parameters, shocks, adoption,
-//! sectors, assets, outcomes, baseline), with the portable and the AVX2 kernel; and the
-//! post-processing (summary, sensitivity, adoption fan, distributions).
+//! paths per second at one thread and at every core; the scalar floor (rand_distr's ziggurat
+//! drawing the standard normals one path needs) and the lane generator's normals; the kernel
+//! run up to each stage (parameters, shocks, adoption, sectors, assets, outcomes, baseline) on
+//! every instruction set this CPU has; and the post-processing (summary, sensitivity, adoption
+//! fan, distributions).
 //! Run with `cargo bench --bench engine`; the README quotes the figures.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -10,7 +11,8 @@ use rand_distr::{Distribution, StandardNormal};
 
 use std::time::{Duration, Instant};
 
-use boomsim::engine::{Isa, PathSimulator, RunConfig, Stage, simulate};
+use boomsim::engine::shocks::LaneRng;
+use boomsim::engine::{Isa, PathSimulator, RunConfig, Stage, W, simulate};
 use boomsim::model::DEFAULT_MODEL_TEXT;
 use boomsim::model::Model;
 use boomsim::model::parse_model;
@@ -22,51 +24,63 @@ const PATHS: usize = 20_000;
 /// Paths per iteration of the per-stage benchmarks.
 const STAGE_PATHS: usize = 2_000;
 
-/// Runs `STAGE_PATHS` whole paths on `isa`, timing only `timed` (or every stage for `None`):
-/// each stage sees the real data of its path.
-fn time_stage(model: &Model, isa: Isa, timed: Option<Stage>, iters: u64) -> Duration {
+/// Runs `STAGE_PATHS` paths on `isa` in batches of W, up to and including stage `last`.
+fn run_until(model: &Model, isa: Isa, last: Stage, iters: u64) -> Duration {
     let sim = PathSimulator::new(model, Default::default()).with_isa(isa);
     let mut scratch = sim.scratch();
-    let mut outputs = sim.outputs();
-    let mut out = outputs.record();
-    let mut total = Duration::ZERO;
+    let mut batch = sim.batch();
+    let start = Instant::now();
     for _ in 0..iters {
-        for path in 0..STAGE_PATHS as u64 {
-            for stage in Stage::ALL {
-                if timed.is_none_or(|t| t == stage) {
-                    let start = Instant::now();
-                    sim.run_stage(stage, 1, path, None, &mut scratch, &mut out);
-                    total += start.elapsed();
-                } else {
-                    sim.run_stage(stage, 1, path, None, &mut scratch, &mut out);
-                }
-            }
+        for first in (0..STAGE_PATHS as u64).step_by(W) {
+            sim.simulate_until(last, 1, first, None, &mut scratch, &mut batch);
         }
     }
-    total
+    start.elapsed()
 }
 
-/// One thread: a whole path and each of its stages, on the portable and (where the CPU has
-/// it) the AVX2 kernel.
+/// One thread: paths run up to each stage in turn (so a stage's cost is the difference from
+/// the one before: the kernel walks the grid once, with every stage inside the step loop),
+/// on every instruction set this CPU has.
 fn path_stages(c: &mut Criterion) {
     let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
     let mut group = c.benchmark_group("path_stages");
     group.throughput(Throughput::Elements(STAGE_PATHS as u64));
     group.sample_size(10);
-    let isas: Vec<Isa> = [Isa::Portable, Isa::Avx2]
-        .into_iter()
-        .filter(|isa| isa.available())
-        .collect();
-    for isa in isas {
-        let label = format!("{isa:?}").to_lowercase();
-        group.bench_function(format!("{label}/whole_path"), |b| {
-            b.iter_custom(|iters| time_stage(&model, isa, None, iters))
-        });
+    for isa in Isa::ALL.into_iter().filter(|isa| isa.available()) {
         for stage in Stage::ALL {
-            group.bench_function(format!("{label}/{}", stage.name()), |b| {
-                b.iter_custom(|iters| time_stage(&model, isa, Some(stage), iters))
+            group.bench_function(format!("{}/until_{}", isa.name(), stage.name()), |b| {
+                b.iter_custom(|iters| run_until(&model, isa, stage, iters))
             });
         }
+    }
+    group.finish();
+}
+
+/// The lane generator alone: the standard normals one path needs (T x (1 + S + A)), W paths
+/// at a time, on every instruction set.
+fn normals(c: &mut Criterion) {
+    let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
+    let per_path = model.steps() * (1 + model.sectors.len() + model.assets.len());
+    let mut group = c.benchmark_group("normals");
+    group.throughput(Throughput::Elements((STAGE_PATHS * per_path) as u64));
+    group.sample_size(10);
+    for isa in Isa::ALL.into_iter().filter(|isa| isa.available()) {
+        group.bench_function(format!("{}/box_muller", isa.name()), |b| {
+            b.iter(|| {
+                let mut buffer = vec![[0.0; W]; per_path];
+                let mut sum = 0.0;
+                for first in (0..STAGE_PATHS as u64).step_by(W) {
+                    let paths = std::array::from_fn(|i| first + i as u64);
+                    let mut rng = LaneRng::new(1, paths, Stream::Boom);
+                    isa.run(
+                        #[inline(always)]
+                        || rng.fill_normals(&mut buffer),
+                    );
+                    sum += buffer[per_path - 1][0];
+                }
+                sum
+            })
+        });
     }
     group.finish();
 }
@@ -140,5 +154,5 @@ fn default_model(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, default_model, path_stages);
+criterion_group!(benches, default_model, path_stages, normals);
 criterion_main!(benches);

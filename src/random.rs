@@ -1,13 +1,18 @@
-//! The random numbers of a run: one xoshiro256++ generator per (seed, path, stream) and per
-//! (seed, path, parameter), so a path's numbers depend on nothing else (not the thread count,
-//! the chunk, the shard or the CPU).
+//! The random numbers of a run: one xoshiro256++ generator per (seed, path, stream) and one
+//! SplitMix64 generator per (seed, path, parameter), so a path's numbers depend on nothing
+//! else (not the thread count, the chunk, the shard or the CPU).
 
 use rand::Rng as _;
 use rand::SeedableRng;
 use rand_xoshiro::{SplitMix64, Xoshiro256PlusPlus};
 
-/// The generator of each path: xoshiro256++, a named, portable algorithm.
+/// The generator of each path's streams: xoshiro256++, a named, portable algorithm.
 pub type PathRng = Xoshiro256PlusPlus;
+
+/// The generator of one parameter's draw on one path: SplitMix64, whose whole state is its
+/// 64-bit key, so a path's ~20 parameter streams cost one hash each to start (a parameter
+/// needs a few numbers, where xoshiro's 256-bit state would cost four).
+pub type ParameterRng = SplitMix64;
 
 /// The random streams of a path besides its parameters' own ([`parameter_rng`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +29,23 @@ pub enum Stream {
 /// seed; it is mixed again and expanded to xoshiro's 256-bit state by SplitMix64.
 #[inline]
 pub fn path_rng(seed: u64, path: u64, stream: Stream) -> PathRng {
+    let mut bytes = [0u8; 32];
+    for (word, s) in bytes
+        .chunks_exact_mut(8)
+        .zip(path_state(seed, path, stream))
+    {
+        word.copy_from_slice(&s.to_le_bytes());
+    }
+    PathRng::from_seed(bytes)
+}
+
+/// The xoshiro256++ state words (s0, s1, s2, s3) of [`path_rng`]: the engine runs eight of
+/// them side by side, one per lane.
+#[inline]
+pub fn path_state(seed: u64, path: u64, stream: Stream) -> [u64; 4] {
     let key = mix64(mix64(seed) ^ ((path << 1) | stream as u64));
-    seeded(key)
+    let mut splitmix = SplitMix64::seed_from_u64(key);
+    std::array::from_fn(|_| splitmix.next_u64())
 }
 
 /// The generator of one parameter's draw on one path: a function of (seed, path, the
@@ -33,21 +53,8 @@ pub fn path_rng(seed: u64, path: u64, stream: Stream) -> PathRng {
 /// parameter's distribution (or making it a constant) changes no other draw, and scenarios
 /// of a sweep share every other random number.
 #[inline]
-pub fn parameter_rng(seed: u64, path: u64, parameter: u64) -> PathRng {
-    seeded(mix64(mix64(seed ^ mix64(parameter)) ^ path))
-}
-
-/// `PathRng::seed_from_u64(key)`, the same state (four SplitMix64 outputs, little-endian)
-/// written out so it inlines: the generic version fills the seed byte by byte behind a call,
-/// and a path seeds one generator per uncertain parameter.
-#[inline]
-fn seeded(key: u64) -> PathRng {
-    let mut splitmix = SplitMix64::seed_from_u64(key);
-    let mut seed = [0u8; 32];
-    for word in seed.chunks_exact_mut(8) {
-        word.copy_from_slice(&splitmix.next_u64().to_le_bytes());
-    }
-    PathRng::from_seed(seed)
+pub fn parameter_rng(seed: u64, path: u64, parameter: u64) -> ParameterRng {
+    SplitMix64::seed_from_u64(mix64(mix64(seed ^ mix64(parameter)) ^ path))
 }
 
 /// A stable 64-bit identity of a parameter's key path (FNV-1a).
@@ -72,9 +79,14 @@ mod tests {
     use rand::Rng;
 
     #[test]
-    fn seeding_equals_xoshiros_own_seed_from_u64() {
-        for key in [0, 1, 42, u64::MAX, 0x9e37_79b9_7f4a_7c15] {
-            let (mut ours, mut theirs) = (seeded(key), PathRng::seed_from_u64(key));
+    fn path_streams_equal_xoshiros_own_seed_from_u64() {
+        // path_state is the state xoshiro's seed_from_u64 builds from the mixed key.
+        for (seed, path) in [(0, 0), (1, 42), (u64::MAX, 7)] {
+            let key = mix64(mix64(seed) ^ (path << 1));
+            let (mut ours, mut theirs) = (
+                path_rng(seed, path, Stream::Boom),
+                PathRng::seed_from_u64(key),
+            );
             for _ in 0..8 {
                 assert_eq!(ours.next_u64(), theirs.next_u64());
             }
@@ -101,7 +113,8 @@ mod tests {
 
     #[test]
     fn value_stability_of_the_stream() {
-        // Pins the generator: a change here changes every published result.
+        // Pins the generators: a change here changes every published result. (The parameter
+        // streams became SplitMix64 with the lane-per-path kernel, issue 15.)
         assert_eq!(
             path_rng(1, 0, Stream::Boom).next_u64(),
             0xb51f_835d_850a_8ab5
@@ -109,7 +122,7 @@ mod tests {
         let ceiling = parameter_id("adoption.ceiling");
         assert_eq!(
             parameter_rng(1, 0, ceiling).next_u64(),
-            0xa6c4_c9b3_24aa_fbb7
+            0xac01_8839_73a2_3b10
         );
         assert_eq!(mix64(0), 0);
         assert_eq!(mix64(1), 0xb456_bcfc_34c2_cb2c);

@@ -216,16 +216,18 @@ fn path_bits(m: &Model, isa: boomsim::engine::Isa, paths: u64) -> Vec<u64> {
 }
 
 #[test]
-fn the_avx2_kernel_gives_the_portable_kernels_bits() {
+fn every_instruction_set_gives_the_portable_kernels_bits() {
     use boomsim::engine::Isa;
     let m: Model = boomsim::model::parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").unwrap();
     let portable = path_bits(&m, Isa::Portable, 300);
     // Outcomes, uplifts, both adoption series, draws and step-return moments of every path.
     assert!(portable.len() > 300 * 100);
-    if Isa::Avx2.available() {
-        assert_eq!(portable, path_bits(&m, Isa::Avx2, 300));
-    } else {
-        eprintln!("AVX2 not available here: only the portable kernel ran");
+    for isa in [Isa::Avx2, Isa::Avx512] {
+        if isa.available() {
+            assert_eq!(portable, path_bits(&m, isa, 300), "{isa:?}");
+        } else {
+            eprintln!("{isa:?} not available here: not compared");
+        }
     }
     assert!(Isa::detect().available());
 }

@@ -238,3 +238,45 @@ fn every_output_file_keeps_its_bytes() {
         differ.first()
     );
 }
+
+/// The run folder's CSV files of the default model with the kernel forced onto instruction
+/// set `isa` (BOOMSIM_ISA).
+fn run_on(isa: &str) -> Vec<(String, String)> {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_boomsim"))
+        .args([
+            "run",
+            "--paths",
+            "3000",
+            "--seed",
+            "11",
+            "--samples",
+            "--out",
+            "o",
+        ])
+        .args(["--where", "adoption_multiple > 4"])
+        .env("BOOMSIM_ISA", isa)
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    hashes(&tmp.path().join("o"))
+}
+
+#[test]
+fn every_instruction_set_writes_the_same_bytes() {
+    use boomsim::engine::Isa;
+    let portable = run_on("portable");
+    assert_eq!(portable.len(), 6);
+    for isa in [Isa::Avx2, Isa::Avx512] {
+        if isa.available() {
+            assert_eq!(run_on(isa.name()), portable, "{isa:?}");
+        } else {
+            eprintln!("{isa:?} not available on this CPU: not compared");
+        }
+    }
+}

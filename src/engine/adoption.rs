@@ -3,7 +3,7 @@
 //! The adoption index is `log A(t_j) = log c(t_j) + sigma_A * W_A(t_j)`: this module owns
 //! `log c`, for the logistic, Bass and GBM processes; the engine adds the shocks.
 
-use crate::engine::math;
+use crate::engine::math::{self, Lanes, lanes, splat};
 use crate::model::{AdoptionKey, Process, Years};
 
 /// One path's draw of the adoption parameters (unused keys are 0).
@@ -80,9 +80,74 @@ impl AdoptionDraw {
     }
 }
 
+/// The adoption curves of [`W`] paths at once, each lane its own path's draw of one process.
+#[derive(Debug, Clone, Copy)]
+pub struct AdoptionLanes {
+    /// Which curve (the same for every path of a model).
+    pub process: Process,
+    /// Indexed by [`AdoptionKey`], one value per lane.
+    pub values: [Lanes; 6],
+    /// ln K (logistic).
+    ln_ceiling: Lanes,
+}
+
+impl AdoptionLanes {
+    /// The curves of these drawn values.
+    #[inline(always)]
+    pub fn new(process: Process, values: [Lanes; 6]) -> Self {
+        let ln_ceiling = match process {
+            Process::Logistic => math::ln_lanes(values[AdoptionKey::Ceiling as usize]),
+            _ => splat(0.0),
+        };
+        AdoptionLanes {
+            process,
+            values,
+            ln_ceiling,
+        }
+    }
+
+    /// sigma_A of every lane.
+    #[inline(always)]
+    pub fn volatility(&self) -> Lanes {
+        self.values[AdoptionKey::Volatility as usize]
+    }
+
+    /// log c(t) of every lane, for t > 0 (log c(0) = 0 exactly, by definition: the caller
+    /// writes it); the same operations as [`AdoptionDraw::log_curve_series`] per value.
+    #[inline(always)]
+    pub fn log_curve(&self, t: f64) -> Lanes {
+        let v = &self.values;
+        match self.process {
+            Process::Logistic => {
+                let (k, r) = (
+                    v[AdoptionKey::Ceiling as usize],
+                    v[AdoptionKey::Rate as usize],
+                );
+                let e = math::exp_lanes(lanes(|i| -r[i] * t));
+                let inner = math::ln_lanes(lanes(|i| 1.0 + (k[i] - 1.0) * e[i]));
+                lanes(|i| self.ln_ceiling[i] - inner[i])
+            }
+            Process::Bass => {
+                let k = v[AdoptionKey::Ceiling as usize];
+                let (p, q) = (v[AdoptionKey::P as usize], v[AdoptionKey::Q as usize]);
+                let e = math::exp_lanes(lanes(|i| -(p[i] + q[i]) * t));
+                math::ln_lanes(lanes(|i| {
+                    let f = (1.0 - e[i]) / (1.0 + (q[i] / p[i]) * e[i]);
+                    1.0 + (k[i] - 1.0) * f
+                }))
+            }
+            Process::Gbm => {
+                let mu = v[AdoptionKey::LogDrift as usize];
+                lanes(|i| mu[i] * t)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::math::W;
 
     fn draw(process: Process, pairs: &[(AdoptionKey, f64)]) -> AdoptionDraw {
         let mut values = [0.0; 6];
@@ -136,6 +201,35 @@ mod tests {
             assert!((log_c.exp() - expected).abs() < 1e-13 * expected, "t = {t}");
         }
         assert!((curve[1000].exp() - k).abs() < 1e-9);
+    }
+
+    #[test]
+    fn lanes_compute_each_paths_own_curve() {
+        let lane = |f: fn(f64) -> f64| -> [f64; W] { std::array::from_fn(|i| f(i as f64)) };
+        let mut values = [[0.0; W]; 6];
+        values[AdoptionKey::Ceiling as usize] = lane(|i| 2.0 + i);
+        values[AdoptionKey::Rate as usize] = lane(|i| 0.3 + 0.05 * i);
+        values[AdoptionKey::P as usize] = lane(|i| 0.02 + 0.01 * i);
+        values[AdoptionKey::Q as usize] = [0.4; W];
+        values[AdoptionKey::LogDrift as usize] = lane(|i| 0.1 * i);
+        for process in [Process::Logistic, Process::Bass, Process::Gbm] {
+            let curves = AdoptionLanes::new(process, values);
+            for j in 1..=40 {
+                let t = j as f64 * 0.25;
+                let got = curves.log_curve(t);
+                for (i, g) in got.iter().enumerate() {
+                    let one = AdoptionDraw {
+                        process,
+                        values: std::array::from_fn(|k| values[k][i]),
+                    };
+                    let want = series(&one, 0.25, j)[j];
+                    assert!(
+                        (g - want).abs() <= 1e-15 * want.abs().max(1.0),
+                        "{process:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,16 +1,18 @@
-//! The elementwise `exp` and `ln` of the path kernel, written to vectorise, and the choice of
-//! instruction set the kernel runs with.
+//! The elementwise math of the path kernel (`exp`, `ln`, `sin` and `cos`, on one value or on a
+//! [`Lanes`] vector of [`W`] paths), written to vectorise, and the choice of instruction set
+//! the kernel runs with.
 //!
-//! A path needs about 800 exponentials (every sector's revenue and every asset's price at every
-//! step) and a logarithm per step of the adoption curve. libm's scalar `exp` costs ~8 ns here
-//! and cannot be vectorised; these are branch-free polynomial versions that LLVM vectorises,
-//! and [`Isa::detect`] runs the kernel compiled for AVX2 where the CPU has it.
+//! A path needs about 800 exponentials (every sector's revenue and every asset's price at
+//! every step), a logarithm per step of the adoption curve, and a logarithm, a square root, a
+//! sine and a cosine per pair of standard normals. libm's scalar functions cost ~8 ns here and
+//! cannot be vectorised; these are branch-free polynomial versions that LLVM vectorises, and
+//! [`Isa::detect`] runs the kernel compiled for AVX-512 or AVX2 where the CPU has them.
 //!
-//! Same bytes on every machine: the AVX2 build of a loop does the same IEEE operations as the
-//! portable one, only four lanes at a time (no fused multiply-add: Rust never contracts
-//! `a * b + c`, and nothing here asks for `mul_add`), so both give identical results; a test
-//! checks it. The functions are pure per element, so a value's exp does not depend on which
-//! slice, lane or position it is computed in.
+//! Same bytes on every machine: the AVX-512 and AVX2 builds of a loop do the same IEEE
+//! operations as the portable one, only more lanes at a time (no fused multiply-add: Rust
+//! never contracts `a * b + c`, and nothing here asks for `mul_add`), so all give identical
+//! results; a test checks it. The functions are pure per element, so a value's exp does not
+//! depend on which slice, lane or position it is computed in.
 //!
 //! Accuracy: within 1 ulp of libm's result (glibc's, itself within about half an ulp of the
 //! true value), checked by the tests over the whole range used. Arguments outside the
@@ -22,48 +24,211 @@
 //! 2 ns with AVX2 and 3.5 ns portable.
 
 /// The instruction set the path kernel runs with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Isa {
     /// The target's baseline (SSE2 on x86-64).
     Portable,
     /// 256-bit AVX2 lanes (x86-64 only), chosen at run time.
     Avx2,
+    /// 512-bit AVX-512 lanes (x86-64 only: F, DQ, VL and BW), chosen at run time.
+    Avx512,
 }
 
 impl Isa {
-    /// The fastest instruction set this CPU supports.
+    /// Every instruction set, slowest first.
+    pub const ALL: [Isa; 3] = [Isa::Portable, Isa::Avx2, Isa::Avx512];
+
+    /// The fastest instruction set this CPU supports, or the one the environment variable
+    /// `BOOMSIM_ISA` (`portable`, `avx2`, `avx512`) asks for when the CPU has it: the results
+    /// are the same bits either way, so the variable only changes the speed (and lets a test
+    /// compare them).
     pub fn detect() -> Self {
+        let fastest = Self::fastest();
+        match std::env::var("BOOMSIM_ISA").ok().as_deref() {
+            Some("portable") => Isa::Portable,
+            Some("avx2") => fastest.min(Isa::Avx2),
+            Some("avx512") => fastest.min(Isa::Avx512),
+            _ => fastest,
+        }
+    }
+
+    /// The fastest instruction set this CPU supports.
+    fn fastest() -> Self {
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") {
-            return Isa::Avx2;
+        {
+            let avx512 = std::is_x86_feature_detected!("avx512f")
+                && std::is_x86_feature_detected!("avx512dq")
+                && std::is_x86_feature_detected!("avx512vl")
+                && std::is_x86_feature_detected!("avx512bw");
+            if avx512 {
+                return Isa::Avx512;
+            }
+            if std::is_x86_feature_detected!("avx2") {
+                return Isa::Avx2;
+            }
         }
         Isa::Portable
     }
 
+    /// The name `BOOMSIM_ISA` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Portable => "portable",
+            Isa::Avx2 => "avx2",
+            Isa::Avx512 => "avx512",
+        }
+    }
+
     /// Runs `f` compiled for this instruction set: pass an `#[inline(always)]` closure so its
-    /// body (and the inlined helpers it calls) is generated inside the AVX2 function.
+    /// body (and the inlined helpers it calls) is generated inside the AVX2 or AVX-512
+    /// function. An instruction set the CPU lacks runs the best one it has below it.
     #[inline(always)]
     pub fn run<R>(self, f: impl FnOnce() -> R) -> R {
         #[cfg(target_arch = "x86_64")]
-        if self == Isa::Avx2 && std::is_x86_feature_detected!("avx2") {
-            #[target_feature(enable = "avx2")]
-            fn avx2<R>(f: impl FnOnce() -> R) -> R {
-                f()
+        {
+            let isa = self.min(Self::fastest());
+            if isa == Isa::Avx512 {
+                #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,avx2")]
+                fn avx512<R>(f: impl FnOnce() -> R) -> R {
+                    f()
+                }
+                // SAFETY: `fastest` found these features on this CPU (a cached check).
+                return unsafe { avx512(f) };
             }
-            // SAFETY: the CPU reported AVX2 just above (a cached check), so `Isa::Avx2` built
-            // by hand on a CPU without it runs the portable code instead.
-            return unsafe { avx2(f) };
+            if isa == Isa::Avx2 {
+                #[target_feature(enable = "avx2")]
+                fn avx2<R>(f: impl FnOnce() -> R) -> R {
+                    f()
+                }
+                // SAFETY: `fastest` found AVX2 on this CPU (a cached check), so an `Isa::Avx2`
+                // built by hand on a CPU without it runs the portable code instead.
+                return unsafe { avx2(f) };
+            }
         }
         f()
     }
 
-    /// Whether this CPU runs `self` natively (elsewhere `Isa::Avx2` falls back to portable code).
+    /// Whether this CPU runs `self` natively (elsewhere it falls back to a slower one).
     pub fn available(self) -> bool {
-        match self {
-            Isa::Portable => true,
-            Isa::Avx2 => Isa::detect() == Isa::Avx2,
-        }
+        self <= Self::fastest()
     }
+}
+
+/// Paths per vector of the lane kernel: every instruction set runs the same eight lanes (one
+/// AVX-512 register, two AVX2 registers, four SSE2 registers), so the same operations happen
+/// in the same order everywhere.
+pub const W: usize = 8;
+
+/// One value per lane.
+pub type Lanes = [f64; W];
+
+/// A vector from a function of the lane. A plain loop of constant trip count, which LLVM
+/// unrolls and turns into vector instructions (`std::array::from_fn` is not always inlined
+/// inside the kernel, and then nothing vectorises).
+#[inline(always)]
+pub fn lanes(f: impl Fn(usize) -> f64) -> Lanes {
+    let mut out = [0.0; W];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = f(i);
+    }
+    out
+}
+
+/// A mask from a predicate of the lane ([`lanes`]' counterpart).
+#[inline(always)]
+pub fn mask(f: impl Fn(usize) -> bool) -> [bool; W] {
+    let mut out = [false; W];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = f(i);
+    }
+    out
+}
+
+/// The same value in every lane.
+#[inline(always)]
+pub fn splat(x: f64) -> Lanes {
+    [x; W]
+}
+
+/// e^x in every lane ([`exp`]): branch-free when every lane is in range; the rare other case
+/// is a call out of the kernel, so the hot loop carries one copy of the polynomial.
+#[inline(always)]
+pub fn exp_lanes(x: Lanes) -> Lanes {
+    if x.iter().fold(true, |ok, x| ok & (x.abs() < EXP_LIMIT)) {
+        lanes(|i| exp_reduced(x[i]))
+    } else {
+        exp_lanes_cold(x)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn exp_lanes_cold(x: Lanes) -> Lanes {
+    lanes(|i| exp(x[i]))
+}
+
+/// ln x in every lane ([`ln`]): branch-free when every lane is positive, normal and finite;
+/// the rare other case is a call out of the kernel.
+#[inline(always)]
+pub fn ln_lanes(x: Lanes) -> Lanes {
+    if x.iter().fold(true, |ok, &x| ok & ln_in_range(x)) {
+        lanes(|i| ln_normal(x[i]))
+    } else {
+        ln_lanes_cold(x)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn ln_lanes_cold(x: Lanes) -> Lanes {
+    lanes(|i| ln(x[i]))
+}
+
+/// fdlibm's __kernel_sin and __kernel_cos coefficients (k_sin.c, k_cos.c), as bit patterns.
+const SIN: [f64; 6] = [
+    f64::from_bits(0xbfc5_5555_5555_5549),
+    f64::from_bits(0x3f81_1111_1110_f8a6),
+    f64::from_bits(0xbf2a_01a0_19c1_61d5),
+    f64::from_bits(0x3ec7_1de3_57b1_fe7d),
+    f64::from_bits(0xbe5a_e5e6_8a2b_9ceb),
+    f64::from_bits(0x3de5_d93a_5acf_d57c),
+];
+const COS: [f64; 6] = [
+    f64::from_bits(0x3fa5_5555_5555_554c),
+    f64::from_bits(0xbf56_c16c_16c1_5177),
+    f64::from_bits(0x3efa_01a0_19cb_1590),
+    f64::from_bits(0xbe92_7e4f_809c_52ad),
+    f64::from_bits(0x3e21_ee9e_bdb4_b1c4),
+    f64::from_bits(0xbda8_fae9_be88_54d4),
+];
+
+/// (sin, cos) of 2 pi u for u in [0, 1), branch-free: 4u = q + f with q = round(4u) (an exact
+/// split), the angle f pi / 2 in [-pi/4, pi/4] through fdlibm's kernels, and the quadrant q
+/// choosing and signing them. Within about 1 ulp of libm where the result is not tiny.
+#[inline(always)]
+pub fn sin_cos_turn(u: f64) -> (f64, f64) {
+    let y = 4.0 * u;
+    let shifted = y + SHIFT;
+    let q = shifted - SHIFT;
+    let x = (y - q) * std::f64::consts::FRAC_PI_2;
+    let z = x * x;
+    let r = SIN[1] + z * (SIN[2] + z * (SIN[3] + z * (SIN[4] + z * SIN[5])));
+    let sin = x + z * x * (SIN[0] + z * r);
+    let c = z * (COS[0] + z * (COS[1] + z * (COS[2] + z * (COS[3] + z * (COS[4] + z * COS[5])))));
+    let hz = 0.5 * z;
+    let w = 1.0 - hz;
+    let cos = w + (((1.0 - w) - hz) + z * c);
+    // q in 0..=4; quadrant q mod 4: (sin, cos) of q pi/2 + x.
+    let quadrant = shifted.to_bits() & 3;
+    let swap = quadrant & 1 == 1;
+    let (s, c) = if swap { (cos, sin) } else { (sin, cos) };
+    let sin_sign = if quadrant >= 2 { -1.0 } else { 1.0 };
+    let cos_sign = if quadrant == 1 || quadrant == 2 {
+        -1.0
+    } else {
+        1.0
+    };
+    (sin_sign * s, cos_sign * c)
 }
 
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
@@ -275,6 +440,23 @@ mod tests {
         assert_eq!(odd[2], f64::INFINITY);
         assert_eq!(odd[3], 1e-310f64.ln());
         assert_eq!(odd[4], ln(4.0));
+    }
+
+    #[test]
+    fn sin_cos_of_a_turn_agree_with_libm() {
+        let tau = 2.0 * std::f64::consts::PI;
+        for i in 0..1_000_000u32 {
+            let u = f64::from(i) / 1_000_000.0 + 1.7e-7;
+            let (s, c) = sin_cos_turn(u);
+            let (ws, wc) = (tau * u).sin_cos();
+            // libm's argument 2 pi u is itself rounded (by up to half an ulp of 2 pi, 4.4e-16),
+            // so the two agree to that, plus an ulp of each result.
+            assert!((s - ws).abs() <= 7e-16, "sin 2pi*{u}: {s} vs {ws}");
+            assert!((c - wc).abs() <= 7e-16, "cos 2pi*{u}: {c} vs {wc}");
+        }
+        assert_eq!(sin_cos_turn(0.0), (0.0, 1.0));
+        assert_eq!(sin_cos_turn(0.25).0, 1.0);
+        assert_eq!(sin_cos_turn(0.5).1, -1.0);
     }
 
     #[test]

@@ -12,11 +12,13 @@ pub mod math;
 pub mod outcome;
 mod overflow;
 mod path;
+pub mod shocks;
 
 pub use overflow::Overflow;
 
 pub use math::Isa;
-pub use path::{PathOutputs, PathRecord, PathSimulator, Scratch, Stage, Strata};
+pub use math::W;
+pub use path::{Batch, PathOutputs, PathRecord, PathSimulator, Scratch, Stage, Strata};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -329,13 +331,6 @@ struct Chunk<'a> {
     columns: [Vec<&'a mut [f64]>; QUANTITIES],
 }
 
-/// Writes one path's values (a row) into path `i` of a chunk's columns.
-fn scatter(columns: &mut [&mut [f64]], i: usize, row: &[f64]) {
-    for (column, &v) in columns.iter_mut().zip(row) {
-        column[i] = v;
-    }
-}
-
 /// What a chunk pools: step returns of all its paths and of those meeting the condition.
 struct ChunkSteps {
     pool: ChunkPool,
@@ -465,7 +460,8 @@ fn simulate_chunks(
                 return Err(Failure::Cancelled);
             }
             let mut scratch = sim.scratch();
-            let mut outputs = sim.outputs();
+            let mut batch = sim.batch();
+            let mut lane_draws = vec![0.0; p];
             let strata = sim.strata(seed, (chunk.first / CHUNK_PATHS) as u64);
             let mut steps = ChunkSteps {
                 pool: ChunkPool {
@@ -475,25 +471,40 @@ fn simulate_chunks(
                 matches: Vec::new(),
             };
             let mut chunk = chunk;
-            for i in 0..chunk.len {
+            // Batches of W paths; the lanes of a last, partial batch past the chunk simulate
+            // paths that are not recorded.
+            for i in (0..chunk.len).step_by(W) {
                 let path = (chunk.first + i) as u64;
-                sim.simulate(seed, path, strata.as_ref(), &mut scratch, outputs.record());
-                let o = &outputs;
-                for (columns, row) in chunk.columns.iter_mut().zip(o.quantities()) {
-                    scatter(columns, i, row);
-                }
-                for (acc, path) in steps.pool.all.iter_mut().zip(&o.step_returns) {
-                    acc.merge(path);
-                }
-                if let Some(condition) = condition {
-                    let base_end = o.baseline_adoption.last().copied().unwrap_or(f64::NAN);
-                    let matched = condition.holds(&o.draws, o.adoption[n - 1], base_end);
-                    if matched {
-                        for (acc, path) in steps.pool.matching.iter_mut().zip(&o.step_returns) {
-                            acc.merge(path);
+                sim.simulate_batch(seed, path, strata.as_ref(), &mut scratch, &mut batch);
+                let valid = W.min(chunk.len - i);
+                for (columns, rows) in chunk.columns.iter_mut().zip(batch.quantities()) {
+                    for (column, row) in columns.iter_mut().zip(rows) {
+                        match column[i..].first_chunk_mut::<W>() {
+                            // A whole batch: a fixed-size copy, a vector store.
+                            Some(to) if valid == W => *to = *row,
+                            _ => column[i..i + valid].copy_from_slice(&row[..valid]),
                         }
                     }
-                    steps.matches.push(matched);
+                }
+                for lane in 0..valid {
+                    for (acc, path) in steps.pool.all.iter_mut().zip(&batch.step_returns) {
+                        acc.merge(&path[lane]);
+                    }
+                    if let Some(condition) = condition {
+                        for (d, column) in lane_draws.iter_mut().zip(&batch.draws) {
+                            *d = column[lane];
+                        }
+                        let boom_end = batch.adoption[n - 1][lane];
+                        let base_end = batch.baseline_adoption.last().map_or(f64::NAN, |b| b[lane]);
+                        let matched = condition.holds(&lane_draws, boom_end, base_end);
+                        if matched {
+                            let pool = steps.pool.matching.iter_mut();
+                            for (acc, path) in pool.zip(&batch.step_returns) {
+                                acc.merge(&path[lane]);
+                            }
+                        }
+                        steps.matches.push(matched);
+                    }
                 }
             }
             // One flag per chunk; the cold path finds out what overflowed.
@@ -799,9 +810,10 @@ mod tests {
             assert_eq!(chunk.len(), 2);
             let rows = chunk[0].len();
             assert_eq!(rows, if c == 2 { 3 } else { CHUNK_PATHS });
-            for i in 0..rows {
+            let (first, second) = chunk.split_at_mut(1);
+            for (i, (a, b)) in first[0].iter_mut().zip(second[0].iter_mut()).enumerate() {
                 let path = (c * CHUNK_PATHS + i) as f64;
-                scatter(&mut chunk, i, &[path, -path]);
+                (*a, *b) = (path, -path);
             }
         }
         for path in 0..paths {

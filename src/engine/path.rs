@@ -1,37 +1,43 @@
-//! One path of MODEL.md §3: draw the parameters, simulate adoption, sectors, assets and
-//! groups on the time grid, and record each entity's outcomes.
+//! The paths of MODEL.md §3, [`W`] at a time: each SIMD lane is one path. A batch draws its
+//! paths' parameters, then walks the time grid once, and at every step each lane advances its
+//! own path through adoption, sectors, assets, groups and the outcomes of every entity.
 //!
-//! [`PathSimulator`] holds what is fixed for a run (the model, grid, lags, weights); a
-//! [`Scratch`] holds the buffers one worker reuses from path to path, so the hot loop does not
-//! allocate. A path runs as a sequence of [`Stage`]s, each a pass over whole series laid out
-//! step-major (per step, one lane per sector, asset or entity), so the exponentials run over
-//! long slices and the per-step work vectorises across lanes ([`math`]). Entities are numbered
-//! groups first, then assets, as in `summary.csv`.
+//! [`PathSimulator`] holds what is fixed for a run (the model, grid, lags, the correlation
+//! factor, sparse exposures, constant growth factors); a [`Scratch`] holds one worker's state
+//! of a batch (struct of arrays: one [`Lanes`] vector per quantity), reused from batch to batch
+//! so the hot loop does not allocate; a [`Batch`] receives what the paths record.
+//!
+//! Every lane draws from its own path's streams (its generator in [`LaneRng`], its parameters'
+//! in [`parameter_rng`]), so a path's numbers depend only on (seed, path index), whichever
+//! batch, lane, thread or instruction set runs it. Every lane operation is the same IEEE
+//! arithmetic on every instruction set ([`math`]), so the bits are the same too. Entities are
+//! numbered groups first, then assets, as in `summary.csv`.
 
 use rand_distr::Distribution as Sample;
-use rand_distr::{Exp1, StandardNormal};
-
-use crate::engine::adoption::AdoptionDraw;
+use rand_distr::StandardNormal;
 use statrs::distribution::ContinuousCDF;
 
 use rand::RngExt as _;
 use rand::distr::Open01;
 
-use super::math::{self, Isa};
+use super::adoption::AdoptionLanes;
+use super::math::{self, Isa, Lanes, W, lanes, mask, splat};
+use super::shocks::LaneRng;
 use super::{CHUNK_PATHS, Sampling};
 use crate::distribution::Distribution;
 use crate::engine::outcome::StepReturns;
-use crate::model::{AdoptionKey, Model, Slot};
-use crate::random::{PathRng, Stream, parameter_id, parameter_rng, path_rng};
+use crate::model::{Model, Slot};
+use crate::random::{Stream, parameter_id, parameter_rng, path_rng};
 
-/// The stages of one path, in the order they run (the benchmarks time each on its own).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The stages of a batch, in the order they run; [`PathSimulator::simulate_until`] stops
+/// after one, which is how the benchmarks time each (by difference).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {
     /// Every parameter's draw, and each asset's failure time.
     Parameters,
     /// The standard normals of every shock.
     Shocks,
-    /// The adoption index A(t_j).
+    /// The adoption index A(t_j) (the boom's and the baseline's).
     Adoption,
     /// Each sector's revenue R_s(t_j).
     Sectors,
@@ -39,7 +45,7 @@ pub enum Stage {
     Assets,
     /// Each entity's total return, maximum drawdown and step returns.
     Outcomes,
-    /// The baseline's adoption and terminal values, and the uplift.
+    /// The baseline's terminal values, and the uplift.
     Baseline,
 }
 
@@ -69,86 +75,39 @@ impl Stage {
     }
 }
 
-/// Per-worker buffers, reused for every path. "Lanes" are per-asset (or per-entity) values
-/// padded to a multiple of [`LANES`], so the per-step loops run whole vectors.
-pub struct Scratch {
-    /// The path's stream of shocks and failure times ([`Stream::Boom`]).
-    rng: PathRng,
-    /// +1, or -1 for the second path of an antithetic pair.
-    sign: f64,
-    adoption: AdoptionDraw,
-    /// The path's standard normals, step-major: for each step, adoption, each sector, each asset.
-    normals: Vec<f64>,
-    /// W_A(t_j).
-    w_adoption: Vec<f64>,
-    /// log A(t_j) (the boom's, then the baseline's).
-    log_adoption: Vec<f64>,
-    /// R_s(t_j), step-major, (T + 1) x S.
-    revenue: Vec<f64>,
-    /// W_s(t_T) of each sector, for the baseline.
-    w_sector_end: Vec<f64>,
-    /// Sector lanes: running W_s(t_j), and this step's correlated increment (L z)_s.
-    w_sector: Vec<f64>,
-    sector_shock: Vec<f64>,
-    /// [elasticity, drift, volatility] of each sector.
-    sector_draws: Vec<[f64; 3]>,
-    /// Asset lanes: (mu_a - pi_a - sigma_a^2 / 2), the annual drift of log P beyond log F.
-    price_drift: Vec<f64>,
-    /// Asset lanes: sigma_a.
-    volatility: Vec<f64>,
-    /// Asset lanes: exp(h_a dt), the step factor of the business outside the sectors.
-    growth_step: Vec<f64>,
-    /// Asset lanes: the first step j with t_j >= tau, as f64 (T + 1 when the asset survives).
-    failure_step: Vec<f64>,
-    /// Asset lanes: running W_a(t_j) and exp(h_a t_j).
-    w_asset: Vec<f64>,
-    growth: Vec<f64>,
-    /// exp((mu_a - pi_a - sigma_a^2/2) t_j + sigma_a W_a(t_j)), step-major, (T + 1) x lanes.
-    price_factor: Vec<f64>,
-    /// F_a(t_j), step-major, (T + 1) x lanes; overwritten by P_a(t_j) once priced.
-    fundamentals: Vec<f64>,
-    /// Entity values X(t_j), step-major, (T + 1) x entity lanes (padding lanes stay 1).
-    value: Vec<f64>,
-    /// Step returns x_j (0 where skipped), step-major, T x entity lanes.
-    returns: Vec<f64>,
-    /// Entity lanes: running peak, and the (value, peak) pair of the deepest fall so far.
-    peak: Vec<f64>,
-    low_value: Vec<f64>,
-    low_peak: Vec<f64>,
-    /// Entity lanes: count, sum (then mean), squared deviations and squared shortfalls of the
-    /// step returns.
-    count: Vec<f64>,
-    sum: Vec<f64>,
-    m2: Vec<f64>,
-    downside: Vec<f64>,
-    /// The baseline's terminal values of each entity, and its sectors' R_s(t_T).
-    baseline_terminal: Vec<f64>,
-    baseline_revenue: Vec<f64>,
-    copula_normals: Vec<f64>,
-    copula_uniforms: Vec<f64>,
+/// What a batch of [`W`] paths records, one [`Lanes`] vector per quantity (lane i is path
+/// `first + i`).
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// total_return of each entity.
+    pub total_return: Vec<Lanes>,
+    /// max_drawdown of each entity.
+    pub max_drawdown: Vec<Lanes>,
+    /// uplift of each entity (empty without a baseline).
+    pub uplift: Vec<Lanes>,
+    /// A(t_j) for j = 0..=T.
+    pub adoption: Vec<Lanes>,
+    /// Baseline A(t_j) (empty without a baseline).
+    pub baseline_adoption: Vec<Lanes>,
+    /// The draw of each uncertain parameter (`Model::uncertain_parameters` order).
+    pub draws: Vec<Lanes>,
+    /// Each path's step returns of each entity: `[entity][lane]`.
+    pub step_returns: Vec<[StepReturns; W]>,
 }
 
-/// Lane padding: four f64 fill one AVX2 register.
-const LANES: usize = 4;
-
-/// `n` rounded up to whole vectors.
-fn lanes_for(n: usize) -> usize {
-    n.div_ceil(LANES) * LANES
-}
-
-/// One vector of lanes.
-type Lane = [f64; LANES];
-
-/// A lane-padded buffer as whole vectors (fixed-size arrays, which LLVM maps onto registers).
-#[inline(always)]
-fn lanes(x: &[f64]) -> &[Lane] {
-    x.as_chunks::<LANES>().0
-}
-
-/// [`lanes`], mutably.
-#[inline(always)]
-fn lanes_mut(x: &mut [f64]) -> &mut [Lane] {
-    x.as_chunks_mut::<LANES>().0
+impl Batch {
+    /// The per-path quantities, in [`super::Simulation::quantities`] order (empty where the
+    /// run has none): one vector of lanes per column.
+    pub fn quantities(&self) -> [&[Lanes]; super::QUANTITIES] {
+        [
+            &self.total_return,
+            &self.max_drawdown,
+            &self.uplift,
+            &self.adoption,
+            &self.baseline_adoption,
+            &self.draws,
+        ]
+    }
 }
 
 /// What one path records: the entity outcomes and the adoption index.
@@ -170,7 +129,7 @@ pub struct PathRecord<'a> {
 }
 
 /// Owned buffers for one path's [`PathRecord`]: for simulating paths one at a time (tests,
-/// benchmarks); the engine records into slices of its per-chunk columns instead.
+/// benchmarks, overflow diagnosis); the engine records whole batches instead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PathOutputs {
     /// total_return of each entity.
@@ -217,6 +176,57 @@ impl PathOutputs {
     }
 }
 
+/// One worker's state of a batch, reused for every batch: one vector of lanes per quantity.
+pub struct Scratch {
+    /// The lanes' shock streams ([`Stream::Boom`]).
+    rng: LaneRng,
+    /// +1, or -1 in the lanes of the second path of an antithetic pair.
+    sign: Lanes,
+    /// The drawn adoption values (boom, baseline), by [`AdoptionKey`].
+    adoption: [Lanes; 6],
+    baseline: [Lanes; 6],
+    /// [elasticity, drift, volatility] of each sector.
+    sector: Vec<[Lanes; 3]>,
+    /// Each asset's (mu_a - pi_a - sigma_a^2 / 2), sigma_a, exp(h_a dt), and its failure step
+    /// (the first j with t_j >= tau, as f64; T + 1 when it survives).
+    price_drift: Vec<Lanes>,
+    volatility: Vec<Lanes>,
+    growth_step: Vec<Lanes>,
+    failure_step: Vec<Lanes>,
+    /// One step's standard normals: adoption, each sector, each asset.
+    normals: Vec<Lanes>,
+    /// log A(t_j), j = 0..=T, of the boom and of the baseline.
+    log_adoption: Vec<Lanes>,
+    log_baseline: Vec<Lanes>,
+    /// Running W_A, W_s, W_a and exp(h_a t_j).
+    w_adoption: Lanes,
+    w_sector: Vec<Lanes>,
+    w_asset: Vec<Lanes>,
+    growth: Vec<Lanes>,
+    /// This step's R_s, and each asset's exp((mu - pi - sigma^2/2) t + sigma W) at t_T.
+    revenue: Vec<Lanes>,
+    factor_end: Vec<Lanes>,
+    /// This step's X of every entity, and the previous step's.
+    value: Vec<Lanes>,
+    before: Vec<Lanes>,
+    /// Per entity: running peak, the (value, peak) pair of the deepest fall so far, and the
+    /// step returns' count, first return, and sums of deviations from it, of their squares
+    /// and of squared shortfalls below rf / k.
+    peak: Vec<Lanes>,
+    low_value: Vec<Lanes>,
+    low_peak: Vec<Lanes>,
+    count: Vec<Lanes>,
+    first_return: Vec<Lanes>,
+    sum: Vec<Lanes>,
+    squares: Vec<Lanes>,
+    shortfall: Vec<Lanes>,
+    /// The baseline's terminal values of each entity, and its sectors' R_s(t_T).
+    baseline_terminal: Vec<Lanes>,
+    baseline_revenue: Vec<Lanes>,
+    copula_normals: Vec<f64>,
+    copula_uniforms: Vec<f64>,
+}
+
 /// The fixed part of a run: model, grid and derived constants.
 pub struct PathSimulator<'m> {
     model: &'m Model,
@@ -224,18 +234,17 @@ pub struct PathSimulator<'m> {
     dt: f64,
     sqrt_dt: f64,
     lag_steps: Vec<usize>,
-    /// Asset lanes: 1 - sum of the asset's exposures, the share of its business outside the
-    /// sectors (0 in padding lanes).
+    /// Each asset's 1 - sum of its exposures: the share of its business outside the sectors.
     outside_share: Vec<f64>,
-    /// w_as by sector, then asset lane: S x asset lanes (0 where not exposed).
-    exposure: Vec<f64>,
+    /// Each asset's non-zero exposures (sector, w_as), in sector order.
+    exposure: Vec<Vec<(usize, f64)>>,
     /// Each group's assets and their shares omega_a / (sum of omega in the group).
     group_members: Vec<Vec<(usize, f64)>>,
-    /// The columns of the correlation factor L, each over sector lanes: S x sector lanes.
-    factor_columns: Vec<f64>,
-    sector_lanes: usize,
-    asset_lanes: usize,
-    entity_lanes: usize,
+    /// The correlation factor L, row-major, S x S (lower triangular).
+    factor: Vec<f64>,
+    /// exp(h_a t_j) for j = 0..=T of each asset whose other_growth is a constant (no draw):
+    /// computed once per run instead of once per path.
+    constant_growth: Vec<Option<Vec<f64>>>,
     rf_per_step: f64,
     /// Column of each recorded (uncertain) draw, by where it lives.
     columns: DrawColumns,
@@ -245,8 +254,8 @@ pub struct PathSimulator<'m> {
     isa: Isa,
 }
 
-/// For one parameter: its column in [`PathRecord::draws`] (when uncertain) and its index in
-/// the copula (when `[[correlate]]` lists it).
+/// For one parameter: its column in [`Batch::draws`] (when uncertain) and its index in the
+/// copula (when `[[correlate]]` lists it).
 #[derive(Debug, Clone, Copy, Default)]
 struct DrawSlot {
     /// The parameter's own random stream ([`parameter_id`] of its key path).
@@ -312,7 +321,7 @@ pub struct Strata {
     perms: Vec<Vec<u32>>,
 }
 
-/// Where a path draws from: its seed and (antithetic) base path, and its LHS stratum.
+/// Where one lane draws from: its seed and (antithetic) base path, and its LHS stratum.
 #[derive(Clone, Copy)]
 struct DrawAt<'a> {
     seed: u64,
@@ -320,38 +329,44 @@ struct DrawAt<'a> {
     strata: Option<(&'a Strata, usize)>,
 }
 
-/// One parameter's draw: its value when constant and not in the copula (most of a model),
-/// else [`draw_uncertain`].
-#[inline(always)]
-fn draw(d: &Distribution, slot: DrawSlot, uniforms: &[f64], draws: &mut [f64], at: DrawAt) -> f64 {
-    match slot.constant {
-        Some(value) if slot.copula.is_none() => value,
-        _ => draw_uncertain(d, slot, uniforms, draws, at),
-    }
+/// One lane's parameter draws, and where they are recorded.
+struct LaneDraws<'a> {
+    at: DrawAt<'a>,
+    lane: usize,
+    uniforms: &'a [f64],
+    draws: &'a mut [Lanes],
 }
 
-/// A parameter's draw: from the copula's uniform when it is correlated, from its stratum when
-/// Latin-hypercube sampling, else a sample from its own stream; recorded when uncertain.
-fn draw_uncertain(
-    d: &Distribution,
-    slot: DrawSlot,
-    uniforms: &[f64],
-    draws: &mut [f64],
-    at: DrawAt,
-) -> f64 {
-    let value = match (slot.copula, at.strata) {
-        (Some(i), _) => d.quantile(uniforms[i]),
-        (None, Some((strata, i))) => {
-            let v: f64 = Open01.sample(&mut parameter_rng(at.seed, at.path, slot.id));
-            let k = f64::from(strata.perms[slot.index][i]);
-            d.quantile((k + v) / CHUNK_PATHS as f64)
+impl LaneDraws<'_> {
+    /// One parameter's draw: its value when constant and not in the copula (most of a
+    /// model), else [`Self::uncertain`].
+    #[inline(always)]
+    fn draw(&mut self, d: &Distribution, slot: DrawSlot) -> f64 {
+        match slot.constant {
+            Some(value) if slot.copula.is_none() => value,
+            _ => self.uncertain(d, slot),
         }
-        (None, None) => d.sample(&mut parameter_rng(at.seed, at.path, slot.id)),
-    };
-    if let Some(c) = slot.column {
-        draws[c] = value;
     }
-    value
+
+    /// A parameter's draw: from the copula's uniform when it is correlated, from its stratum
+    /// when Latin-hypercube sampling, else a sample from its own stream; recorded when
+    /// uncertain.
+    fn uncertain(&mut self, d: &Distribution, slot: DrawSlot) -> f64 {
+        let at = self.at;
+        let value = match (slot.copula, at.strata) {
+            (Some(i), _) => d.quantile(self.uniforms[i]),
+            (None, Some((strata, i))) => {
+                let v: f64 = Open01.sample(&mut parameter_rng(at.seed, at.path, slot.id));
+                let k = f64::from(strata.perms[slot.index][i]);
+                d.quantile((k + v) / CHUNK_PATHS as f64)
+            }
+            (None, None) => d.sample(&mut parameter_rng(at.seed, at.path, slot.id)),
+        };
+        if let Some(c) = slot.column {
+            self.draws[c][self.lane] = value;
+        }
+        value
+    }
 }
 
 /// log R_s(t) = g_s t + beta_s log A(t - lag) + sigma_s W_s(t): one expression for the boom
@@ -361,8 +376,24 @@ fn sector_log_revenue([beta, drift, sigma]: [f64; 3], t: f64, lagged: f64, w: f6
     drift * t + beta * lagged + sigma * w
 }
 
+/// The first step j with t_j = j dt >= tau (T + 1 when tau > t_T), as f64, branch-free: j =
+/// ceil(tau / dt) corrected by one either way for the rounding of the division.
+#[inline(always)]
+fn failure_step(tau: f64, dt: f64, steps: usize) -> f64 {
+    let t_end = steps as f64 * dt;
+    let mut j = (tau / dt).ceil().min(steps as f64 + 1.0);
+    if j > 0.0 && (j - 1.0) * dt >= tau {
+        j -= 1.0;
+    }
+    if j * dt < tau {
+        j += 1.0;
+    }
+    if tau > t_end { steps as f64 + 1.0 } else { j }
+}
+
 impl<'m> PathSimulator<'m> {
-    /// Prepares a simulator for `model`, running on the fastest instruction set of this CPU.
+    /// Prepares a simulator for `model`, running on the fastest instruction set of this CPU
+    /// (or the one `BOOMSIM_ISA` names: [`Isa::detect`]).
     pub fn new(model: &'m Model, sampling: Sampling) -> Self {
         let steps = model.steps();
         let dt = model.dt();
@@ -389,23 +420,47 @@ impl<'m> PathSimulator<'m> {
             .iter()
             .map(|p| parameter_id(&p.path))
             .collect();
-        let asset_lanes = lanes_for(model.assets.len());
-        let mut outside_share = vec![0.0; asset_lanes];
-        let mut exposure = vec![0.0; model.sectors.len() * asset_lanes];
-        for (a, asset) in model.assets.iter().enumerate() {
-            outside_share[a] = 1.0 - asset.exposure.iter().map(|(_, w)| w).sum::<f64>();
-            for &(s, w) in &asset.exposure {
-                exposure[s * asset_lanes + a] = w;
-            }
-        }
-        let s_count = model.sectors.len();
-        let sector_lanes = lanes_for(s_count);
-        let mut factor_columns = vec![0.0; s_count * sector_lanes];
-        for s in 0..s_count {
-            for k in 0..=s {
-                factor_columns[k * sector_lanes + s] = model.correlation.factor[s * s_count + k];
-            }
-        }
+        let outside_share = model
+            .assets
+            .iter()
+            .map(|a| 1.0 - a.exposure.iter().map(|(_, w)| w).sum::<f64>())
+            .collect();
+        let exposure = model
+            .assets
+            .iter()
+            .map(|a| {
+                let mut e: Vec<(usize, f64)> = a
+                    .exposure
+                    .iter()
+                    .copied()
+                    .filter(|&(_, w)| w != 0.0)
+                    .collect();
+                e.sort_by_key(|&(s, _)| s);
+                e
+            })
+            .collect();
+        let constant_growth = model
+            .assets
+            .iter()
+            .map(|a| {
+                let h = a
+                    .other_growth
+                    .is_constant()
+                    .then(|| a.other_growth.quantile(0.5))?;
+                let step = (h * dt).exp();
+                let mut g = 1.0;
+                Some(
+                    (0..=steps)
+                        .map(|j| {
+                            if j > 0 {
+                                g *= step;
+                            }
+                            g
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
         Self {
             model,
             steps,
@@ -419,10 +474,8 @@ impl<'m> PathSimulator<'m> {
                 .iter()
                 .map(|g| g.assets.iter().map(|&a| (a, asset_share[a])).collect())
                 .collect(),
-            factor_columns,
-            sector_lanes,
-            asset_lanes,
-            entity_lanes: lanes_for(model.groups.len() + model.assets.len()),
+            factor: model.correlation.factor.clone(),
+            constant_growth,
             rf_per_step: model.risk_free_rate / k,
             columns: DrawColumns::new(model, &parameter_ids),
             sampling,
@@ -432,7 +485,7 @@ impl<'m> PathSimulator<'m> {
     }
 
     /// The same simulator on instruction set `isa`: the results are identical, only the speed
-    /// differs. [`Isa::Avx2`] on a CPU without AVX2 runs the portable code ([`Isa::run`]).
+    /// differs. An instruction set the CPU lacks runs the best one below it ([`Isa::run`]).
     pub fn with_isa(mut self, isa: Isa) -> Self {
         self.isa = isa;
         self
@@ -485,460 +538,523 @@ impl<'m> PathSimulator<'m> {
         }
     }
 
-    /// Fresh buffers for one worker.
+    /// Buffers for one batch's outputs, sized for this model.
+    pub fn batch(&self) -> Batch {
+        let (e, n) = (self.entities(), self.steps + 1);
+        let baseline = usize::from(self.model.baseline.is_some());
+        let zeros = |len: usize| vec![splat(0.0); len];
+        Batch {
+            total_return: zeros(e),
+            max_drawdown: zeros(e),
+            uplift: zeros(e * baseline),
+            adoption: zeros(n),
+            baseline_adoption: zeros(n * baseline),
+            draws: zeros(self.model.uncertain_parameters().len()),
+            step_returns: vec![[StepReturns::default(); W]; e],
+        }
+    }
+
+    /// Fresh state for one worker.
     pub fn scratch(&self) -> Scratch {
         let n = self.steps + 1;
-        let s = self.model.sectors.len();
-        let a = self.model.assets.len();
-        let (al, el) = (self.asset_lanes, self.entity_lanes);
+        let (s, a, e) = (
+            self.model.sectors.len(),
+            self.model.assets.len(),
+            self.entities(),
+        );
         let copula = self.model.copula.as_ref().map_or(0, |c| c.slots.len());
+        let zeros = |len: usize| vec![splat(0.0); len];
         Scratch {
-            rng: path_rng(0, 0, Stream::Boom),
-            sign: 1.0,
-            adoption: AdoptionDraw {
-                process: self.model.adoption.process,
-                values: [0.0; 6],
-            },
-            normals: vec![0.0; self.steps * (1 + s + a)],
-            w_adoption: vec![0.0; n],
-            log_adoption: vec![0.0; n],
-            revenue: vec![0.0; n * s],
-            w_sector_end: vec![0.0; s],
-            w_sector: vec![0.0; self.sector_lanes],
-            sector_shock: vec![0.0; self.sector_lanes],
-            sector_draws: vec![[0.0; 3]; s],
-            price_drift: vec![0.0; al],
-            volatility: vec![0.0; al],
-            growth_step: vec![1.0; al],
-            failure_step: vec![f64::INFINITY; al],
-            w_asset: vec![0.0; al],
-            growth: vec![1.0; al],
-            price_factor: vec![0.0; n * al],
-            fundamentals: vec![0.0; n * al],
-            // Padding lanes hold a constant series of 1s: no return, no drawdown.
-            value: vec![1.0; n * el],
-            returns: vec![0.0; self.steps * el],
-            peak: vec![0.0; el],
-            low_value: vec![0.0; el],
-            low_peak: vec![0.0; el],
-            count: vec![0.0; el],
-            sum: vec![0.0; el],
-            m2: vec![0.0; el],
-            downside: vec![0.0; el],
-            baseline_terminal: vec![0.0; self.entities()],
-            baseline_revenue: vec![0.0; s],
+            rng: LaneRng::new(0, [0; W], Stream::Boom),
+            sign: splat(1.0),
+            adoption: [splat(0.0); 6],
+            baseline: [splat(0.0); 6],
+            sector: vec![[splat(0.0); 3]; s],
+            price_drift: zeros(a),
+            volatility: zeros(a),
+            growth_step: zeros(a),
+            failure_step: zeros(a),
+            normals: zeros(1 + s + a),
+            log_adoption: zeros(n),
+            log_baseline: zeros(n),
+            w_adoption: splat(0.0),
+            w_sector: zeros(s),
+            w_asset: zeros(a),
+            growth: zeros(a),
+            revenue: zeros(s),
+            factor_end: zeros(a),
+            value: zeros(e),
+            before: zeros(e),
+            peak: zeros(e),
+            low_value: zeros(e),
+            low_peak: zeros(e),
+            count: zeros(e),
+            first_return: zeros(e),
+            sum: zeros(e),
+            squares: zeros(e),
+            shortfall: zeros(e),
+            baseline_terminal: zeros(e),
+            baseline_revenue: zeros(s),
             copula_normals: vec![0.0; copula],
             copula_uniforms: vec![0.0; copula],
         }
     }
 
-    /// Simulates path `path` of a run with seed `seed`. Each parameter draws from its own
-    /// stream ([`parameter_rng`]); the shocks and failure times from the path's
-    /// [`Stream::Boom`]; so `[baseline]` overrides, like any parameter, change no other number.
+    /// Simulates paths `first..first + W` (lane i is path `first + i`) of a run with seed
+    /// `seed`. Each parameter draws from its own stream ([`parameter_rng`]); the shocks and
+    /// failure times from the path's [`Stream::Boom`]; so `[baseline]` overrides, like any
+    /// parameter, change no other number.
+    pub fn simulate_batch(
+        &self,
+        seed: u64,
+        first: u64,
+        strata: Option<&Strata>,
+        scratch: &mut Scratch,
+        out: &mut Batch,
+    ) {
+        self.simulate_until(Stage::Baseline, seed, first, strata, scratch, out);
+    }
+
+    /// [`Self::simulate_batch`] up to and including stage `last` (for the benchmarks: the
+    /// outputs of later stages are left as they were).
+    pub fn simulate_until(
+        &self,
+        last: Stage,
+        seed: u64,
+        first: u64,
+        strata: Option<&Strata>,
+        scratch: &mut Scratch,
+        out: &mut Batch,
+    ) {
+        self.draw_parameters(seed, first, strata, scratch, &mut out.draws);
+        if last >= Stage::Shocks {
+            self.isa.run(
+                #[inline(always)]
+                || self.walk(last, scratch, out),
+            );
+        }
+    }
+
+    /// Simulates path `path` alone (as lane 0 of a batch starting there): what the tests, the
+    /// benchmarks and the overflow diagnosis use; the engine runs whole batches.
     pub fn simulate(
         &self,
         seed: u64,
         path: u64,
         strata: Option<&Strata>,
         scratch: &mut Scratch,
-        mut out: PathRecord<'_>,
+        out: PathRecord<'_>,
     ) {
-        for stage in Stage::ALL {
-            self.run_stage(stage, seed, path, strata, scratch, &mut out);
+        let mut batch = self.batch();
+        self.simulate_batch(seed, path, strata, scratch, &mut batch);
+        let lane0 = |from: &[Lanes], to: &mut [f64]| {
+            for (t, f) in to.iter_mut().zip(from) {
+                *t = f[0];
+            }
+        };
+        lane0(&batch.total_return, out.total_return);
+        lane0(&batch.max_drawdown, out.max_drawdown);
+        lane0(&batch.uplift, out.uplift);
+        lane0(&batch.adoption, out.adoption);
+        lane0(&batch.baseline_adoption, out.baseline_adoption);
+        lane0(&batch.draws, out.draws);
+        for (t, f) in out.step_returns.iter_mut().zip(&batch.step_returns) {
+            *t = f[0];
         }
     }
 
-    /// Runs one stage of path `path`. The stages must run in [`Stage::ALL`] order for a path's
-    /// result; each alone is what the benchmarks time.
-    pub fn run_stage(
+    /// Draws every lane's parameters (in file order) and each asset's failure step, and seeds
+    /// the lanes' shock streams.
+    fn draw_parameters(
         &self,
-        stage: Stage,
         seed: u64,
-        path: u64,
+        first: u64,
         strata: Option<&Strata>,
         scratch: &mut Scratch,
-        out: &mut PathRecord<'_>,
+        draws: &mut [Lanes],
     ) {
-        // An antithetic pair draws from its first path's streams, the second with every
-        // shock negated.
-        let (path, sign) = if self.sampling.antithetic {
-            (path & !1, if path & 1 == 1 { -1.0 } else { 1.0 })
-        } else {
-            (path, 1.0)
-        };
-        let at = DrawAt {
-            seed,
-            path,
-            strata: strata.map(|s| (s, path as usize % CHUNK_PATHS)),
-        };
-        self.isa.run(
-            #[inline(always)]
-            || match stage {
-                Stage::Parameters => {
-                    scratch.sign = sign;
-                    self.draw_parameters(at, scratch, out.draws);
-                }
-                Stage::Shocks => self.draw_shocks(scratch),
-                Stage::Adoption => self.adoption(scratch, out.adoption),
-                Stage::Sectors => self.sectors(scratch),
-                Stage::Assets => self.assets(scratch),
-                Stage::Outcomes => self.outcomes(scratch, out),
-                Stage::Baseline => self.baseline(at, scratch, out),
-            },
-        );
-    }
-
-    /// Draws every parameter (in file order) and each asset's failure step.
-    #[inline(always)]
-    fn draw_parameters(&self, at: DrawAt, scratch: &mut Scratch, draws: &mut [f64]) {
         let model = self.model;
-        scratch.rng = path_rng(at.seed, at.path, Stream::Boom);
         let columns = &self.columns;
-        if let Some(copula) = &model.copula {
-            // Correlated normals y = L z, then uniforms Phi(y), kept strictly inside (0, 1).
-            let m = copula.slots.len();
-            let copula_rng = &mut path_rng(at.seed, at.path, Stream::Copula);
-            for z in scratch.copula_normals.iter_mut() {
-                *z = StandardNormal.sample(copula_rng);
-            }
-            let phi = statrs::distribution::Normal::standard();
-            for i in 0..m {
-                let y: f64 = (0..=i)
-                    .map(|k| copula.factor[i * m + k] * scratch.copula_normals[k])
-                    .sum();
-                scratch.copula_uniforms[i] = phi
-                    .cdf(y)
-                    .clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
-            }
-        }
-        let uniforms = &scratch.copula_uniforms;
-        for (key, d) in model.adoption.parameters() {
-            let slot = columns.adoption[key as usize];
-            scratch.adoption.values[key as usize] = draw(d, slot, uniforms, draws, at);
-        }
-        for (s, sector) in model.sectors.iter().enumerate() {
-            let values = &mut scratch.sector_draws[s];
-            for (f, (_, d)) in sector.parameters().into_iter().enumerate() {
-                values[f] = draw(d, columns.sectors[s][f], uniforms, draws, at);
-            }
-        }
-        let n = self.steps + 1;
-        let t_end = self.steps as f64 * self.dt;
-        for (a, asset) in model.assets.iter().enumerate() {
-            let mut v = [0.0; 5];
-            for (f, (_, d)) in asset.parameters().into_iter().enumerate() {
-                v[f] = draw(d, columns.assets[a][f], uniforms, draws, at);
-            }
-            let [
-                other_growth,
-                priced_in,
-                expected_return,
-                volatility,
-                failure_rate,
-            ] = v;
-            // tau ~ Exponential(lambda): always drawn, so the stream does not depend on lambda.
-            let e: f64 = Exp1.sample(&mut scratch.rng);
-            let tau = e / failure_rate;
-            let failure_step = if tau > t_end {
-                n
+        // An antithetic pair draws from its first path's streams, the second with every shock
+        // negated.
+        let base = |lane: usize| {
+            let path = first + lane as u64;
+            if self.sampling.antithetic {
+                path & !1
             } else {
-                // The first j with t_j = j * dt >= tau.
-                let mut j = (tau / self.dt).ceil() as usize;
-                while j > 0 && (j - 1) as f64 * self.dt >= tau {
-                    j -= 1;
-                }
-                while (j as f64) * self.dt < tau {
-                    j += 1;
-                }
-                j
-            };
-            scratch.price_drift[a] = expected_return - priced_in - volatility * volatility / 2.0;
-            scratch.volatility[a] = volatility;
-            scratch.growth_step[a] = (other_growth * self.dt).exp();
-            scratch.failure_step[a] = failure_step as f64;
-        }
-    }
-
-    /// Draws the path's standard normals (negated for the second path of an antithetic pair).
-    #[inline(always)]
-    fn draw_shocks(&self, scratch: &mut Scratch) {
-        let sign = scratch.sign;
-        // The generator is copied out and back: in the scratch, its state would be reloaded
-        // and stored on every draw (the normals' buffer might, as far as the compiler knows,
-        // overlap it), a store-to-load round trip on the generator's dependency chain.
-        let mut rng = scratch.rng.clone();
-        for z in scratch.normals.iter_mut() {
-            let normal: f64 = StandardNormal.sample(&mut rng);
-            *z = sign * normal;
-        }
-        scratch.rng = rng;
-    }
-
-    /// Normals per step: adoption, each sector, each asset.
-    #[inline(always)]
-    fn shocks_per_step(&self) -> usize {
-        1 + self.model.sectors.len() + self.model.assets.len()
-    }
-
-    /// log A(t_j) = log c(t_j) + sigma_A W_A(t_j), and A(t_j).
-    #[inline(always)]
-    fn adoption(&self, scratch: &mut Scratch, adoption: &mut [f64]) {
-        let stride = self.shocks_per_step();
-        let w = &mut scratch.w_adoption;
-        w[0] = 0.0;
-        for j in 1..w.len() {
-            w[j] = w[j - 1] + self.sqrt_dt * scratch.normals[(j - 1) * stride];
-        }
-        let draw = &scratch.adoption;
-        draw.log_curve_series(self.dt, &mut scratch.log_adoption);
-        let sigma = draw.volatility();
-        for (log_a, w) in scratch.log_adoption.iter_mut().zip(w.iter()) {
-            *log_a += sigma * w;
-        }
-        adoption.copy_from_slice(&scratch.log_adoption);
-        math::exp_in_place(adoption);
-    }
-
-    /// R_s(t_j): correlated sector Brownian motions, then log R_s, then one pass of exp.
-    #[inline(always)]
-    fn sectors(&self, scratch: &mut Scratch) {
-        let s_count = self.model.sectors.len();
-        let stride = self.shocks_per_step();
-        let Scratch {
-            normals,
-            log_adoption,
-            revenue,
-            w_sector,
-            w_sector_end,
-            sector_shock,
-            sector_draws,
-            ..
-        } = scratch;
-        w_sector.fill(0.0);
-        for (j, row) in revenue.chunks_exact_mut(s_count).enumerate() {
-            if j > 0 {
-                // The correlated increments L z, column by column of L (k ascending, as the
-                // row sums of L z), all sectors at once.
-                let z = &normals[(j - 1) * stride + 1..][..s_count];
-                let eps = lanes_mut(sector_shock);
-                eps.fill([0.0; LANES]);
-                lane::add_columns(eps, lanes(&self.factor_columns), z);
-                lane::add_scaled(lanes_mut(w_sector), eps, self.sqrt_dt);
+                path
             }
-            let t = j as f64 * self.dt;
-            for (s, log_r) in row.iter_mut().enumerate() {
+        };
+        scratch.sign = lanes(|i| {
+            let odd = (first + i as u64) & 1 == 1;
+            if self.sampling.antithetic && odd {
+                -1.0
+            } else {
+                1.0
+            }
+        });
+        scratch.rng = LaneRng::new(seed, std::array::from_fn(base), Stream::Boom);
+        for lane in 0..W {
+            let path = base(lane);
+            if let Some(copula) = &model.copula {
+                // Correlated normals y = L z, then uniforms Phi(y), kept strictly inside (0, 1).
+                let m = copula.slots.len();
+                let copula_rng = &mut path_rng(seed, path, Stream::Copula);
+                for z in scratch.copula_normals.iter_mut() {
+                    *z = StandardNormal.sample(copula_rng);
+                }
+                let phi = statrs::distribution::Normal::standard();
+                for i in 0..m {
+                    let y: f64 = (0..=i)
+                        .map(|k| copula.factor[i * m + k] * scratch.copula_normals[k])
+                        .sum();
+                    scratch.copula_uniforms[i] = phi
+                        .cdf(y)
+                        .clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
+                }
+            }
+            let mut at = LaneDraws {
+                at: DrawAt {
+                    seed,
+                    path,
+                    strata: strata.map(|s| (s, path as usize % CHUNK_PATHS)),
+                },
+                lane,
+                uniforms: &scratch.copula_uniforms,
+                draws,
+            };
+            for (key, d) in model.adoption.parameters() {
+                let slot = columns.adoption[key as usize];
+                scratch.adoption[key as usize][lane] = at.draw(d, slot);
+            }
+            if let Some(baseline) = &model.baseline {
+                for k in 0..6 {
+                    scratch.baseline[k][lane] = scratch.adoption[k][lane];
+                }
+                for (key, d) in baseline.overrides() {
+                    // The baseline's keys are drawn on their own, never from the copula.
+                    let slot = DrawSlot {
+                        copula: None,
+                        ..columns.baseline[key as usize]
+                    };
+                    scratch.baseline[key as usize][lane] = at.draw(d, slot);
+                }
+            }
+            for (s, sector) in model.sectors.iter().enumerate() {
+                for (f, (_, d)) in sector.parameters().into_iter().enumerate() {
+                    scratch.sector[s][f][lane] = at.draw(d, columns.sectors[s][f]);
+                }
+            }
+            for (a, asset) in model.assets.iter().enumerate() {
+                let mut v = [0.0; 5];
+                for (f, (_, d)) in asset.parameters().into_iter().enumerate() {
+                    v[f] = at.draw(d, columns.assets[a][f]);
+                }
+                let [
+                    other_growth,
+                    priced_in,
+                    expected_return,
+                    volatility,
+                    failure_rate,
+                ] = v;
+                scratch.price_drift[a][lane] =
+                    expected_return - priced_in - volatility * volatility / 2.0;
+                scratch.volatility[a][lane] = volatility;
+                // exp(h_a dt), per path only when h_a is drawn (else a table per run).
+                scratch.growth_step[a][lane] = if self.constant_growth[a].is_some() {
+                    1.0
+                } else {
+                    math::exp(other_growth * self.dt)
+                };
+                // tau = E / lambda below, once the lanes' streams give E.
+                scratch.failure_step[a][lane] = failure_rate;
+            }
+        }
+        // tau ~ Exponential(lambda) = E / lambda with E ~ Exp(1) from the path's stream:
+        // always drawn, so the stream does not depend on lambda.
+        let (dt, steps) = (self.dt, self.steps);
+        for rate in scratch.failure_step.iter_mut() {
+            let e = scratch.rng.exponential();
+            let r = *rate;
+            *rate = lanes(|i| failure_step(e[i] / r[i], dt, steps));
+        }
+    }
+
+    /// Walks the grid once: at each step, the shocks, then adoption, sectors, assets, groups
+    /// and every entity's outcomes of every lane; then the baseline's terminal values.
+    #[inline(always)]
+    fn walk(&self, last: Stage, scratch: &mut Scratch, out: &mut Batch) {
+        let model = self.model;
+        let (s_count, a_count, groups) =
+            (model.sectors.len(), model.assets.len(), model.groups.len());
+        let (dt, sqrt_dt, steps) = (self.dt, self.sqrt_dt, self.steps);
+        let boom = AdoptionLanes::new(model.adoption.process, scratch.adoption);
+        let base = model
+            .baseline
+            .as_ref()
+            .map(|b| AdoptionLanes::new(b.process, scratch.baseline));
+        let sigma_a = boom.volatility();
+        let sigma_b = base.map_or(splat(0.0), |b| b.volatility());
+        // t_0: A = 1, every value 1.
+        scratch.log_adoption[0] = splat(0.0);
+        scratch.log_baseline[0] = splat(0.0);
+        out.adoption[0] = splat(1.0);
+        if let Some(b) = out.baseline_adoption.first_mut() {
+            *b = splat(1.0);
+        }
+        scratch.w_adoption = splat(0.0);
+        scratch.w_sector.fill(splat(0.0));
+        scratch.w_asset.fill(splat(0.0));
+        scratch.growth.fill(splat(1.0));
+        for e in 0..groups + a_count {
+            scratch.before[e] = splat(1.0);
+            scratch.peak[e] = splat(1.0);
+            scratch.low_value[e] = splat(1.0);
+            scratch.low_peak[e] = splat(1.0);
+            scratch.count[e] = splat(0.0);
+            scratch.sum[e] = splat(0.0);
+            scratch.squares[e] = splat(0.0);
+            scratch.shortfall[e] = splat(0.0);
+        }
+        let rf = self.rf_per_step;
+        for j in 1..=steps {
+            let t = j as f64 * dt;
+            let sign = scratch.sign;
+            let z = &mut scratch.normals;
+            scratch.rng.fill_normals(z);
+            for v in z.iter_mut() {
+                let x = *v;
+                *v = lanes(|i| sign[i] * x[i]);
+            }
+            if last < Stage::Adoption {
+                continue;
+            }
+            // Adoption: log A = log c + sigma_A W_A (boom and baseline on the same W_A).
+            let w = scratch.w_adoption;
+            let za = z[0];
+            let w = lanes(|i| w[i] + sqrt_dt * za[i]);
+            scratch.w_adoption = w;
+            let curve = boom.log_curve(t);
+            let log_a = lanes(|i| curve[i] + sigma_a[i] * w[i]);
+            scratch.log_adoption[j] = log_a;
+            out.adoption[j] = math::exp_lanes(log_a);
+            if let Some(base) = &base {
+                let curve = base.log_curve(t);
+                let log_b = lanes(|i| curve[i] + sigma_b[i] * w[i]);
+                scratch.log_baseline[j] = log_b;
+                out.baseline_adoption[j] = math::exp_lanes(log_b);
+            }
+            if last < Stage::Sectors {
+                continue;
+            }
+            // Sectors: W_s += sqrt(dt) (L z)_s; R_s = exp(g t + beta log A(t - lag) + sigma W_s).
+            for s in 0..s_count {
+                let row = &self.factor[s * s_count..][..=s];
+                let mut eps = splat(0.0);
+                for (k, &l) in row.iter().enumerate() {
+                    let zk = z[1 + k];
+                    eps = lanes(|i| eps[i] + l * zk[i]);
+                }
+                let ws = scratch.w_sector[s];
+                let ws = lanes(|i| ws[i] + sqrt_dt * eps[i]);
+                scratch.w_sector[s] = ws;
                 let lag = self.lag_steps[s];
-                let lagged = if j >= lag { log_adoption[j - lag] } else { 0.0 };
-                *log_r = sector_log_revenue(sector_draws[s], t, lagged, w_sector[s]);
+                let lagged = if j >= lag {
+                    scratch.log_adoption[j - lag]
+                } else {
+                    splat(0.0)
+                };
+                let [beta, drift, sigma] = scratch.sector[s];
+                let log_r = lanes(|i| {
+                    sector_log_revenue([beta[i], drift[i], sigma[i]], t, lagged[i], ws[i])
+                });
+                scratch.revenue[s] = math::exp_lanes(log_r);
             }
-        }
-        w_sector_end.copy_from_slice(&w_sector[..s_count]);
-        math::exp_in_place(revenue);
-    }
-
-    /// F_a(t_j) and P_a(t_j) of every asset lane, then the groups' weighted sums.
-    #[inline(always)]
-    fn assets(&self, scratch: &mut Scratch) {
-        let model = self.model;
-        let (s_count, a_count) = (model.sectors.len(), model.assets.len());
-        let groups = model.groups.len();
-        let (al, el) = (self.asset_lanes, self.entity_lanes);
-        let n = self.steps + 1;
-        let stride = self.shocks_per_step();
-        let Scratch {
-            normals,
-            revenue,
-            price_drift,
-            volatility,
-            growth_step,
-            failure_step,
-            w_asset,
-            growth,
-            price_factor,
-            fundamentals,
-            value,
-            ..
-        } = scratch;
-        w_asset.fill(0.0);
-        growth.fill(1.0);
-        let (drift, sigma) = (lanes(price_drift), lanes(volatility));
-        let (outside, growth_step) = (lanes(&self.outside_share), lanes(growth_step));
-        for j in 1..n {
-            let t = j as f64 * self.dt;
-            let z = &normals[(j - 1) * stride + 1 + s_count..][..a_count];
-            for (w, z) in w_asset.iter_mut().zip(z) {
-                *w += self.sqrt_dt * z;
+            if last < Stage::Assets {
+                continue;
             }
-            let factor = lanes_mut(&mut price_factor[j * al..][..al]);
-            let f = lanes_mut(&mut fundamentals[j * al..][..al]);
-            let g = lanes_mut(growth);
-            // exp(h_a t_j) by a running product; log of the price factor; outside business.
-            lane::mul(g, growth_step);
-            lane::affine(factor, drift, t, sigma, lanes(w_asset));
-            lane::product(f, outside, g);
-            // F_a += w_as R_s(t_j), sector by sector, all assets at once.
-            lane::add_columns(f, lanes(&self.exposure), &revenue[j * s_count..][..s_count]);
-        }
-        math::exp_in_place(&mut price_factor[al..]);
-        let failed = lanes(failure_step);
-        for j in 1..n {
-            // P_a = F_a * factor, or 0 from the failure step on.
-            let prices = lanes_mut(&mut fundamentals[j * al..][..al]);
-            let factor = lanes(&price_factor[j * al..][..al]);
-            lane::price(prices, factor, failed, j as f64);
-            let prices = &fundamentals[j * al..][..a_count];
-            let row = &mut value[j * el..][..el];
-            let (group_values, asset_values) = row.split_at_mut(groups);
-            asset_values[..a_count].copy_from_slice(prices);
-            self.group_values(group_values, prices);
-        }
-        // t_0: every asset is worth 1.
-        let (group_values, asset_values) = value[..el].split_at_mut(groups);
-        asset_values[..a_count].fill(1.0);
-        self.group_values(group_values, &asset_values[..a_count]);
-    }
-
-    /// Each group's weighted buy-and-hold average of its assets' values, summed in asset order.
-    #[inline(always)]
-    fn group_values(&self, groups: &mut [f64], assets: &[f64]) {
-        for (g, members) in groups.iter_mut().zip(&self.group_members) {
-            *g = members
-                .iter()
-                .fold(0.0, |sum, &(a, share)| sum + share * assets[a]);
-        }
-    }
-
-    /// total_return, max_drawdown and the step returns of every entity (MODEL.md §4), one
-    /// vector of entity lanes per step.
-    #[inline(always)]
-    fn outcomes(&self, scratch: &mut Scratch, out: &mut PathRecord<'_>) {
-        let el = self.entity_lanes;
-        let Scratch {
-            value,
-            returns,
-            peak,
-            low_value,
-            low_peak,
-            count,
-            sum,
-            m2,
-            downside,
-            ..
-        } = scratch;
-        peak.copy_from_slice(&value[..el]);
-        low_value.fill(1.0);
-        low_peak.fill(1.0);
-        count.fill(0.0);
-        sum.fill(0.0);
-        for j in 1..=self.steps {
-            let before = lanes(&value[(j - 1) * el..][..el]);
-            let now = lanes(&value[j * el..][..el]);
-            let step_returns = lanes_mut(&mut returns[(j - 1) * el..][..el]);
-            lane::drawdown(
-                now,
-                lanes_mut(peak),
-                lanes_mut(low_value),
-                lanes_mut(low_peak),
-            );
-            lane::step_returns(before, now, step_returns, lanes_mut(count), lanes_mut(sum));
-        }
-        // Each lane's mean, then squared deviations and squared shortfalls below rf / k.
-        for (mean, count) in sum.iter_mut().zip(count.iter()) {
-            *mean = if *count > 0.0 { *mean / count } else { 0.0 };
-        }
-        let mean = lanes(sum);
-        m2.fill(0.0);
-        downside.fill(0.0);
-        for j in 1..=self.steps {
-            let before = lanes(&value[(j - 1) * el..][..el]);
-            let step_returns = lanes(&returns[(j - 1) * el..][..el]);
-            let (m2, downside) = (lanes_mut(m2), lanes_mut(downside));
-            lane::deviations(before, step_returns, mean, self.rf_per_step, m2, downside);
-        }
-        let last = &value[self.steps * el..][..el];
-        for e in 0..self.entities() {
-            out.total_return[e] = last[e] - 1.0;
-            out.max_drawdown[e] = 1.0 - low_value[e] / low_peak[e];
-            out.step_returns[e] = if count[e] > 0.0 {
-                StepReturns {
-                    count: count[e] as u64,
-                    mean: sum[e],
-                    m2: m2[e],
-                    downside_sq: downside[e],
+            // Assets: F = (1 - sum w) exp(h t) + sum w R_s; P = F exp((mu - pi - sigma^2/2) t +
+            // sigma W_a), or 0 from the failure step on.
+            let step = j as f64;
+            for a in 0..a_count {
+                let growth = match &self.constant_growth[a] {
+                    Some(table) => splat(table[j]),
+                    None => {
+                        let (g, gs) = (scratch.growth[a], scratch.growth_step[a]);
+                        let g = lanes(|i| g[i] * gs[i]);
+                        scratch.growth[a] = g;
+                        g
+                    }
+                };
+                let outside = self.outside_share[a];
+                let mut f = lanes(|i| outside * growth[i]);
+                for &(s, w) in &self.exposure[a] {
+                    let r = scratch.revenue[s];
+                    f = lanes(|i| f[i] + w * r[i]);
                 }
-            } else {
-                StepReturns::default()
-            };
+                let zk = z[1 + s_count + a];
+                let wa = scratch.w_asset[a];
+                let wa = lanes(|i| wa[i] + sqrt_dt * zk[i]);
+                scratch.w_asset[a] = wa;
+                let (drift, vol) = (scratch.price_drift[a], scratch.volatility[a]);
+                let factor = math::exp_lanes(lanes(|i| drift[i] * t + vol[i] * wa[i]));
+                if j == steps {
+                    scratch.factor_end[a] = factor;
+                }
+                let failed = scratch.failure_step[a];
+                scratch.value[groups + a] = lanes(|i| {
+                    if step < failed[i] {
+                        f[i] * factor[i]
+                    } else {
+                        0.0
+                    }
+                });
+            }
+            // Groups: the weighted buy-and-hold average of their assets' values.
+            for (g, members) in self.group_members.iter().enumerate() {
+                let mut sum = splat(0.0);
+                for &(a, share) in members {
+                    let p = scratch.value[groups + a];
+                    sum = lanes(|i| sum[i] + share * p[i]);
+                }
+                scratch.value[g] = sum;
+            }
+            if last < Stage::Outcomes {
+                continue;
+            }
+            self.outcomes_step(j, rf, scratch);
+        }
+        if last < Stage::Outcomes {
+            return;
+        }
+        self.record_outcomes(scratch, out);
+        if last >= Stage::Baseline && base.is_some() {
+            self.baseline(scratch, out);
         }
     }
 
-    /// The baseline on the same draws and shocks (MODEL.md §3): its adoption index, and
-    /// X(t_T) of every entity for the uplift. Only adoption differs from the boom, so the
-    /// asset price factors and the outside business are reused, and each revenue is
-    /// recomputed by the same expression (equal adoption gives equal bits, zero uplift).
+    /// One step of every entity's outcomes: the step return x_j = X_j / X_{j-1} - 1 (skipped
+    /// after a zero value), summed as deviations from the path's first step return (so a
+    /// constant series sums to exactly 0), the running peak and the deepest (value, peak)
+    /// pair, compared by cross-multiplying (no division).
     #[inline(always)]
-    fn baseline(&self, at: DrawAt, scratch: &mut Scratch, out: &mut PathRecord<'_>) {
-        let Some(baseline) = &self.model.baseline else {
-            return;
-        };
-        let model = self.model;
-        let mut base = AdoptionDraw {
-            process: baseline.process,
-            values: scratch.adoption.values,
-        };
-        for (key, d) in baseline.overrides() {
-            let slot = self.columns.baseline[key as usize];
-            base.values[key as usize] = draw(d, slot, &[], out.draws, at);
+    fn outcomes_step(&self, j: usize, rf: f64, scratch: &mut Scratch) {
+        for e in 0..self.entities() {
+            let (x, before) = (scratch.value[e], scratch.before[e]);
+            let counted = mask(|i| before[i] != 0.0);
+            let ret = lanes(|i| {
+                if counted[i] {
+                    x[i] / before[i] - 1.0
+                } else {
+                    0.0
+                }
+            });
+            if j == 1 {
+                // X_0 = 1 > 0: the first step return always counts.
+                scratch.first_return[e] = ret;
+            }
+            let first = scratch.first_return[e];
+            let d = lanes(|i| ret[i] - first[i]);
+            let short = lanes(|i| (ret[i] - rf).min(0.0));
+            let (c, s, q, h) = (
+                scratch.count[e],
+                scratch.sum[e],
+                scratch.squares[e],
+                scratch.shortfall[e],
+            );
+            scratch.count[e] = lanes(|i| c[i] + if counted[i] { 1.0 } else { 0.0 });
+            scratch.sum[e] = lanes(|i| s[i] + if counted[i] { d[i] } else { 0.0 });
+            scratch.squares[e] = lanes(|i| q[i] + if counted[i] { d[i] * d[i] } else { 0.0 });
+            scratch.shortfall[e] =
+                lanes(|i| h[i] + if counted[i] { short[i] * short[i] } else { 0.0 });
+            let (old_peak, lv, lp) = (scratch.peak[e], scratch.low_value[e], scratch.low_peak[e]);
+            let p = lanes(|i| old_peak[i].max(x[i]));
+            let deeper = mask(|i| x[i] * lp[i] < lv[i] * p[i]);
+            scratch.peak[e] = p;
+            scratch.low_value[e] = lanes(|i| if deeper[i] { x[i] } else { lv[i] });
+            scratch.low_peak[e] = lanes(|i| if deeper[i] { p[i] } else { lp[i] });
+            scratch.before[e] = x;
         }
-        base.log_curve_series(self.dt, &mut scratch.log_adoption);
-        let sigma = base.get(AdoptionKey::Volatility);
-        for (log_a, w) in scratch.log_adoption.iter_mut().zip(&scratch.w_adoption) {
-            *log_a += sigma * w;
-        }
-        out.baseline_adoption.copy_from_slice(&scratch.log_adoption);
-        math::exp_in_place(out.baseline_adoption);
+    }
 
-        let j = self.steps;
+    /// total_return, max_drawdown and the step returns of every entity (MODEL.md §4).
+    #[inline(always)]
+    fn record_outcomes(&self, scratch: &Scratch, out: &mut Batch) {
+        for e in 0..self.entities() {
+            let (x, lv, lp) = (scratch.before[e], scratch.low_value[e], scratch.low_peak[e]);
+            out.total_return[e] = lanes(|i| x[i] - 1.0);
+            out.max_drawdown[e] = lanes(|i| 1.0 - lv[i] / lp[i]);
+            let (count, first) = (scratch.count[e], scratch.first_return[e]);
+            let (sum, squares, short) = (scratch.sum[e], scratch.squares[e], scratch.shortfall[e]);
+            out.step_returns[e] = std::array::from_fn(|i| {
+                let n = count[i];
+                let mean_d = sum[i] / n;
+                StepReturns {
+                    count: n as u64,
+                    mean: first[i] + mean_d,
+                    m2: (squares[i] - sum[i] * mean_d).max(0.0),
+                    downside_sq: short[i],
+                }
+            });
+        }
+    }
+
+    /// The baseline on the same draws and shocks (MODEL.md §3): X(t_T) of every entity for
+    /// the uplift. Only adoption differs from the boom, so the asset price factors and the
+    /// outside business are reused, and each revenue is recomputed by the same expression
+    /// (equal adoption gives equal bits, zero uplift).
+    #[inline(always)]
+    fn baseline(&self, scratch: &mut Scratch, out: &mut Batch) {
+        let model = self.model;
+        let (groups, j) = (model.groups.len(), self.steps);
         let t_end = j as f64 * self.dt;
-        for (s, r) in scratch.baseline_revenue.iter_mut().enumerate() {
+        for s in 0..model.sectors.len() {
             let lag = self.lag_steps[s];
             let lagged = if j >= lag {
-                scratch.log_adoption[j - lag]
+                scratch.log_baseline[j - lag]
             } else {
-                0.0
+                splat(0.0)
             };
-            *r = sector_log_revenue(
-                scratch.sector_draws[s],
-                t_end,
-                lagged,
-                scratch.w_sector_end[s],
-            );
+            let [beta, drift, sigma] = scratch.sector[s];
+            let ws = scratch.w_sector[s];
+            let log_r = lanes(|i| {
+                sector_log_revenue([beta[i], drift[i], sigma[i]], t_end, lagged[i], ws[i])
+            });
+            scratch.baseline_revenue[s] = math::exp_lanes(log_r);
         }
-        math::exp_in_place(&mut scratch.baseline_revenue);
-        let (al, groups) = (self.asset_lanes, model.groups.len());
-        let terminal = &mut scratch.baseline_terminal;
+        let step = j as f64;
         for a in 0..model.assets.len() {
-            let value = if (j as f64) < scratch.failure_step[a] {
-                // F_a(t_T) as the boom sums it: outside business, then sectors in order.
-                let mut fundamentals = self.outside_share[a] * scratch.growth[a];
-                for (s, r) in scratch.baseline_revenue.iter().enumerate() {
-                    fundamentals += self.exposure[s * al + a] * r;
-                }
-                fundamentals * scratch.price_factor[j * al + a]
-            } else {
-                0.0
+            // F_a(t_T) as the boom sums it: outside business, then sectors in order.
+            let growth = match &self.constant_growth[a] {
+                Some(table) => splat(table[j]),
+                None => scratch.growth[a],
             };
-            terminal[groups + a] = value;
+            let outside = self.outside_share[a];
+            let mut f = lanes(|i| outside * growth[i]);
+            for &(s, w) in &self.exposure[a] {
+                let r = scratch.baseline_revenue[s];
+                f = lanes(|i| f[i] + w * r[i]);
+            }
+            let (factor, failed) = (scratch.factor_end[a], scratch.failure_step[a]);
+            scratch.baseline_terminal[groups + a] = lanes(|i| {
+                if step < failed[i] {
+                    f[i] * factor[i]
+                } else {
+                    0.0
+                }
+            });
         }
-        let (group_terminal, asset_terminal) = terminal.split_at_mut(groups);
-        self.group_values(group_terminal, asset_terminal);
-        for ((uplift, boom), base) in out
-            .uplift
-            .iter_mut()
-            .zip(&*out.total_return)
-            .zip(terminal.iter())
-        {
-            *uplift = boom - (base - 1.0);
+        for (g, members) in self.group_members.iter().enumerate() {
+            let mut sum = splat(0.0);
+            for &(a, share) in members {
+                let p = scratch.baseline_terminal[groups + a];
+                sum = lanes(|i| sum[i] + share * p[i]);
+            }
+            scratch.baseline_terminal[g] = sum;
+        }
+        for e in 0..self.entities() {
+            let (boom, base) = (out.total_return[e], scratch.baseline_terminal[e]);
+            out.uplift[e] = lanes(|i| boom[i] - (base[i] - 1.0));
         }
     }
 }
@@ -950,186 +1066,117 @@ mod tests {
     use crate::model::DEFAULT_MODEL_TEXT;
     use crate::model::parse_model;
 
-    /// The kernel's outcomes (all entities at once, drawdowns by cross-multiplication) agree
-    /// with the scalar definitions of MODEL.md §4 applied to each entity's series.
+    /// Each entity's value series X(t_j), j = 0..=T, of every lane of a batch: the kernel's
+    /// walk up to the assets stage, stopped after each step in turn (same draws, same shocks).
+    fn series(sim: &PathSimulator, seed: u64, first: u64) -> Vec<Vec<Lanes>> {
+        let e = sim.entities();
+        let mut values = vec![vec![splat(1.0); sim.steps + 1]; e];
+        // Walk the same draws over the first `last_step` steps only, observing the values.
+        for last_step in 1..=sim.steps {
+            let mut s = sim.scratch();
+            let mut b = sim.batch();
+            sim.draw_parameters(seed, first, None, &mut s, &mut b.draws);
+            let short = PathSimulator {
+                steps: last_step,
+                ..PathSimulator::new(sim.model, sim.sampling)
+            };
+            short.walk(Stage::Assets, &mut s, &mut b);
+            for (k, v) in values.iter_mut().enumerate() {
+                v[last_step] = s.value[k];
+            }
+        }
+        values
+    }
+
+    /// The kernel's outcomes (every lane, drawdowns by cross-multiplication, step returns by
+    /// shifted one-pass sums) agree with the scalar definitions of MODEL.md §4 applied to each
+    /// path's series.
     #[test]
     fn outcomes_match_the_scalar_definitions() {
         let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
         let sim = PathSimulator::new(&model, Sampling::default());
-        let (e, n) = (sim.entities(), sim.steps() + 1);
+        let e = sim.entities();
         let mut scratch = sim.scratch();
-        let mut out = sim.outputs();
+        let mut batch = sim.batch();
         let mut failures = 0;
-        for path in 0..200 {
-            sim.simulate(7, path, None, &mut scratch, out.record());
-            let PathOutputs {
-                total_return: tr,
-                max_drawdown: dd,
-                step_returns: steps,
-                adoption: ad,
-                ..
-            } = &out;
-            for entity in 0..e {
-                let series: Vec<f64> = (0..n)
-                    .map(|j| scratch.value[j * sim.entity_lanes + entity])
-                    .collect();
-                failures += usize::from(series[n - 1] == 0.0);
-                assert_eq!(tr[entity], total_return(&series));
-                let want = max_drawdown(&series);
-                assert!(
-                    (dd[entity] - want).abs() <= 2.0 * f64::EPSILON,
-                    "{} vs {want}",
-                    dd[entity]
-                );
-                assert_eq!(
-                    steps[entity],
-                    StepReturns::of_series(&series, sim.rf_per_step)
-                );
+        for first in (0..200).step_by(W) {
+            sim.simulate_batch(7, first, None, &mut scratch, &mut batch);
+            let values = series(&sim, 7, first);
+            for (entity, entity_values) in values.iter().enumerate().take(e) {
+                for lane in 0..W {
+                    let series: Vec<f64> = entity_values.iter().map(|v| v[lane]).collect();
+                    failures += usize::from(series[sim.steps] == 0.0);
+                    assert_eq!(batch.total_return[entity][lane], total_return(&series));
+                    let want = max_drawdown(&series);
+                    let got = batch.max_drawdown[entity][lane];
+                    assert!((got - want).abs() <= 2.0 * f64::EPSILON, "{got} vs {want}");
+                    let want = StepReturns::of_series(&series, sim.rf_per_step);
+                    let got = batch.step_returns[entity][lane];
+                    assert_eq!(got.count, want.count);
+                    let close = |a: f64, b: f64, scale: f64| (a - b).abs() <= 1e-12 * scale;
+                    assert!(close(got.mean, want.mean, want.mean.abs().max(1e-3)));
+                    assert!(
+                        close(got.m2, want.m2, want.m2.max(1e-12)),
+                        "{got:?} {want:?}"
+                    );
+                    assert!(close(
+                        got.downside_sq,
+                        want.downside_sq,
+                        want.downside_sq.max(1e-12)
+                    ));
+                }
             }
-            assert_eq!(ad[0], 1.0);
+            assert_eq!(batch.adoption[0], splat(1.0));
         }
         // The check covered series that end in a total loss (skipped step returns).
         assert!(failures > 100, "{failures}");
     }
-}
 
-/// The per-step operations on whole vectors of lanes. Each reads whole lanes by value and
-/// writes whole lanes back (`from_fn` over the lane index), so no store sits between the loads
-/// of one lane and LLVM turns every lane operation into one vector instruction.
-mod lane {
-    use super::{LANES, Lane};
-    use std::array::from_fn;
-
-    /// x += a * y.
-    #[inline(always)]
-    pub fn add_scaled(x: &mut [Lane], y: &[Lane], a: f64) {
-        for (x, y) in x.iter_mut().zip(y) {
-            let (xv, y) = (*x, *y);
-            *x = from_fn(|i| xv[i] + y[i] * a);
+    #[test]
+    fn a_constant_series_has_exactly_zero_variance() {
+        let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
+        let sim = PathSimulator::new(&model, Sampling::default());
+        let mut scratch = sim.scratch();
+        // Every entity's value 1.05^j: each step return is exactly equal.
+        let e = sim.entities();
+        for k in 0..e {
+            scratch.before[k] = splat(1.0);
+            scratch.count[k] = splat(0.0);
+            scratch.sum[k] = splat(0.0);
+            scratch.squares[k] = splat(0.0);
+            scratch.shortfall[k] = splat(0.0);
         }
+        let mut x = 1.0;
+        for j in 1..=20 {
+            x *= 1.25;
+            scratch.value.fill(splat(x));
+            sim.outcomes_step(j, 0.0, &mut scratch);
+        }
+        let mut batch = sim.batch();
+        sim.record_outcomes(&scratch, &mut batch);
+        assert!(batch.step_returns.iter().flatten().all(|s| s.m2 == 0.0));
+        assert!(
+            batch
+                .step_returns
+                .iter()
+                .flatten()
+                .all(|s| s.count == 20 && s.mean == 0.25)
+        );
     }
 
-    /// x += sum over k of a_k * column_k, where `columns` holds the columns one after another,
-    /// each as long as x. Lane by lane, so each sum stays in a register.
-    #[inline(always)]
-    pub fn add_columns(x: &mut [Lane], columns: &[Lane], a: &[f64]) {
-        let rows = x.len();
-        for (v, x) in x.iter_mut().enumerate() {
-            let mut sum = *x;
-            for (column, a) in columns.chunks_exact(rows).zip(a) {
-                let c = column[v];
-                sum = from_fn(|i| sum[i] + c[i] * a);
+    #[test]
+    fn a_path_is_the_same_in_any_lane() {
+        let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
+        let sim = PathSimulator::new(&model, Sampling::default());
+        let mut scratch = sim.scratch();
+        let (mut a, mut b) = (sim.batch(), sim.batch());
+        sim.simulate_batch(3, 16, None, &mut scratch, &mut a);
+        sim.simulate_batch(3, 13, None, &mut scratch, &mut b);
+        // Path 16 is lane 0 of the first batch and lane 3 of the second.
+        for (x, y) in a.quantities().iter().zip(b.quantities()) {
+            for (x, y) in x.iter().zip(y) {
+                assert_eq!(x[0].to_bits(), y[3].to_bits());
             }
-            *x = sum;
-        }
-    }
-
-    /// x *= y.
-    #[inline(always)]
-    pub fn mul(x: &mut [Lane], y: &[Lane]) {
-        for (x, y) in x.iter_mut().zip(y) {
-            let (xv, y) = (*x, *y);
-            *x = from_fn(|i| xv[i] * y[i]);
-        }
-    }
-
-    /// out = a * t + b * w.
-    #[inline(always)]
-    pub fn affine(out: &mut [Lane], a: &[Lane], t: f64, b: &[Lane], w: &[Lane]) {
-        for (((out, a), b), w) in out.iter_mut().zip(a).zip(b).zip(w) {
-            let (a, b, w) = (*a, *b, *w);
-            *out = from_fn(|i| a[i] * t + b[i] * w[i]);
-        }
-    }
-
-    /// out = a * b.
-    #[inline(always)]
-    pub fn product(out: &mut [Lane], a: &[Lane], b: &[Lane]) {
-        for ((out, a), b) in out.iter_mut().zip(a).zip(b) {
-            let (a, b) = (*a, *b);
-            *out = from_fn(|i| a[i] * b[i]);
-        }
-    }
-
-    /// P = F * factor while the asset lives (step < its failure step), else 0.
-    #[inline(always)]
-    pub fn price(fundamentals: &mut [Lane], factor: &[Lane], failure_step: &[Lane], step: f64) {
-        for ((p, factor), failed) in fundamentals.iter_mut().zip(factor).zip(failure_step) {
-            let (f, factor, failed) = (*p, *factor, *failed);
-            *p = from_fn(|i| {
-                if step < failed[i] {
-                    f[i] * factor[i]
-                } else {
-                    0.0
-                }
-            });
-        }
-    }
-
-    /// The running peak, and the (value, peak) pair of the lowest value / peak so far,
-    /// compared by cross-multiplying (no division per step; peak >= X(t_0) > 0).
-    #[inline(always)]
-    pub fn drawdown(
-        now: &[Lane],
-        peak: &mut [Lane],
-        low_value: &mut [Lane],
-        low_peak: &mut [Lane],
-    ) {
-        let state = peak
-            .iter_mut()
-            .zip(low_value.iter_mut())
-            .zip(low_peak.iter_mut());
-        for (x, ((peak, low_value), low_peak)) in now.iter().zip(state) {
-            let (x, old_peak, lv, lp) = (*x, *peak, *low_value, *low_peak);
-            let p: Lane = from_fn(|i| old_peak[i].max(x[i]));
-            let deeper: [bool; LANES] = from_fn(|i| x[i] * lp[i] < lv[i] * p[i]);
-            *peak = p;
-            *low_value = from_fn(|i| if deeper[i] { x[i] } else { lv[i] });
-            *low_peak = from_fn(|i| if deeper[i] { p[i] } else { lp[i] });
-        }
-    }
-
-    /// Step returns x_j / x_(j-1) - 1 (0 and not counted after a zero value), with their
-    /// running count and sum.
-    #[inline(always)]
-    pub fn step_returns(
-        before: &[Lane],
-        now: &[Lane],
-        returns: &mut [Lane],
-        count: &mut [Lane],
-        sum: &mut [Lane],
-    ) {
-        let state = returns.iter_mut().zip(count.iter_mut()).zip(sum.iter_mut());
-        for ((before, now), ((r, count), sum)) in before.iter().zip(now).zip(state) {
-            let (b, x, c, s) = (*before, *now, *count, *sum);
-            let counted: [bool; LANES] = from_fn(|i| b[i] != 0.0);
-            let rv: Lane = from_fn(|i| if counted[i] { x[i] / b[i] - 1.0 } else { 0.0 });
-            *r = rv;
-            *count = from_fn(|i| c[i] + if counted[i] { 1.0 } else { 0.0 });
-            *sum = from_fn(|i| s[i] + rv[i]);
-        }
-    }
-
-    /// Adds the squared deviation from the mean and the squared shortfall below `threshold`
-    /// of each counted step return.
-    #[inline(always)]
-    pub fn deviations(
-        before: &[Lane],
-        returns: &[Lane],
-        mean: &[Lane],
-        threshold: f64,
-        m2: &mut [Lane],
-        downside: &mut [Lane],
-    ) {
-        let state = m2.iter_mut().zip(downside.iter_mut());
-        for (((before, r), mean), (m2, downside)) in before.iter().zip(returns).zip(mean).zip(state)
-        {
-            let (b, r, mean, m, d) = (*before, *r, *mean, *m2, *downside);
-            let counted: [bool; LANES] = from_fn(|i| b[i] != 0.0);
-            let dev: Lane = from_fn(|i| r[i] - mean[i]);
-            let short: Lane = from_fn(|i| (r[i] - threshold).min(0.0));
-            *m2 = from_fn(|i| m[i] + if counted[i] { dev[i] * dev[i] } else { 0.0 });
-            *downside = from_fn(|i| d[i] + if counted[i] { short[i] * short[i] } else { 0.0 });
         }
     }
 }

@@ -120,11 +120,31 @@ struct Centred {
     squares: f64,
 }
 
+/// Sum of a[i] * b[i] in eight interleaved partial sums (lane k holds i = k mod 8), added
+/// together at the end: a fixed order, so fixed bits, and eight independent chains that
+/// vectorise, where one running sum would wait on every addition.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    const LANES: usize = 8;
+    let mut partial = [0.0; LANES];
+    let (a_chunks, a_rest) = a.as_chunks::<LANES>();
+    let (b_chunks, b_rest) = b.as_chunks::<LANES>();
+    for (x, y) in a_chunks.iter().zip(b_chunks) {
+        for k in 0..LANES {
+            partial[k] += x[k] * y[k];
+        }
+    }
+    for (k, (x, y)) in a_rest.iter().zip(b_rest).enumerate() {
+        partial[k] += x * y;
+    }
+    partial.iter().sum()
+}
+
 impl Centred {
     fn of(x: &[f64]) -> Self {
-        let mean = x.iter().sum::<f64>() / x.len() as f64;
+        let ones = vec![1.0; x.len()];
+        let mean = dot(x, &ones) / x.len() as f64;
         let deviations: Vec<f64> = x.iter().map(|a| a - mean).collect();
-        let squares = deviations.iter().fold(0.0, |sum, d| sum + d * d);
+        let squares = dot(&deviations, &deviations);
         Centred {
             deviations,
             squares,
@@ -133,8 +153,7 @@ impl Centred {
 
     /// Pearson correlation; `None` when either side has no variance.
     fn correlation(&self, other: &Centred) -> Option<f64> {
-        let products = self.deviations.iter().zip(&other.deviations);
-        let sxy = products.fold(0.0, |sum, (a, b)| sum + a * b);
+        let sxy = dot(&self.deviations, &other.deviations);
         let r = sxy / (self.squares * other.squares).sqrt();
         r.is_finite().then_some(r)
     }
