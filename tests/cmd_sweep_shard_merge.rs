@@ -40,7 +40,7 @@ fn a_sweep_writes_its_grid_and_pivot_ready_csvs() {
     let mut lines = long.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "scenario,adoption.ceiling,sectors.education.elasticity,kind,name,profile,metric,value"
+        "scenario,adoption.ceiling,sectors.education.elasticity,kind,name,profile,metric,value,se"
     );
     // 6 scenarios x 13 entities x 30 numeric metrics (the profile is a column).
     assert_eq!(lines.count(), 6 * 13 * 30);
@@ -234,7 +234,8 @@ fn shards_merged_equal_one_run_byte_for_byte() {
     let single = boomsim(d, &[&["run", "--out", "single"][..], &common].concat());
     assert!(single.status.success());
     let want = csvs(&d.join("single"));
-    assert_eq!(want.len(), 6);
+    // summary, adoption, sensitivity, distributions, precision, summary_where, samples.
+    assert_eq!(want.len(), 7);
     for n in [1usize, 2, 3, 5] {
         let mut dirs = Vec::new();
         for k in (1..=n).rev() {
@@ -286,7 +287,8 @@ fn sketched_shards_merged_equal_one_sketched_run_byte_for_byte() {
         String::from_utf8_lossy(&single.stderr)
     );
     let want = csvs(&d.join("single"));
-    assert_eq!(want.len(), 6);
+    // summary, adoption, sensitivity, distributions, precision, summary_where, samples.
+    assert_eq!(want.len(), 7);
     let mut dirs = Vec::new();
     for k in [3, 1, 4, 2] {
         let out = format!("k{k}");

@@ -10,10 +10,11 @@ use boomsim::engine::{Hooks, RunConfig, simulate, simulate_paths, thread_pool};
 use boomsim::model::DEFAULT_MODEL_TEXT;
 use boomsim::model::Model;
 use boomsim::output::{
-    AdoptionCsv, DistributionsCsv, Export, Manifest, RunReport, SamplesCsv, SensitivityCsv,
-    SummaryCsv, SummaryWhereCsv, render,
+    AdoptionCsv, DistributionsCsv, Export, Manifest, PrecisionCsv, RunReport, SamplesCsv,
+    SensitivityCsv, SummaryCsv, SummaryWhereCsv, render,
 };
 use boomsim::stats::pipeline::ConditionalSummary;
+use boomsim::stats::precision::precision;
 use boomsim::stats::sensitivity::sensitivity;
 use boomsim::stats::summary::{adoption_fan, distributions, summarize, summarize_paths};
 use common::{model, row, run};
@@ -47,6 +48,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
             fan: adoption_fan(m, &sim),
             distributions: distributions(m, &sim),
             sensitivity: sensitivity(m, &sim),
+            precision: precision(m, &sim, &summarize(m, &sim), sim.paths),
             conditional: Some(ConditionalSummary {
                 condition: condition.text.clone(),
                 matched: paths_met.count(),
@@ -72,13 +74,14 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
                 condition_matched: None,
             },
         };
-        let exports: [&dyn Export; 6] = [
+        let exports: [&dyn Export; 7] = [
             &SummaryCsv,
             &AdoptionCsv,
             &SensitivityCsv,
             &SummaryWhereCsv,
             &SamplesCsv,
             &DistributionsCsv,
+            &PrecisionCsv,
         ];
         exports
             .iter()

@@ -134,7 +134,7 @@ pub fn summary_text(outcome: &RunOutcome) -> String {
         m.seed,
         m.threads,
         m.elapsed_seconds,
-        group_table(&outcome.rows),
+        group_table(&outcome.rows, &outcome.precision),
         outcome.horizon_years,
         drivers_table(
             &outcome.rows,
@@ -155,6 +155,7 @@ pub fn summary_text(outcome: &RunOutcome) -> String {
         "adoption.csv",
         "sensitivity.csv",
         "distributions.csv",
+        "precision.csv",
     ];
     if m.condition.is_some() {
         files.push("summary_where.csv");

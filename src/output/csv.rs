@@ -4,6 +4,7 @@
 //! - `summary_where.csv`: the same over the paths meeting `--where`;
 //! - `adoption.csv`: the adoption fan, one row per step;
 //! - `sensitivity.csv`: one row per (entity, uncertain parameter), the tornado data;
+//! - `precision.csv`: one row per (entity, headline statistic), its Monte Carlo error;
 //! - `samples.csv` (with `--samples`): one row per path.
 //!
 //! Rows are the serialisation of [`SummaryRow`](crate::stats::summary::SummaryRow) and
@@ -32,6 +33,18 @@ pub struct SensitivityCsv;
 pub struct SamplesCsv;
 /// `distributions.csv`.
 pub struct DistributionsCsv;
+/// `precision.csv`.
+pub struct PrecisionCsv;
+
+impl Export for PrecisionCsv {
+    fn file_name(&self) -> &'static str {
+        "precision.csv"
+    }
+
+    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+        write_rows(&report.precision, out)
+    }
+}
 
 impl Export for DistributionsCsv {
     fn file_name(&self) -> &'static str {

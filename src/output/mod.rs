@@ -8,8 +8,8 @@ pub mod report;
 pub mod terminal;
 
 pub use csv::{
-    AdoptionCsv, DistributionsCsv, SPREADSHEET_ROWS, SamplesCsv, SensitivityCsv, SummaryCsv,
-    SummaryWhereCsv, first_non_finite,
+    AdoptionCsv, DistributionsCsv, PrecisionCsv, SPREADSHEET_ROWS, SamplesCsv, SensitivityCsv,
+    SummaryCsv, SummaryWhereCsv, first_non_finite,
 };
 pub use manifest::{Manifest, ManifestJson, sha256_hex};
 
@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::engine::Simulation;
 use crate::model::Model;
 use crate::stats::pipeline::ConditionalSummary;
+use crate::stats::precision::PrecisionRow;
 use crate::stats::sensitivity::SensitivityRow;
 use crate::stats::summary::{DistributionRow, FanStep, SummaryRow};
 
@@ -38,6 +39,8 @@ pub struct RunReport<'a> {
     pub distributions: Vec<DistributionRow>,
     /// One row per (entity, uncertain parameter).
     pub sensitivity: Vec<SensitivityRow>,
+    /// The Monte Carlo error of each headline statistic.
+    pub precision: Vec<PrecisionRow>,
     /// With `--where`: the summary over the matching paths.
     pub conditional: Option<ConditionalSummary>,
     /// Whether `samples.csv` is wanted.
@@ -61,6 +64,7 @@ pub fn run_exports(report: &RunReport) -> Vec<Box<dyn Export>> {
         Box::new(AdoptionCsv),
         Box::new(SensitivityCsv),
         Box::new(DistributionsCsv),
+        Box::new(PrecisionCsv),
     ];
     if report.conditional.is_some() {
         exports.push(Box::new(SummaryWhereCsv));

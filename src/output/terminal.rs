@@ -7,6 +7,7 @@ use crate::distribution::describe::{Description, Histogram, SAMPLE_DRAWS, SAMPLE
 use crate::distribution::fit::{self, FitAnswer};
 use crate::model::Kind;
 use crate::model::Model;
+use crate::stats::precision::PrecisionRow;
 use crate::stats::sensitivity::SensitivityRow;
 use crate::stats::summary::SummaryRow;
 
@@ -44,8 +45,22 @@ fn optional(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
 /// The groups ranked by Sharpe ratio: name, p05, p50, p95, cvar95, sharpe, uplift_mean,
 /// profile. Returns in percent of the initial value over the whole horizon; cvar95 is the
 /// average loss of the worst 5% of paths.
-pub fn group_table(rows: &[SummaryRow]) -> String {
+///
+/// p50 and cvar95 carry the half-width of their 95% interval from `precision` (in percentage
+/// points); below the table, the cells whose interval is wider than half their value (or
+/// includes 0) are named, since their digits are Monte Carlo noise at this many paths.
+pub fn group_table(rows: &[SummaryRow], precision: &[PrecisionRow]) -> String {
     let mut groups: Vec<&SummaryRow> = rows.iter().filter(|r| r.kind == Kind::Group).collect();
+    let half = |name: &str, statistic: &str| {
+        precision
+            .iter()
+            .find(|p| p.kind == Kind::Group && p.name == name && p.statistic == statistic)
+            .and_then(PrecisionRow::half_width)
+    };
+    let with_error = |text: String, hw: Option<f64>| match hw {
+        Some(h) => format!("{text} ±{}", scaled(100.0 * h, false, "")),
+        None => text,
+    };
     groups.sort_by_key(|r| r.rank);
     let header = [
         "rank",
@@ -65,9 +80,9 @@ pub fn group_table(rows: &[SummaryRow]) -> String {
                 r.rank.to_string(),
                 r.name.clone(),
                 percent(r.p05),
-                percent(r.p50),
+                with_error(percent(r.p50), half(&r.name, "p50")),
                 percent(r.p95),
-                loss(r.cvar95),
+                with_error(loss(r.cvar95), half(&r.name, "cvar95")),
                 optional(r.sharpe, |s| format!("{s:.2}")),
                 optional(r.uplift_mean, percent),
                 r.profile.name().to_string(),
@@ -99,6 +114,57 @@ pub fn group_table(rows: &[SummaryRow]) -> String {
     line(&mut out, &header.map(String::from));
     for row in &cells {
         line(&mut out, row);
+    }
+    let shown = ["p05", "p50", "p95", "cvar95", "sharpe", "uplift_mean"];
+    let noisy: Vec<String> = groups
+        .iter()
+        .flat_map(|g| {
+            precision.iter().filter(move |p| {
+                p.kind == Kind::Group && p.name == g.name && shown.contains(&p.statistic)
+            })
+        })
+        .filter(|p| match (p.estimate, p.lo95, p.hi95) {
+            (Some(x), Some(lo), Some(hi)) => {
+                (hi - lo) / 2.0 > 0.5 * x.abs() || (lo < 0.0 && hi > 0.0)
+            }
+            _ => false,
+        })
+        .map(|p| format!("{} {}", p.name, p.statistic))
+        .collect();
+    // Neighbours in the ranking whose Sharpe ratios differ by less than two standard errors
+    // of the difference (batch errors, taken as independent: conservative for shared paths).
+    let se = |name: &str| {
+        precision
+            .iter()
+            .find(|p| p.kind == Kind::Group && p.name == name && p.statistic == "sharpe")
+            .and_then(|p| p.se)
+    };
+    let ties: Vec<String> = groups
+        .windows(2)
+        .filter_map(|w| {
+            let (a, b) = (w[0], w[1]);
+            let gap = (a.sharpe? - b.sharpe?).abs();
+            let se = (se(&a.name)?.powi(2) + se(&b.name)?.powi(2)).sqrt();
+            (gap < 2.0 * se).then(|| format!("{} and {}", a.name, b.name))
+        })
+        .collect();
+    if !ties.is_empty() {
+        let _ = writeln!(
+            out,
+            "Ranks not settled at this many paths (Sharpe ratios within 2 standard errors): {}",
+            ties.join("; ")
+        );
+    }
+    let batches = precision.first().map_or(0, |p| p.batches);
+    if batches < crate::stats::precision::MIN_BATCHES {
+        out.push_str("(too few paths for error bars: run at least 2048 paths)\n");
+    } else if !noisy.is_empty() {
+        let _ = writeln!(
+            out,
+            "Within Monte Carlo noise at this many paths (95% interval wider than half the value, or\n\
+             including 0; precision.csv has every error): {}",
+            noisy.join(", ")
+        );
     }
     out
 }

@@ -180,6 +180,8 @@ pub struct RunOutcome {
     pub rows: Vec<SummaryRow>,
     /// The sensitivity rows.
     pub sensitivity: Vec<SensitivityRow>,
+    /// The Monte Carlo error of each headline statistic.
+    pub precision: Vec<crate::stats::precision::PrecisionRow>,
     /// How many paths they were computed from (the first 100,000 of a sketched run).
     pub sensitivity_paths: usize,
     /// How many paths met `--where`, if given.
@@ -362,6 +364,7 @@ pub fn write(
         fan,
         distributions,
         sensitivity,
+        precision,
         conditional,
         kept,
         method,
@@ -395,6 +398,7 @@ pub fn write(
     }
     check_finite("distributions.csv", &distributions)?;
     check_finite("sensitivity.csv", &sensitivity)?;
+    check_finite("precision.csv", &precision)?;
     if let Some(c) = &conditional {
         check_finite("summary_where.csv", &c.rows)?;
     }
@@ -435,6 +439,7 @@ pub fn write(
         fan,
         distributions,
         sensitivity,
+        precision,
         conditional,
         samples: request.samples,
         manifest,
@@ -449,6 +454,7 @@ pub fn write(
         matched: report.conditional.as_ref().map(|c| c.matched),
         rows: report.rows,
         sensitivity: report.sensitivity,
+        precision: report.precision,
         sensitivity_paths: sim.paths,
         manifest: report.manifest,
         horizon_years: model.horizon_years,

@@ -4,8 +4,9 @@
 //! slowest). Each scenario is one run of the model with its values as `--set` overrides, all
 //! with the same seed, so differences between scenarios carry little Monte Carlo noise
 //! (common random numbers). The sweep folder holds one run folder per scenario, `sweep.csv`
-//! (long form, for pivot tables: `value` is always a number or empty, the entity's profile a
-//! column of its own), `sweep_wide.csv` (one row per scenario and entity) and a
+//! (long form, for pivot tables: `value` is always a number or empty, `se` its Monte Carlo
+//! standard error where `precision.csv` gives one, the entity's profile a column of its own),
+//! `sweep_wide.csv` (one row per scenario and entity) and a
 //! `manifest.json`; it is written whole or not at all.
 
 use std::path::{Path, PathBuf};
@@ -257,7 +258,7 @@ fn long_csv(varies: &[Vary], runs: &[(Scenario, RunOutcome)]) -> Result<Vec<u8>,
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["scenario".to_string()];
     header.extend(varies.iter().map(|v| v.key.clone()));
-    header.extend(["kind", "name", "profile", "metric", "value"].map(String::from));
+    header.extend(["kind", "name", "profile", "metric", "value", "se"].map(String::from));
     w.write_record(&header).map_err(format_error)?;
     for (scenario, outcome) in runs {
         let (columns, cells) = summary_cells(&outcome.rows)?;
@@ -270,6 +271,15 @@ fn long_csv(varies: &[Vary], runs: &[(Scenario, RunOutcome)]) -> Result<Vec<u8>,
                 .skip(4)
                 .filter(|(m, _)| *m != "profile");
             for (metric, value) in numeric {
+                // The metric's Monte Carlo standard error, where precision.csv gives one.
+                let se = outcome
+                    .precision
+                    .iter()
+                    .find(|p| {
+                        p.kind == summary.kind && p.name == summary.name && p.statistic == metric
+                    })
+                    .and_then(|p| p.se)
+                    .map_or(String::new(), |se| se.to_string());
                 let mut record = vec![scenario.id.clone()];
                 record.extend(scenario.values.iter().map(|v| shown(v)));
                 record.extend([
@@ -278,6 +288,7 @@ fn long_csv(varies: &[Vary], runs: &[(Scenario, RunOutcome)]) -> Result<Vec<u8>,
                     summary.profile.name().to_string(),
                     metric.clone(),
                     value.clone(),
+                    se,
                 ]);
                 w.write_record(&record).map_err(format_error)?;
             }

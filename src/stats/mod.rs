@@ -1,12 +1,13 @@
 //! Statistics across paths: pure mathematics over the engine's per-path columns, no I/O.
 //!
-//! [`pipeline`] (the one route from the engine's batches of paths to every summary, exact
+//! [`precision`] (the Monte Carlo error of every headline statistic), [`pipeline`] (the one route from the engine's batches of paths to every summary, exact
 //! or sketched), [`summary`] (every column of `summary.csv`, the adoption fan, the percentiles of
 //! `distributions.csv`), [`sensitivity`] (what drives each result), [`sketch`] (constant-memory
 //! quantiles), [`streaming`] (batches of paths folded into sketches and moments) and [`state`]
 //! (the word encoding of saved state, for shards).
 
 pub mod pipeline;
+pub mod precision;
 pub mod sensitivity;
 pub mod sketch;
 pub mod state;

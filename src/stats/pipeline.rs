@@ -13,6 +13,7 @@ use std::io::Write;
 use crate::engine::condition::Condition;
 use crate::engine::{Accumulator, Gathered, Simulation};
 use crate::model::Model;
+use crate::stats::precision::{PrecisionRow, precision};
 use crate::stats::sensitivity::{SensitivityRow, sensitivity};
 use crate::stats::state::{Shape, load_paths, save_paths};
 use crate::stats::summary::{
@@ -29,6 +30,8 @@ pub struct Summaries {
     pub distributions: Vec<DistributionRow>,
     /// One row per (entity, uncertain parameter).
     pub sensitivity: Vec<SensitivityRow>,
+    /// The Monte Carlo error of each headline statistic (`precision.csv`).
+    pub precision: Vec<PrecisionRow>,
     /// With a condition: the summary over the matching paths.
     pub conditional: Option<ConditionalSummary>,
     /// The paths kept whole: all of them, or the first ones of a sketched run (what
@@ -145,8 +148,10 @@ impl Summariser for KeepEvery {
             })),
             _ => None,
         };
+        let rows = summarize(model, &sim);
         Summaries {
-            rows: summarize(model, &sim),
+            precision: precision(model, &sim, &rows, sim.paths),
+            rows,
             fan: adoption_fan(model, &sim),
             distributions: distributions(model, &sim),
             sensitivity: sensitivity(model, &sim),

@@ -25,6 +25,7 @@ use crate::engine::outcome::{Moments, StepReturns};
 use crate::engine::{Accumulator, CHUNK_PATHS, ChunkPool, Columns, Gathered, Simulation};
 use crate::model::Model;
 use crate::stats::pipeline::{ConditionalSummary, StateFiles, Summaries, Summariser};
+use crate::stats::precision::precision;
 use crate::stats::sensitivity::sensitivity;
 use crate::stats::sketch::{RELATIVE_ACCURACY, SignedSketch};
 use crate::stats::state::{Reader, Shape, Writer, load_paths, save_paths};
@@ -602,6 +603,7 @@ impl Summariser for Sketched {
             _ => None,
         };
         Summaries {
+            precision: precision(model, &kept, &rows, this.all.paths() as usize),
             rows,
             fan: this.all.fan(model),
             distributions: this.all.distributions(model),
