@@ -121,8 +121,7 @@ fn of_stats(s: &EntityStats, statistic: &str) -> Option<f64> {
 /// (the chunks of a sketched run's reservoir that it holds entirely).
 fn batches(sim: &Simulation) -> Vec<std::ops::Range<usize>> {
     // Whole chunks whose pools the run kept.
-    let chunks =
-        (sim.paths / CHUNK_PATHS + usize::from(sim.paths % CHUNK_PATHS != 0)).min(sim.pools.len());
+    let chunks = sim.paths.div_ceil(CHUNK_PATHS).min(sim.pools.len());
     let whole = if chunks * CHUNK_PATHS > sim.paths && chunks < sim.pools.len() {
         // A reservoir cut inside a chunk: that chunk's pool covers paths it does not hold.
         chunks - 1
