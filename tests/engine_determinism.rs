@@ -72,6 +72,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
                 samples: true,
                 condition: None,
                 condition_matched: None,
+                stopping: None,
             },
         };
         let exports: [&dyn Export; 7] = [

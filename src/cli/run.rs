@@ -6,6 +6,8 @@ use boomsim::model::Kind;
 use boomsim::output::terminal::{drivers_table, group_table};
 use boomsim::run::shard::{parse_spec, run_shard};
 use boomsim::run::{ModelSource, RunOutcome, RunRequest, plan_runs, run};
+use boomsim::spelling::suggest;
+use boomsim::stats::precision::{STATISTICS, StopRule};
 
 use super::{Failure, Overrides, SimulationArgs, command_line, hooks, print};
 
@@ -40,8 +42,40 @@ pub struct Args {
     /// blocks of 16,384 paths and take constant memory.
     #[arg(long, value_name = "K/N", value_parser = shard_spec)]
     shard: Option<(usize, usize)>,
+    /// Stopping rule: run rounds of paths (16,384, then doubling) until the 95% half-width of
+    /// every group's mean_return, p05, p50, p95 and cvar95 is at most this (0.005 = half a
+    /// percentage point), or --max-paths is reached. Replaces --paths; the paths are those of
+    /// a fixed-size run, so a run that stops at N has the bytes of --paths N (same --summary).
+    #[arg(long, value_name = "HALF-WIDTH", value_parser = positive, conflicts_with_all = ["shard", "paths"])]
+    precision: Option<f64>,
+    /// With --precision: the statistics that must converge, from precision.csv's names.
+    #[arg(long, value_name = "STAT[,STAT]", value_delimiter = ',', value_parser = statistic, requires = "precision")]
+    precision_for: Vec<&'static str>,
+    /// With --precision: the half-width is relative to the estimate (0.01 = 1% of it).
+    #[arg(long, requires = "precision")]
+    relative: bool,
+    /// With --precision: the most paths to run.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), requires = "precision")]
+    max_paths: u64,
     #[command(flatten)]
     overrides: Overrides,
+}
+
+/// A positive, finite number.
+fn positive(arg: &str) -> Result<f64, String> {
+    match arg.parse::<f64>() {
+        Ok(x) if x > 0.0 && x.is_finite() => Ok(x),
+        _ => Err("expected a positive number, e.g. 0.005 (half a percentage point)".into()),
+    }
+}
+
+/// One of precision.csv's statistics.
+fn statistic(arg: &str) -> Result<&'static str, String> {
+    STATISTICS
+        .iter()
+        .find(|s| **s == arg.trim())
+        .copied()
+        .ok_or_else(|| suggest(arg.trim(), "statistics", &STATISTICS))
 }
 
 /// `--shard K/N`, checked by clap so a malformed one exits 2 like any bad flag value.
@@ -65,6 +99,16 @@ impl Args {
             method: self.simulation.method(),
             command_line: command_line(),
             report: self.report,
+            stop: self.precision.map(|target| StopRule {
+                target,
+                relative: self.relative,
+                statistics: if self.precision_for.is_empty() {
+                    vec!["mean_return", "p05", "p50", "p95", "cvar95"]
+                } else {
+                    self.precision_for.clone()
+                },
+                max_paths: self.max_paths as usize,
+            }),
         }
     }
 
@@ -143,6 +187,30 @@ pub fn summary_text(outcome: &RunOutcome) -> String {
             outcome.sensitivity_paths
         ),
     );
+    if let Some(s) = &outcome.stopping {
+        let rule = &s.rule;
+        let within = if rule.relative {
+            format!("{}% of its value", 100.0 * rule.target)
+        } else {
+            format!("±{}", rule.target)
+        };
+        let rounds: Vec<String> = s.rounds.iter().map(|r| r.paths.to_string()).collect();
+        text.push_str(&if s.converged {
+            format!(
+                "\n--precision: stopped at {} paths (rounds of {}): every group's {} within {within} (95%)\n",
+                m.paths,
+                rounds.join(", "),
+                rule.statistics.join(", ")
+            )
+        } else {
+            format!(
+                "\n--precision: stopped at --max-paths {} (rounds of {}) before every group's {} was within {within}; see the warning\n",
+                m.paths,
+                rounds.join(", "),
+                rule.statistics.join(", ")
+            )
+        });
+    }
     if let (Some(matched), Some(condition)) = (outcome.matched, &m.condition) {
         text.push_str(&format!(
             "\n--where \"{condition}\": {matched} of {} paths ({:.1}%) match; summarised in summary_where.csv\n",

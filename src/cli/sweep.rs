@@ -45,6 +45,7 @@ impl Args {
                 method: self.simulation.method(),
                 command_line: command_line(),
                 report: false,
+                stop: None,
             },
             varies: self.vary,
         };

@@ -44,6 +44,10 @@ pub struct Manifest {
     pub condition: Option<String>,
     /// How many paths met it.
     pub condition_matched: Option<usize>,
+    /// With `--precision`: the rule, each round's paths and widest half-width, and whether it
+    /// converged (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopping: Option<crate::stats::precision::Stopping>,
 }
 
 /// Hex SHA-256 of bytes.

@@ -15,6 +15,7 @@ use crate::output::{
     write_run,
 };
 use crate::stats::pipeline::{KeepEvery, Summaries, Summariser};
+use crate::stats::precision::{FIRST_ROUND, StopRule, Stopping};
 use crate::stats::sensitivity::SensitivityRow;
 use crate::stats::streaming::{Sketched, exact_fits};
 
@@ -104,6 +105,9 @@ pub struct RunRequest {
     pub command_line: Vec<String>,
     /// Also write `report.html` and `charts/` (inside the folder, before it is put in place).
     pub report: bool,
+    /// `--precision`: add rounds of paths until the groups' statistics are precise enough;
+    /// `config.paths` is then ignored.
+    pub stop: Option<StopRule>,
 }
 
 impl RunRequest {
@@ -192,6 +196,8 @@ pub struct RunOutcome {
     pub horizon_years: f64,
     /// Things the user should know (printed on stderr).
     pub warnings: Vec<String>,
+    /// What the stopping rule did, with `--precision`.
+    pub stopping: Option<Stopping>,
 }
 
 /// The run folder: `--out`, or `output/<model name>/`.
@@ -208,22 +214,85 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
     crate::output::check_replaceable(&out_dir(request, &prepared.model))?;
     let started = Instant::now();
     let pool = thread_pool(request.config.threads)?;
-    let (model, paths) = (&prepared.model, request.config.paths);
-    let exact = request.method.exact(model, paths);
+    let model = &prepared.model;
+    // With a stopping rule, the method and the summariser's room are those of its largest run.
+    let most = request
+        .stop
+        .as_ref()
+        .map_or(request.config.paths, |s| s.max_paths);
+    let exact = request.method.exact(model, most);
     let condition = prepared.condition.is_some();
-    let mut summariser = summariser(exact, model, (0, paths), condition, false);
-    pool.install(|| {
-        simulate_into(
-            model,
-            &request.config,
-            0..paths.div_ceil(CHUNK_PATHS),
-            prepared.condition.as_ref(),
-            &request.hooks,
-            summariser.as_mut(),
-        )
-    })?;
+    let mut summariser = summariser(exact, model, (0, most), condition, false);
+    // The rounds: one of `paths`, or the stopping rule's until it is met.
+    let rounds = match &request.stop {
+        None => vec![request.config.paths],
+        Some(rule) => stop_rounds(rule.max_paths),
+    };
+    let mut stopping = request.stop.clone().map(|rule| Stopping {
+        rule,
+        rounds: Vec::new(),
+        converged: false,
+        unconverged: Vec::new(),
+    });
+    let mut done: usize = 0;
+    for paths in rounds {
+        let config = RunConfig {
+            paths,
+            ..request.config
+        };
+        pool.install(|| {
+            simulate_into(
+                model,
+                &config,
+                done.div_ceil(CHUNK_PATHS)..paths.div_ceil(CHUNK_PATHS),
+                prepared.condition.as_ref(),
+                &request.hooks,
+                summariser.as_mut(),
+            )
+        })?;
+        done = paths;
+        if let Some(s) = &mut stopping
+            && s.check(model, summariser.as_ref(), paths)
+        {
+            break;
+        }
+    }
     let summaries = pool.install(|| summariser.finish(model, prepared.condition.as_ref()));
-    write(request, &prepared, &pool, summaries, started)
+    let mut request = request.clone();
+    request.config.paths = done;
+    let mut outcome = write(
+        &request,
+        &prepared,
+        &pool,
+        summaries,
+        started,
+        stopping.as_ref(),
+    )?;
+    if let Some(s) = stopping {
+        if !s.converged {
+            outcome.warnings.push(format!(
+                "--precision {}: reached --max-paths {} before every statistic converged; still wider than the rule: {}",
+                s.rule.target,
+                s.rule.max_paths,
+                s.unconverged.join(", ")
+            ));
+        }
+        outcome.stopping = Some(s);
+    }
+    Ok(outcome)
+}
+
+/// The path counts of a stopping rule's rounds: 16,384 doubling (whole blocks, so each round's
+/// chunks follow the last's), then `max_paths`.
+pub fn stop_rounds(max_paths: usize) -> Vec<usize> {
+    let mut rounds = Vec::new();
+    let mut n = FIRST_ROUND;
+    while n < max_paths {
+        rounds.push(n);
+        n *= 2;
+    }
+    rounds.push(max_paths);
+    rounds
 }
 
 /// How the summary is computed.
@@ -357,6 +426,7 @@ pub fn write(
     pool: &rayon::ThreadPool,
     summaries: Summaries,
     started: Instant,
+    stopping: Option<&Stopping>,
 ) -> Result<RunOutcome, RunError> {
     let model = &prepared.model;
     let Summaries {
@@ -419,6 +489,7 @@ pub fn write(
         samples: request.samples,
         condition: conditional.as_ref().map(|c| c.condition.clone()),
         condition_matched: conditional.as_ref().map(|c| c.matched),
+        stopping: stopping.cloned(),
     };
     let mut warnings = Vec::new();
     if request.samples && sim.paths < paths {
@@ -459,5 +530,6 @@ pub fn write(
         manifest: report.manifest,
         horizon_years: model.horizon_years,
         warnings,
+        stopping: None,
     })
 }

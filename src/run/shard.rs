@@ -524,6 +524,7 @@ pub fn merge(
         },
         command_line,
         report: false,
+        stop: None,
     };
     let prepared = prepare(&request)?;
     if crate::output::sha256_hex(&prepared.bytes) != first.model_sha256 {
@@ -541,7 +542,7 @@ pub fn merge(
         restore_shard(dir, h, state.as_mut())?;
     }
     let summaries = pool.install(|| state.finish(model, condition));
-    Ok(write(&request, &prepared, &pool, summaries, started)?)
+    Ok(write(&request, &prepared, &pool, summaries, started, None)?)
 }
 
 #[cfg(test)]

@@ -79,6 +79,9 @@ pub trait Summariser: Accumulator + Send {
     fn save(&self, file: &str, w: &mut dyn Write) -> std::io::Result<()>;
     /// A sketched shard's reservoir: (paths, chunks) it keeps whole; `None` when exact.
     fn reservoir(&self) -> Option<(usize, usize)>;
+    /// The paths kept whole so far (every path, or a sketched run's reservoir) and how many
+    /// of them are filled: what a run in progress estimates its error from.
+    fn kept_so_far(&self) -> Option<(&Simulation, usize)>;
     /// Appends a shard's saved state, of the given shape (shards come in path order).
     /// `Err(name)` names a state file that does not hold what the shape says.
     fn restore(&mut self, shape: &Shape, files: &StateFiles) -> Result<(), &'static str>;
@@ -128,6 +131,10 @@ impl Summariser for KeepEvery {
 
     fn reservoir(&self) -> Option<(usize, usize)> {
         None
+    }
+
+    fn kept_so_far(&self) -> Option<(&Simulation, usize)> {
+        self.paths.so_far()
     }
 
     fn restore(&mut self, shape: &Shape, files: &StateFiles) -> Result<(), &'static str> {

@@ -25,6 +25,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 use crate::engine::outcome::StepReturns;
 use crate::engine::{CHUNK_PATHS, Simulation};
 use crate::model::{Kind, Model};
+use crate::stats::pipeline::Summariser;
 use crate::stats::summary::{EntityStats, SummaryRow, annualisation, entity_stats};
 
 /// Batches of a run with enough chunks.
@@ -117,12 +118,13 @@ fn of_stats(s: &EntityStats, statistic: &str) -> Option<f64> {
     }
 }
 
-/// The batches of a run of `paths` paths kept whole in `sim`: path ranges of whole chunks
-/// (the chunks of a sketched run's reservoir that it holds entirely).
-fn batches(sim: &Simulation) -> Vec<std::ops::Range<usize>> {
+/// The batches of the first `kept` paths of `sim` (all of them, or the filled part of a run
+/// still being gathered): path ranges of whole chunks (the chunks of a sketched run's reservoir
+/// that it holds entirely).
+fn batches(sim: &Simulation, kept: usize) -> Vec<std::ops::Range<usize>> {
     // Whole chunks whose pools the run kept.
-    let chunks = sim.paths.div_ceil(CHUNK_PATHS).min(sim.pools.len());
-    let whole = if chunks * CHUNK_PATHS > sim.paths && chunks < sim.pools.len() {
+    let chunks = kept.div_ceil(CHUNK_PATHS).min(sim.pools.len());
+    let whole = if chunks * CHUNK_PATHS > kept && chunks < sim.pools.len() {
         // A reservoir cut inside a chunk: that chunk's pool covers paths it does not hold.
         chunks - 1
     } else {
@@ -132,7 +134,7 @@ fn batches(sim: &Simulation) -> Vec<std::ops::Range<usize>> {
     (0..b)
         .map(|k| {
             let (c0, c1) = (k * whole / b, (k + 1) * whole / b);
-            c0 * CHUNK_PATHS..(c1 * CHUNK_PATHS).min(sim.paths)
+            c0 * CHUNK_PATHS..(c1 * CHUNK_PATHS).min(kept)
         })
         .collect()
 }
@@ -178,7 +180,7 @@ pub fn precision(
     rows: &[SummaryRow],
     paths: usize,
 ) -> Vec<PrecisionRow> {
-    let ranges = batches(sim);
+    let ranges = batches(sim, sim.paths);
     let kept: usize = ranges.iter().map(|r| r.len()).sum();
     let stats = if ranges.len() >= MIN_BATCHES {
         batch_stats(model, sim, &ranges)
@@ -231,4 +233,145 @@ pub fn precision(
         }
     }
     out
+}
+
+/// A statistic's 95% half-width and the mean of its batches' estimates; `None` when there are
+/// too few batches to tell.
+pub type HalfWidth = Option<(f64, f64)>;
+
+/// For a stopping rule: the 95% half-width of `statistic` of every group, from the batches of
+/// the first `kept` paths of `sim` (a run in progress), scaled to `paths` paths, with the mean
+/// of the batches' estimates (for a relative rule). `None` where there are too few batches or
+/// a batch has no value.
+pub fn group_half_widths(
+    model: &Model,
+    sim: &Simulation,
+    kept: usize,
+    paths: usize,
+    statistics: &[&'static str],
+) -> Vec<(String, &'static str, HalfWidth)> {
+    let ranges = batches(sim, kept);
+    let covered: usize = ranges.iter().map(|r| r.len()).sum();
+    let groups = model.groups.len();
+    let b = ranges.len();
+    let stats = if b >= MIN_BATCHES {
+        batch_stats(model, sim, &ranges)
+    } else {
+        Vec::new()
+    };
+    let t = StudentsT::new(0.0, 1.0, b.max(2) as f64 - 1.0)
+        .ok()
+        .map(|d| d.inverse_cdf(0.975));
+    let scale = (covered as f64 / paths as f64).sqrt();
+    let mut out = Vec::new();
+    for (g, group) in model.groups.iter().enumerate().take(groups) {
+        for &statistic in statistics {
+            let values: Option<Vec<f64>> = stats
+                .get(g)
+                .and_then(|batches| batches.iter().map(|s| of_stats(s, statistic)).collect());
+            let found = values.filter(|v| v.len() >= MIN_BATCHES).and_then(|v| {
+                let n = v.len() as f64;
+                let mean = v.iter().sum::<f64>() / n;
+                let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
+                let half = t? * (var / n).sqrt() * scale;
+                half.is_finite().then_some((half, mean))
+            });
+            out.push((group.name.clone(), statistic, found));
+        }
+    }
+    out
+}
+
+/// A stopping rule: rounds of paths (16,384, then doubling, up to `max_paths`) until the 95%
+/// half-width of each listed statistic of every group is at most `target` (times |estimate|
+/// when `relative`). The paths are those of a fixed-size run, so a run that stopped at N paths
+/// has the bytes of `--paths N` with the same `--summary`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StopRule {
+    /// The largest 95% half-width accepted.
+    pub target: f64,
+    /// Whether `target` is relative to the estimate's magnitude.
+    pub relative: bool,
+    /// The statistics that must converge (names of `precision.csv`).
+    pub statistics: Vec<&'static str>,
+    /// The most paths to run.
+    pub max_paths: usize,
+}
+
+/// The paths of the first round of a stopping rule: one block of a sketched run.
+pub const FIRST_ROUND: usize = 16_384;
+
+/// What a stopping rule did: each round's paths and the widest half-width relative to its
+/// allowance (the statistic that decided), and whether it converged.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stopping {
+    /// The rule.
+    pub rule: StopRule,
+    /// One entry per round.
+    pub rounds: Vec<Round>,
+    /// Whether every statistic met the rule (else `max_paths` was reached).
+    pub converged: bool,
+    /// The statistics still too wide at the end (empty when converged).
+    pub unconverged: Vec<String>,
+}
+
+/// One round of a stopping rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Round {
+    /// Paths simulated so far.
+    pub paths: usize,
+    /// The group and statistic furthest from the rule, and its half-width.
+    pub widest: Option<(String, String, f64)>,
+}
+
+impl Stopping {
+    /// Records a round of `paths` paths; whether the rule is met.
+    pub fn check(&mut self, model: &Model, summariser: &dyn Summariser, paths: usize) -> bool {
+        let rule = &self.rule;
+        let found = match summariser.kept_so_far() {
+            Some((sim, kept)) => group_half_widths(model, sim, kept, paths, &rule.statistics),
+            None => Vec::new(),
+        };
+        // Each statistic's half-width over its allowance: met when at most 1.
+        let mut widest: Option<(String, String, f64, f64)> = None;
+        let mut unconverged = Vec::new();
+        for (group, statistic, hw) in &found {
+            let (over, half) = match hw {
+                Some((half, estimate)) => {
+                    let allowed = if rule.relative {
+                        rule.target * estimate.abs()
+                    } else {
+                        rule.target
+                    };
+                    (
+                        if allowed > 0.0 {
+                            half / allowed
+                        } else {
+                            f64::INFINITY
+                        },
+                        *half,
+                    )
+                }
+                None => (f64::INFINITY, f64::NAN),
+            };
+            if over > 1.0 || over.is_nan() {
+                let shown = if half.is_finite() {
+                    format!("{group} {statistic} ±{half:.4}")
+                } else {
+                    format!("{group} {statistic} (too few paths to tell)")
+                };
+                unconverged.push(shown);
+            }
+            if widest.as_ref().is_none_or(|w| over > w.3) {
+                widest = Some((group.clone(), statistic.to_string(), half, over));
+            }
+        }
+        self.rounds.push(Round {
+            paths,
+            widest: widest.map(|(g, s, h, _)| (g, s, h)),
+        });
+        self.converged = !found.is_empty() && unconverged.is_empty();
+        self.unconverged = unconverged;
+        self.converged
+    }
 }

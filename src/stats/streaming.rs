@@ -560,6 +560,10 @@ impl Summariser for Sketched {
         Some((paths, sim.pools.len()))
     }
 
+    fn kept_so_far(&self) -> Option<(&Simulation, usize)> {
+        self.reservoir.so_far()
+    }
+
     fn restore(&mut self, shape: &Shape, files: &StateFiles) -> Result<(), &'static str> {
         let reservoir = Shape {
             paths: shape.reservoir_paths,
