@@ -234,8 +234,9 @@ fn shards_merged_equal_one_run_byte_for_byte() {
     let single = boomsim(d, &[&["run", "--out", "single"][..], &common].concat());
     assert!(single.status.success());
     let want = csvs(&d.join("single"));
-    // summary, adoption, sensitivity, distributions, precision, summary_where, samples.
-    assert_eq!(want.len(), 7);
+    // summary, adoption, sensitivity, distributions, precision, convergence, summary_where,
+    // samples.
+    assert_eq!(want.len(), 8);
     for n in [1usize, 2, 3, 5] {
         let mut dirs = Vec::new();
         for k in (1..=n).rev() {
@@ -287,8 +288,9 @@ fn sketched_shards_merged_equal_one_sketched_run_byte_for_byte() {
         String::from_utf8_lossy(&single.stderr)
     );
     let want = csvs(&d.join("single"));
-    // summary, adoption, sensitivity, distributions, precision, summary_where, samples.
-    assert_eq!(want.len(), 7);
+    // summary, adoption, sensitivity, distributions, precision, convergence, summary_where,
+    // samples.
+    assert_eq!(want.len(), 8);
     let mut dirs = Vec::new();
     for k in [3, 1, 4, 2] {
         let out = format!("k{k}");

@@ -14,7 +14,7 @@ use boomsim::output::{
     SensitivityCsv, SummaryCsv, SummaryWhereCsv, render,
 };
 use boomsim::stats::pipeline::ConditionalSummary;
-use boomsim::stats::precision::precision;
+use boomsim::stats::precision::{convergence, precision};
 use boomsim::stats::sensitivity::sensitivity;
 use boomsim::stats::summary::{adoption_fan, distributions, summarize, summarize_paths};
 use common::{model, row, run};
@@ -49,6 +49,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
             distributions: distributions(m, &sim),
             sensitivity: sensitivity(m, &sim),
             precision: precision(m, &sim, &summarize(m, &sim), sim.paths),
+            convergence: convergence(m, &sim),
             conditional: Some(ConditionalSummary {
                 condition: condition.text.clone(),
                 matched: paths_met.count(),

@@ -39,7 +39,14 @@ fn run_report_draws_every_chart_and_a_self_contained_page() {
         String::from_utf8_lossy(&out.stderr)
     );
     let run = dir.path().join("r");
-    for chart in ["fan", "returns", "risk_reward", "tornado", "drawdowns"] {
+    for chart in [
+        "fan",
+        "returns",
+        "risk_reward",
+        "tornado",
+        "drawdowns",
+        "convergence",
+    ] {
         let svg = fs::read_to_string(run.join(format!("charts/{chart}.svg"))).unwrap();
         let ink = render_ink(&svg);
         assert!(ink > 0.02, "{chart}.svg is nearly blank ({ink})");
@@ -47,8 +54,13 @@ fn run_report_draws_every_chart_and_a_self_contained_page() {
     let page = fs::read_to_string(run.join("report.html")).unwrap();
     assert!(page.contains("<h1>boomsim report: python-5x</h1>"));
     assert!(page.contains("3000 paths, seed 1"));
-    assert_eq!(page.matches("<svg").count(), 5);
-    assert_eq!(page.matches("<figcaption>").count(), 5);
+    assert_eq!(page.matches("<svg").count(), 6);
+    assert_eq!(page.matches("<figcaption>").count(), 6);
+    // Tables carry the 95% half-widths of precision.csv.
+    assert!(
+        page.contains("<small>&plusmn;"),
+        "half-widths in the tables"
+    );
     for forbidden in ["<script", "<link", "<img", "src=", "@import", "url("] {
         assert!(
             !page.contains(forbidden),

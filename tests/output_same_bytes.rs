@@ -271,7 +271,7 @@ fn run_on(isa: &str) -> Vec<(String, String)> {
 fn every_instruction_set_writes_the_same_bytes() {
     use boomsim::engine::Isa;
     let portable = run_on("portable");
-    assert_eq!(portable.len(), 7);
+    assert_eq!(portable.len(), 8);
     for isa in [Isa::Avx2, Isa::Avx512] {
         if isa.available() {
             assert_eq!(run_on(isa.name()), portable, "{isa:?}");

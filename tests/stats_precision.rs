@@ -196,7 +196,10 @@ fn a_stopping_rule_stops_at_the_same_n_with_the_bytes_of_a_fixed_run() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let text = String::from_utf8_lossy(&o.stdout).into_owned();
         assert!(text.contains("--precision: stopped at "), "{text}");
-        assert!(text.contains("every group's mean_return, p50 within ±0.01"), "{text}");
+        assert!(
+            text.contains("every group's mean_return, p50 within ±0.01"),
+            "{text}"
+        );
         let manifest = std::fs::read_to_string(dir.path().join(out).join("manifest.json")).unwrap();
         assert!(manifest.contains("\"converged\": true"), "{manifest}");
         let paths: usize = manifest
@@ -209,21 +212,37 @@ fn a_stopping_rule_stops_at_the_same_n_with_the_bytes_of_a_fixed_run() {
     }
     assert_eq!(stopped[0], stopped[1]);
     let n = stopped[0];
-    assert!(n >= 16_384 && n < 400_000 && n.is_power_of_two(), "{n}");
-    assert_eq!(csv_files(&dir.path().join("a")), csv_files(&dir.path().join("b")));
+    assert!((16_384..400_000).contains(&n) && n.is_power_of_two(), "{n}");
+    assert_eq!(
+        csv_files(&dir.path().join("a")),
+        csv_files(&dir.path().join("b"))
+    );
     // The same bytes as a fixed run of that many paths.
     let fixed = common::boomsim(
         dir.path(),
-        &["run", "small.toml", "--paths", &n.to_string(), "--out", "fixed"],
+        &[
+            "run",
+            "small.toml",
+            "--paths",
+            &n.to_string(),
+            "--out",
+            "fixed",
+        ],
     );
     assert!(fixed.status.success());
-    assert_eq!(csv_files(&dir.path().join("a")), csv_files(&dir.path().join("fixed")));
+    assert_eq!(
+        csv_files(&dir.path().join("a")),
+        csv_files(&dir.path().join("fixed"))
+    );
     // And the rule holds in its precision.csv.
     let (header, rows) = common::read_csv(&dir.path().join("a/precision.csv"));
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     for row in rows.iter().filter(|r| r[0] == "group") {
         if row[col("statistic")] == "mean_return" || row[col("statistic")] == "p50" {
-            let (lo, hi): (f64, f64) = (row[col("lo95")].parse().unwrap(), row[col("hi95")].parse().unwrap());
+            let (lo, hi): (f64, f64) = (
+                row[col("lo95")].parse().unwrap(),
+                row[col("hi95")].parse().unwrap(),
+            );
             assert!((hi - lo) / 2.0 <= 0.01 * 1.0001, "{row:?}");
         }
     }
@@ -235,11 +254,23 @@ fn an_unmet_rule_warns_and_bad_rules_are_refused() {
     std::fs::write(dir.path().join("small.toml"), SMALL).unwrap();
     let o = common::boomsim(
         dir.path(),
-        &["run", "small.toml", "--precision", "1e-6", "--max-paths", "20000", "--out", "o"],
+        &[
+            "run",
+            "small.toml",
+            "--precision",
+            "1e-6",
+            "--max-paths",
+            "20000",
+            "--out",
+            "o",
+        ],
     );
     assert!(o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("warning: --precision 0.000001: reached --max-paths 20000"), "{err}");
+    assert!(
+        err.contains("warning: --precision 0.000001: reached --max-paths 20000"),
+        "{err}"
+    );
     assert!(err.contains("g mean_return ±"), "{err}");
     let manifest = std::fs::read_to_string(dir.path().join("o/manifest.json")).unwrap();
     assert!(manifest.contains("\"converged\": false") && manifest.contains("\"paths\": 20000"));
@@ -253,6 +284,9 @@ fn an_unmet_rule_warns_and_bad_rules_are_refused() {
         let o = common::boomsim(dir.path(), bad);
         assert_eq!(o.status.code(), Some(2), "{bad:?}");
     }
-    let o = common::boomsim(dir.path(), &["run", "--precision", "0.01", "--precision-for", "p5O"]);
+    let o = common::boomsim(
+        dir.path(),
+        &["run", "--precision", "0.01", "--precision-for", "p5O"],
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `p50`?"));
 }

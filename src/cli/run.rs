@@ -224,6 +224,7 @@ pub fn summary_text(outcome: &RunOutcome) -> String {
         "sensitivity.csv",
         "distributions.csv",
         "precision.csv",
+        "convergence.csv",
     ];
     if m.condition.is_some() {
         files.push("summary_where.csv");

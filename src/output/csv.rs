@@ -5,6 +5,8 @@
 //! - `adoption.csv`: the adoption fan, one row per step;
 //! - `sensitivity.csv`: one row per (entity, uncertain parameter), the tornado data;
 //! - `precision.csv`: one row per (entity, headline statistic), its Monte Carlo error;
+//! - `convergence.csv`: each group's mean return and cvar95 over the first 2,048, 4,096, ...
+//!   paths, with their intervals;
 //! - `samples.csv` (with `--samples`): one row per path.
 //!
 //! Rows are the serialisation of [`SummaryRow`](crate::stats::summary::SummaryRow) and
@@ -35,6 +37,18 @@ pub struct SamplesCsv;
 pub struct DistributionsCsv;
 /// `precision.csv`.
 pub struct PrecisionCsv;
+/// `convergence.csv`.
+pub struct ConvergenceCsv;
+
+impl Export for ConvergenceCsv {
+    fn file_name(&self) -> &'static str {
+        "convergence.csv"
+    }
+
+    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+        write_rows(&report.convergence, out)
+    }
+}
 
 impl Export for PrecisionCsv {
     fn file_name(&self) -> &'static str {

@@ -8,8 +8,8 @@ pub mod report;
 pub mod terminal;
 
 pub use csv::{
-    AdoptionCsv, DistributionsCsv, PrecisionCsv, SPREADSHEET_ROWS, SamplesCsv, SensitivityCsv,
-    SummaryCsv, SummaryWhereCsv, first_non_finite,
+    AdoptionCsv, ConvergenceCsv, DistributionsCsv, PrecisionCsv, SPREADSHEET_ROWS, SamplesCsv,
+    SensitivityCsv, SummaryCsv, SummaryWhereCsv, first_non_finite,
 };
 pub use manifest::{Manifest, ManifestJson, sha256_hex};
 
@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::engine::Simulation;
 use crate::model::Model;
 use crate::stats::pipeline::ConditionalSummary;
-use crate::stats::precision::PrecisionRow;
+use crate::stats::precision::{ConvergencePoint, PrecisionRow};
 use crate::stats::sensitivity::SensitivityRow;
 use crate::stats::summary::{DistributionRow, FanStep, SummaryRow};
 
@@ -41,6 +41,8 @@ pub struct RunReport<'a> {
     pub sensitivity: Vec<SensitivityRow>,
     /// The Monte Carlo error of each headline statistic.
     pub precision: Vec<PrecisionRow>,
+    /// Each group's mean return and cvar95 over the first paths.
+    pub convergence: Vec<ConvergencePoint>,
     /// With `--where`: the summary over the matching paths.
     pub conditional: Option<ConditionalSummary>,
     /// Whether `samples.csv` is wanted.
@@ -65,6 +67,7 @@ pub fn run_exports(report: &RunReport) -> Vec<Box<dyn Export>> {
         Box::new(SensitivityCsv),
         Box::new(DistributionsCsv),
         Box::new(PrecisionCsv),
+        Box::new(ConvergenceCsv),
     ];
     if report.conditional.is_some() {
         exports.push(Box::new(SummaryWhereCsv));
@@ -236,7 +239,7 @@ pub fn write_run(
 
 /// The files boomsim writes into run, sweep and shard folders (besides `charts/` and a sweep's
 /// scenario folders). Anything else in a folder is the user's, and is never deleted.
-pub const OUTPUT_FILES: [&str; 14] = [
+pub const OUTPUT_FILES: [&str; 15] = [
     "summary.csv",
     "adoption.csv",
     "sensitivity.csv",
@@ -251,6 +254,7 @@ pub const OUTPUT_FILES: [&str; 14] = [
     "sketch.bin",
     "reservoir.bin",
     "precision.csv",
+    "convergence.csv",
 ];
 
 /// The entries of an earlier output folder that boomsim did not write (its own files, its

@@ -95,6 +95,25 @@ struct DistributionRecord {
     value: f64,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+struct PrecisionRecord {
+    kind: String,
+    name: String,
+    statistic: String,
+    lo95: Option<f64>,
+    hi95: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ConvergenceRecord {
+    name: String,
+    statistic: String,
+    paths: f64,
+    estimate: f64,
+    lo95: Option<f64>,
+    hi95: Option<f64>,
+}
+
 /// What a run folder holds, as the report needs it.
 pub struct RunFolder {
     manifest: serde_json::Value,
@@ -103,6 +122,29 @@ pub struct RunFolder {
     adoption: (Vec<String>, Vec<Vec<f64>>),
     sensitivity: Vec<SensitivityRecord>,
     distributions: Vec<DistributionRecord>,
+    /// precision.csv and convergence.csv (empty for folders written before they existed).
+    precision: Vec<PrecisionRecord>,
+    convergence: Vec<ConvergenceRecord>,
+}
+
+impl RunFolder {
+    /// The 95% half-width of an entity's statistic, when precision.csv gives one.
+    fn half_width(&self, kind: &str, name: &str, statistic: &str) -> Option<f64> {
+        let p = self
+            .precision
+            .iter()
+            .find(|p| p.kind == kind && p.name == name && p.statistic == statistic)?;
+        Some((p.hi95? - p.lo95?) / 2.0)
+    }
+}
+
+/// A CSV file the report can do without (written by later versions only).
+fn read_optional<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, ReportError> {
+    if path.exists() {
+        read_csv(path, true)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// The rows of a CSV file; `may_be_empty` for sensitivity.csv (a model without uncertain
@@ -219,6 +261,8 @@ pub fn read_folder(dir: &Path) -> Result<RunFolder, ReportError> {
         adoption: (header, rows),
         sensitivity: read_csv(&dir.join("sensitivity.csv"), true)?,
         distributions: read_csv(&dir.join("distributions.csv"), false)?,
+        precision: read_optional(&dir.join("precision.csv"))?,
+        convergence: read_optional(&dir.join("convergence.csv"))?,
     };
     check_finite(&folder, dir)?;
     Ok(folder)
@@ -728,7 +772,7 @@ pub fn charts(folder: &RunFolder) -> Result<Vec<Chart>, ReportError> {
         "drawdowns.svg",
         "Distribution of each group's maximum drawdown",
     )?;
-    Ok(vec![
+    let mut all = vec![
         fan_chart(folder)?,
         Chart {
             file: "returns.svg",
@@ -747,7 +791,122 @@ pub fn charts(folder: &RunFolder) -> Result<Vec<Chart>, ReportError> {
             caption: "For each drawdown (fall from a running peak), the share of paths whose worst fall is at most that deep: a curve further left is gentler; 100% is a total loss.".into(),
             svg: drawdowns,
         },
-    ])
+    ];
+    if !folder.convergence.is_empty() {
+        all.push(convergence_chart(folder)?);
+    }
+    Ok(all)
+}
+
+/// A path count for an axis: 2k, 16k, 1.0M.
+fn paths_label(n: f64) -> String {
+    if n >= 1e6 {
+        format!("{:.1}M", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.0}k", n / 1e3)
+    } else {
+        format!("{n:.0}")
+    }
+}
+
+/// Each group's mean return and cvar95 as paths are added: the estimate over the first n
+/// paths and its 95% band, against n on a log axis (convergence.csv).
+fn convergence_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
+    const NAME: &str = "convergence.svg";
+    let groups: Vec<&SummaryRecord> = folder
+        .summary
+        .iter()
+        .filter(|r| r.kind == "group")
+        .collect();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (860, 700)).into_drawing_area();
+        try_draw!(NAME, root.fill(&WHITE));
+        let root = try_draw!(
+            NAME,
+            root.titled("Estimates as paths are added", ("sans-serif", 20))
+        );
+        let panels = root.split_evenly((2, 1));
+        for (panel, (statistic, title)) in panels.iter().zip([
+            ("mean_return", "mean total return"),
+            ("cvar95", "cvar95 (average loss of the worst 5%)"),
+        ]) {
+            let points: Vec<&ConvergenceRecord> = folder
+                .convergence
+                .iter()
+                .filter(|c| c.statistic == statistic)
+                .collect();
+            if points.is_empty() {
+                continue;
+            }
+            let xs = range(points.iter().map(|c| c.paths.log2()));
+            let ys = pad(range(points.iter().flat_map(|c| {
+                [
+                    c.estimate,
+                    c.lo95.unwrap_or(c.estimate),
+                    c.hi95.unwrap_or(c.estimate),
+                ]
+            })));
+            let mut chart = try_draw!(
+                NAME,
+                ChartBuilder::on(panel)
+                    .caption(title, ("sans-serif", 15))
+                    .margin(10)
+                    .x_label_area_size(35)
+                    .y_label_area_size(70)
+                    .build_cartesian_2d(xs.0..xs.1.max(xs.0 + 0.1), ys.0..ys.1)
+            );
+            try_draw!(
+                NAME,
+                chart
+                    .configure_mesh()
+                    .x_desc("paths (log scale)")
+                    .x_labels((xs.1 - xs.0).ceil() as usize + 2)
+                    .x_label_formatter(&|x| paths_label(2f64.powf(*x)))
+                    .y_label_formatter(&percent)
+                    .draw()
+            );
+            for (i, g) in groups.iter().enumerate() {
+                let colour = PALETTE[i % PALETTE.len()];
+                let line: Vec<&&ConvergenceRecord> =
+                    points.iter().filter(|c| c.name == g.name).collect();
+                let band: Vec<(f64, f64, f64)> = line
+                    .iter()
+                    .filter_map(|c| Some((c.paths.log2(), c.lo95?, c.hi95?)))
+                    .collect();
+                if band.len() >= 2 {
+                    let mut polygon: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
+                    polygon.extend(band.iter().rev().map(|b| (b.0, b.1)));
+                    try_draw!(
+                        NAME,
+                        chart.draw_series(std::iter::once(Polygon::new(
+                            polygon,
+                            colour.mix(0.2).filled()
+                        )))
+                    );
+                }
+                try_draw!(
+                    NAME,
+                    chart.draw_series(LineSeries::new(
+                        line.iter().map(|c| (c.paths.log2(), c.estimate)),
+                        colour.stroke_width(2)
+                    ))
+                )
+                .label(g.label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                });
+            }
+            legend(&mut chart, SeriesLabelPosition::UpperRight, NAME)?;
+        }
+        try_draw!(NAME, root.present());
+    }
+    Ok(Chart {
+        file: NAME,
+        title: "How precise the numbers are".into(),
+        caption: "Each line is a group's estimate over the run's first n paths (a sketched run's first 100,000), the band its 95% interval from batches of those paths: where the band is narrow, more paths would not change the digits shown; where it is wide, run more paths (or use --precision).".into(),
+        svg,
+    })
 }
 
 fn escape(s: &str) -> String {
@@ -765,23 +924,32 @@ fn cell(x: Option<f64>, pct: bool) -> String {
     }
 }
 
-fn table(rows: &[&SummaryRecord]) -> String {
+/// A percentage with its 95% half-width in points, when precision.csv has one.
+fn with_error(text: String, half_width: Option<f64>) -> String {
+    match half_width {
+        Some(h) => format!("{text} <small>&plusmn;{:.1}</small>", 100.0 * h),
+        None => text,
+    }
+}
+
+fn table(folder: &RunFolder, rows: &[&SummaryRecord]) -> String {
     let mut t = String::from(
         "<table><thead><tr><th>rank</th><th>name</th><th>p05</th><th>p50</th><th>p95</th><th>cvar95 (loss)</th><th>sharpe</th><th>uplift vs baseline</th><th>profile</th></tr></thead><tbody>\n",
     );
     let mut rows = rows.to_vec();
     rows.sort_by_key(|r| r.rank);
     for r in rows {
+        let hw = |statistic: &str| folder.half_width(&r.kind, &r.name, statistic);
         t.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             r.rank,
             escape(&r.label),
-            cell(Some(r.p05), true),
-            cell(Some(r.p50), true),
-            cell(Some(r.p95), true),
-            100.0 * r.cvar95,
+            with_error(cell(Some(r.p05), true), hw("p05")),
+            with_error(cell(Some(r.p50), true), hw("p50")),
+            with_error(cell(Some(r.p95), true), hw("p95")),
+            with_error(format!("{:.1}%", 100.0 * r.cvar95), hw("cvar95")),
             cell(r.sharpe, false),
-            cell(r.uplift_mean, true),
+            with_error(cell(r.uplift_mean, true), hw("uplift_mean")),
             escape(&r.profile)
         ));
     }
@@ -825,9 +993,9 @@ pub fn html(folder: &RunFolder, charts: &[Chart]) -> String {
         model = escape(&text("model_path")),
     );
     page.push_str("<h2>Groups, ranked by Sharpe ratio</h2>\n");
-    page.push_str(&table(&groups));
+    page.push_str(&table(folder, &groups));
     page.push_str("<h2>Assets</h2>\n");
-    page.push_str(&table(&assets));
+    page.push_str(&table(folder, &assets));
     for c in charts {
         let svg = c
             .svg

@@ -435,6 +435,7 @@ pub fn write(
         distributions,
         sensitivity,
         precision,
+        convergence,
         conditional,
         kept,
         method,
@@ -469,6 +470,7 @@ pub fn write(
     check_finite("distributions.csv", &distributions)?;
     check_finite("sensitivity.csv", &sensitivity)?;
     check_finite("precision.csv", &precision)?;
+    check_finite("convergence.csv", &convergence)?;
     if let Some(c) = &conditional {
         check_finite("summary_where.csv", &c.rows)?;
     }
@@ -511,6 +513,7 @@ pub fn write(
         distributions,
         sensitivity,
         precision,
+        convergence,
         conditional,
         samples: request.samples,
         manifest,

@@ -13,7 +13,7 @@ use std::io::Write;
 use crate::engine::condition::Condition;
 use crate::engine::{Accumulator, Gathered, Simulation};
 use crate::model::Model;
-use crate::stats::precision::{PrecisionRow, precision};
+use crate::stats::precision::{ConvergencePoint, PrecisionRow, convergence, precision};
 use crate::stats::sensitivity::{SensitivityRow, sensitivity};
 use crate::stats::state::{Shape, load_paths, save_paths};
 use crate::stats::summary::{
@@ -32,6 +32,8 @@ pub struct Summaries {
     pub sensitivity: Vec<SensitivityRow>,
     /// The Monte Carlo error of each headline statistic (`precision.csv`).
     pub precision: Vec<PrecisionRow>,
+    /// Each group's mean return and cvar95 over the first paths (`convergence.csv`).
+    pub convergence: Vec<ConvergencePoint>,
     /// With a condition: the summary over the matching paths.
     pub conditional: Option<ConditionalSummary>,
     /// The paths kept whole: all of them, or the first ones of a sketched run (what
@@ -158,6 +160,7 @@ impl Summariser for KeepEvery {
         let rows = summarize(model, &sim);
         Summaries {
             precision: precision(model, &sim, &rows, sim.paths),
+            convergence: convergence(model, &sim),
             rows,
             fan: adoption_fan(model, &sim),
             distributions: distributions(model, &sim),

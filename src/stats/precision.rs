@@ -145,8 +145,18 @@ fn batch_stats(
     sim: &Simulation,
     ranges: &[std::ops::Range<usize>],
 ) -> Vec<Vec<EntityStats>> {
+    stats_of(model, sim, ranges, 0..sim.entities)
+}
+
+/// The statistics of `entities` over each path range: `[entity][range]`.
+fn stats_of(
+    model: &Model,
+    sim: &Simulation,
+    ranges: &[std::ops::Range<usize>],
+    entities: std::ops::Range<usize>,
+) -> Vec<Vec<EntityStats>> {
     let annual = annualisation(model);
-    (0..sim.entities)
+    entities
         .into_par_iter()
         .map(|e| {
             ranges
@@ -374,4 +384,82 @@ impl Stopping {
         self.unconverged = unconverged;
         self.converged
     }
+}
+
+/// One point of `convergence.csv`: a group's statistic over the first `paths` paths, with the
+/// 95% interval the batches of those paths give.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConvergencePoint {
+    /// The group.
+    pub name: String,
+    /// `mean_return` or `cvar95`.
+    pub statistic: &'static str,
+    /// How many paths (the first ones of the run).
+    pub paths: usize,
+    /// The statistic over them.
+    pub estimate: f64,
+    /// Its 95% interval; empty with fewer than [`MIN_BATCHES`] batches.
+    pub lo95: Option<f64>,
+    /// See `lo95`.
+    pub hi95: Option<f64>,
+}
+
+/// The statistics `convergence.csv` follows.
+pub const CONVERGENCE: [&str; 2] = ["mean_return", "cvar95"];
+
+/// `convergence.csv`: each group's mean return and cvar95 over the first 2,048, 4,096, ...
+/// paths kept whole in `sim` (every path, or a sketched run's reservoir), then over all of
+/// them: how the estimate and its interval settle as paths are added (the report's chart).
+pub fn convergence(model: &Model, sim: &Simulation) -> Vec<ConvergencePoint> {
+    let kept = batches(sim, sim.paths).last().map_or(0, |r| r.end);
+    let mut sizes = Vec::new();
+    let mut n = MIN_BATCHES * CHUNK_PATHS;
+    while n < kept {
+        sizes.push(n);
+        n *= 2;
+    }
+    if kept > 0 {
+        sizes.push(kept);
+    }
+    let groups = 0..model.groups.len();
+    let mut out = Vec::new();
+    for &n in &sizes {
+        let ranges = batches(sim, n);
+        let prefix = 0..n;
+        let whole = stats_of(model, sim, std::slice::from_ref(&prefix), groups.clone());
+        let parts = stats_of(model, sim, &ranges, groups.clone());
+        let b = ranges.len();
+        let t = StudentsT::new(0.0, 1.0, b.max(2) as f64 - 1.0)
+            .ok()
+            .map(|d| d.inverse_cdf(0.975));
+        for (g, group) in model.groups.iter().enumerate() {
+            for statistic in CONVERGENCE {
+                let Some(estimate) = of_stats(&whole[g][0], statistic) else {
+                    continue;
+                };
+                let values: Vec<f64> = parts[g]
+                    .iter()
+                    .filter_map(|s| of_stats(s, statistic))
+                    .collect();
+                let half = if values.len() >= MIN_BATCHES {
+                    let m = values.len() as f64;
+                    let mean = values.iter().sum::<f64>() / m;
+                    let var =
+                        values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (m - 1.0);
+                    t.map(|t| t * (var / m).sqrt()).filter(|h| h.is_finite())
+                } else {
+                    None
+                };
+                out.push(ConvergencePoint {
+                    name: group.name.clone(),
+                    statistic,
+                    paths: n,
+                    estimate,
+                    lo95: half.map(|h| estimate - h),
+                    hi95: half.map(|h| estimate + h),
+                });
+            }
+        }
+    }
+    out
 }

@@ -25,7 +25,7 @@ use crate::engine::outcome::{Moments, StepReturns};
 use crate::engine::{Accumulator, CHUNK_PATHS, ChunkPool, Columns, Gathered, Simulation};
 use crate::model::Model;
 use crate::stats::pipeline::{ConditionalSummary, StateFiles, Summaries, Summariser};
-use crate::stats::precision::precision;
+use crate::stats::precision::{convergence, precision};
 use crate::stats::sensitivity::sensitivity;
 use crate::stats::sketch::{RELATIVE_ACCURACY, SignedSketch};
 use crate::stats::state::{Reader, Shape, Writer, load_paths, save_paths};
@@ -608,6 +608,7 @@ impl Summariser for Sketched {
         };
         Summaries {
             precision: precision(model, &kept, &rows, this.all.paths() as usize),
+            convergence: convergence(model, &kept),
             rows,
             fan: this.all.fan(model),
             distributions: this.all.distributions(model),
