@@ -26,7 +26,10 @@ use crate::engine::outcome::StepReturns;
 use crate::engine::{CHUNK_PATHS, Simulation};
 use crate::model::{Kind, Model};
 use crate::stats::pipeline::Summariser;
-use crate::stats::summary::{EntityStats, SummaryRow, annualisation, entity_stats};
+use crate::stats::summary::{
+    Annualisation, EntityStats, PathStats, SummaryRow, UpliftStats, annualisation, cvars_selected,
+    derive_stats, quantiles_selected,
+};
 
 /// Batches of a run with enough chunks.
 pub const BATCHES: usize = 32;
@@ -148,6 +151,51 @@ fn batch_stats(
     stats_of(model, sim, ranges, 0..sim.entities)
 }
 
+/// The statistics [`STATISTICS`] reads, as [`entity_stats`] computes them (the same
+/// selections and sums, so the same values), and none of the others: the p05, p50 and p95 of
+/// the quantiles, cvar95 but not cvar99, the uplift's mean and share but not its quantiles, no
+/// drawdown percentile (the rest are 0).
+fn headline(
+    total_return: &[f64],
+    max_drawdown: &[f64],
+    uplift: Option<&[f64]>,
+    steps: &StepReturns,
+    annual: Annualisation,
+) -> EntityStats {
+    let n = total_return.len() as f64;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let share = |v: &[f64], keep: fn(f64) -> bool| {
+        v.iter().filter(|&&x| keep(x)).count() as f64 / v.len() as f64
+    };
+    let [p05, p50, p95] = quantiles_selected(total_return, &[0.05, 0.5, 0.95]);
+    let mut tail = total_return.to_vec();
+    let [cvar95] = cvars_selected(&mut tail, [5]);
+    let mut quantiles = [0.0; 9];
+    (quantiles[1], quantiles[4], quantiles[7]) = (p05, p50, p95);
+    derive_stats(
+        PathStats {
+            paths: n as usize,
+            mean_return: mean(total_return),
+            sd_return: None,
+            quantiles,
+            cvar95,
+            cvar99: 0.0,
+            prob_loss: share(total_return, |x| x < 0.0),
+            mean_max_drawdown: mean(max_drawdown),
+            p95_max_drawdown: 0.0,
+            uplift: uplift.map(|u| UpliftStats {
+                mean: mean(u),
+                p05: 0.0,
+                p50: 0.0,
+                p95: 0.0,
+                prob: share(u, |x| x > 0.0),
+            }),
+        },
+        steps,
+        annual,
+    )
+}
+
 /// The statistics of `entities` over each path range: `[entity][range]`.
 fn stats_of(
     model: &Model,
@@ -168,7 +216,7 @@ fn stats_of(
                         steps.merge(&pool.all[e]);
                     }
                     let uplift = sim.uplift.as_ref().map(|u| &u.column(e)[r.clone()]);
-                    entity_stats(
+                    headline(
                         &sim.total_return.column(e)[r.clone()],
                         &sim.max_drawdown.column(e)[r.clone()],
                         uplift,
