@@ -2,6 +2,7 @@
 //! arguments turn themselves into a plain request of the library, run it, and print what a
 //! person reads; nothing here computes a number.
 
+mod allocate;
 mod check;
 mod describe;
 mod dist;
@@ -54,6 +55,10 @@ enum Command {
     /// same seed (common random numbers). Writes one folder per scenario, sweep.csv (long
     /// form, for pivot tables) and sweep_wide.csv.
     Sweep(sweep::Args),
+    /// Where to place capital: long-only portfolios over the model's assets that minimise
+    /// CVaR for each target mean (a linear program on the simulated paths), each checked on
+    /// fresh paths. Writes frontier.csv, allocation.csv and manifest.json.
+    Allocate(allocate::Args),
     /// Validate a model file and summarise it; lists every error, with file, line and column.
     Check(check::Args),
     /// Every uncertain parameter of a model: mean, sd, p05, p50, p95 and a histogram.
@@ -82,6 +87,7 @@ impl Cli {
             Command::Report(a) => a.execute(),
             Command::Merge(a) => a.execute(),
             Command::Sweep(a) => a.execute(),
+            Command::Allocate(a) => a.execute(),
             Command::Check(a) => a.execute(),
             Command::Describe(a) => a.execute(),
             Command::Fit(a) => a.execute(),

@@ -418,8 +418,9 @@ pub fn simulate_paths(
     simulate_chunks(model, config, chunks, condition, hooks)
 }
 
-/// Runs the paths of chunks `chunks` of a run of `total_paths` paths (a shard).
-fn simulate_chunks(
+/// Runs the paths of chunks `chunks` of a run of `config.paths` paths (a shard, or any set of
+/// whole chunks: path i is the same wherever it runs).
+pub fn simulate_chunks(
     model: &Model,
     config: &RunConfig,
     chunks: std::ops::Range<usize>,

@@ -77,6 +77,13 @@ fn to_io(e: csv::Error) -> io::Error {
     }
 }
 
+/// Rows as CSV bytes: a header of the field names, one line per row.
+pub fn csv_bytes<T: Serialize>(rows: &[T]) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    write_rows(rows, &mut bytes)?;
+    Ok(bytes)
+}
+
 fn write_rows<T: Serialize>(rows: &[T], out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     for row in rows {

@@ -9,7 +9,7 @@ pub mod terminal;
 
 pub use csv::{
     AdoptionCsv, ConvergenceCsv, DistributionsCsv, PrecisionCsv, SPREADSHEET_ROWS, SamplesCsv,
-    SensitivityCsv, SummaryCsv, SummaryWhereCsv, first_non_finite,
+    SensitivityCsv, SummaryCsv, SummaryWhereCsv, csv_bytes, first_non_finite,
 };
 pub use manifest::{Manifest, ManifestJson, sha256_hex};
 
@@ -239,7 +239,7 @@ pub fn write_run(
 
 /// The files boomsim writes into run, sweep and shard folders (besides `charts/` and a sweep's
 /// scenario folders). Anything else in a folder is the user's, and is never deleted.
-pub const OUTPUT_FILES: [&str; 15] = [
+pub const OUTPUT_FILES: [&str; 17] = [
     "summary.csv",
     "adoption.csv",
     "sensitivity.csv",
@@ -255,6 +255,8 @@ pub const OUTPUT_FILES: [&str; 15] = [
     "reservoir.bin",
     "precision.csv",
     "convergence.csv",
+    "frontier.csv",
+    "allocation.csv",
 ];
 
 /// The entries of an earlier output folder that boomsim did not write (its own files, its

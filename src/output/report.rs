@@ -1015,6 +1015,9 @@ pub fn html(folder: &RunFolder, charts: &[Chart]) -> String {
 /// Writes the charts (`charts/*.svg`) and `report.html` into a run folder; returns the page's
 /// path. Each file is written beside its target and renamed into place.
 pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
+    if dir.join("frontier.csv").is_file() {
+        return write_allocation_report(dir);
+    }
     let folder = read_folder(dir)?;
     let charts = charts(&folder)?;
     let chart_dir = dir.join("charts");
@@ -1034,4 +1037,221 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
     let page = dir.join("report.html");
     put(page.clone(), &html(&folder, &charts))?;
     Ok(page)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct FrontierRecord {
+    point: usize,
+    mean: f64,
+    cvar: f64,
+    test_mean: f64,
+    test_cvar: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct WeightRecord {
+    portfolio: String,
+    group: String,
+    weight: f64,
+}
+
+/// The frontier in and out of sample: mean return against CVaR of every point.
+fn frontier_chart(frontier: &[FrontierRecord]) -> Result<Chart, ReportError> {
+    const NAME: &str = "frontier.svg";
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 460)).into_drawing_area();
+        try_draw!(NAME, root.fill(&WHITE));
+        let xs = pad(range(frontier.iter().flat_map(|f| [f.cvar, f.test_cvar])));
+        let ys = pad(range(frontier.iter().flat_map(|f| [f.mean, f.test_mean])));
+        let mut chart = try_draw!(
+            NAME,
+            ChartBuilder::on(&root)
+                .caption("Mean-CVaR frontier", ("sans-serif", 20))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(70)
+                .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
+        );
+        try_draw!(
+            NAME,
+            chart
+                .configure_mesh()
+                .x_desc("CVaR (mean loss of the worst paths)")
+                .y_desc("mean total return")
+                .x_label_formatter(&percent)
+                .y_label_formatter(&percent)
+                .draw()
+        );
+        for (label, colour, of) in [
+            (
+                "in sample (optimised on)",
+                PALETTE[0],
+                (|f: &FrontierRecord| (f.cvar, f.mean)) as fn(&FrontierRecord) -> (f64, f64),
+            ),
+            (
+                "out of sample (fresh paths)",
+                PALETTE[1],
+                |f: &FrontierRecord| (f.test_cvar, f.test_mean),
+            ),
+        ] {
+            try_draw!(
+                NAME,
+                chart.draw_series(LineSeries::new(
+                    frontier.iter().map(of),
+                    colour.stroke_width(2)
+                ))
+            )
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+            try_draw!(
+                NAME,
+                chart.draw_series(
+                    frontier
+                        .iter()
+                        .map(|f| Circle::new(of(f), 3, colour.filled()))
+                )
+            );
+        }
+        legend(&mut chart, SeriesLabelPosition::LowerRight, NAME)?;
+        try_draw!(NAME, root.present());
+    }
+    Ok(Chart {
+        file: NAME,
+        title: "What each unit of tail risk buys".into(),
+        caption: "Each point is a portfolio of the frontier, from the least CVaR (left) to the highest mean (right): blue as optimised on the in-sample paths, orange the same weights on fresh paths. The gap between the two is the optimiser's optimism; where it is small, the in-sample figures can be trusted.".into(),
+        svg,
+    })
+}
+
+/// Each group's share of the budget along the frontier, stacked.
+fn weights_chart(
+    frontier: &[FrontierRecord],
+    weights: &[WeightRecord],
+) -> Result<Chart, ReportError> {
+    const NAME: &str = "weights.svg";
+    let mut groups: Vec<String> = Vec::new();
+    for w in weights {
+        if !groups.contains(&w.group) {
+            groups.push(w.group.clone());
+        }
+    }
+    let share = |point: usize, group: &str| -> f64 {
+        weights
+            .iter()
+            .filter(|w| w.portfolio == point.to_string() && w.group == group)
+            .map(|w| w.weight)
+            .sum()
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 420)).into_drawing_area();
+        try_draw!(NAME, root.fill(&WHITE));
+        let n = frontier.len() as f64;
+        let mut chart = try_draw!(
+            NAME,
+            ChartBuilder::on(&root)
+                .caption("Weights along the frontier", ("sans-serif", 20))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(60)
+                .build_cartesian_2d(0.5f64..n + 0.5, 0f64..1.3)
+        );
+        try_draw!(
+            NAME,
+            chart
+                .configure_mesh()
+                .x_desc("frontier point (1 = least CVaR)")
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_desc("share of the budget")
+                .y_label_formatter(&|y| if *y <= 1.0 {
+                    format!("{:.0}%", 100.0 * y)
+                } else {
+                    String::new()
+                })
+                .draw()
+        );
+        let mut below = vec![0.0; frontier.len()];
+        for (i, group) in groups.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            let bars: Vec<(f64, f64, f64)> = frontier
+                .iter()
+                .enumerate()
+                .map(|(k, f)| {
+                    let s = share(f.point, group);
+                    let bar = (f.point as f64, below[k], below[k] + s);
+                    below[k] += s;
+                    bar
+                })
+                .collect();
+            try_draw!(
+                NAME,
+                chart.draw_series(
+                    bars.iter()
+                        .filter(|b| b.2 - b.1 > 1e-4)
+                        .map(|&(x, lo, hi)| {
+                            Rectangle::new([(x - 0.4, lo), (x + 0.4, hi)], colour.filled())
+                        })
+                )
+            )
+            .label(group.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight, NAME)?;
+        try_draw!(NAME, root.present());
+    }
+    Ok(Chart {
+        file: NAME,
+        title: "Where the capital goes".into(),
+        caption: "Each bar is a frontier portfolio's budget split by group (allocation.csv has every asset): from the least tail risk on the left to the highest mean on the right.".into(),
+        svg,
+    })
+}
+
+/// `report.html` and charts of an allocation folder (frontier.csv, allocation.csv).
+fn write_allocation_report(dir: &Path) -> Result<PathBuf, ReportError> {
+    let frontier: Vec<FrontierRecord> = read_csv(&dir.join("frontier.csv"), false)?;
+    let weights: Vec<WeightRecord> = read_csv(&dir.join("allocation.csv"), false)?;
+    let charts = [
+        frontier_chart(&frontier)?,
+        weights_chart(&frontier, &weights)?,
+    ];
+    let chart_dir = dir.join("charts");
+    fs::create_dir_all(&chart_dir).map_err(|source| ReportError::Write {
+        path: chart_dir.clone(),
+        source,
+    })?;
+    let mut page = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>boomsim allocation</title>\n<style>body { font-family: sans-serif; max-width: 900px; margin: 2em auto; color: #222; } table { border-collapse: collapse; } th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #ddd; text-align: right; } figcaption { color: #555; } svg { max-width: 100%; height: auto; }</style>\n</head>\n<body>\n<h1>boomsim allocation</h1>\n<table><thead><tr><th>point</th><th>mean (in)</th><th>CVaR (in)</th><th>mean (out)</th><th>CVaR (out)</th></tr></thead><tbody>\n",
+    );
+    for f in &frontier {
+        page.push_str(&format!(
+            "<tr><td>{}</td><td>{:+.1}%</td><td>{:.1}%</td><td>{:+.1}%</td><td>{:.1}%</td></tr>\n",
+            f.point,
+            100.0 * f.mean,
+            100.0 * f.cvar,
+            100.0 * f.test_mean,
+            100.0 * f.test_cvar
+        ));
+    }
+    page.push_str("</tbody></table>\n");
+    for c in &charts {
+        let path = chart_dir.join(c.file);
+        fs::write(&path, &c.svg).map_err(|source| ReportError::Write { path, source })?;
+        page.push_str(&format!(
+            "<figure>\n<h2>{}</h2>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            escape(&c.title),
+            c.svg,
+            escape(&c.caption)
+        ));
+    }
+    page.push_str("</body>\n</html>\n");
+    let out = dir.join("report.html");
+    fs::write(&out, page).map_err(|source| ReportError::Write {
+        path: out.clone(),
+        source,
+    })?;
+    Ok(out)
 }

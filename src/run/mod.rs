@@ -2,6 +2,7 @@
 //!
 //! The CLI turns its arguments into a [`RunRequest`]; nothing here knows about clap.
 
+pub mod allocate;
 pub mod shard;
 pub mod sweep;
 

@@ -6,6 +6,7 @@
 //! quantiles), [`streaming`] (batches of paths folded into sketches and moments) and [`state`]
 //! (the word encoding of saved state, for shards).
 
+pub mod allocation;
 pub mod pipeline;
 pub mod precision;
 pub mod sensitivity;
