@@ -58,6 +58,10 @@ pub struct Args {
     /// Also write report.html and charts/ (the frontier in and out of sample, the weights).
     #[arg(long)]
     report: bool,
+    /// Also write the folder as an Excel workbook, <folder name>.xlsx: frontier and
+    /// allocation sheets (percentages formatted) and a native frontier chart.
+    #[arg(long)]
+    xlsx: bool,
     #[command(flatten)]
     overrides: Overrides,
 }
@@ -130,6 +134,8 @@ impl Args {
             out: self.out,
             hooks: hooks(&bar),
             command_line: command_line(),
+            report: self.report,
+            xlsx: self.xlsx,
         };
         let result = allocate(&request);
         bar.finish_and_clear();
@@ -139,9 +145,13 @@ impl Args {
         }
         print(&text(&outcome));
         if self.report {
-            let page = boomsim::output::report::write_report(&outcome.out_dir)
-                .map_err(|e| Failure::of(&e))?;
-            print(&format!("Report: {}\n", page.display()));
+            print(&format!(
+                "Report: {}\n",
+                outcome.out_dir.join("report.html").display()
+            ));
+        }
+        if self.xlsx {
+            print(&super::xlsx::written(&outcome.out_dir));
         }
         Ok(())
     }

@@ -17,14 +17,34 @@ pub struct Args {
     /// Worker threads for the summary [default: every core].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
     threads: Option<u64>,
+    /// Also write report.html and charts/ (as `boomsim report` does).
+    #[arg(long)]
+    report: bool,
+    /// Also write the run as an Excel workbook, <folder name>.xlsx (as `boomsim xlsx` does).
+    #[arg(long)]
+    xlsx: bool,
 }
 
 impl Args {
     pub fn execute(self) -> Result<(), Failure> {
         let threads = self.threads.map(|t| t as usize);
-        let outcome =
-            merge(&self.shards, self.out, threads, command_line()).map_err(|e| Failure::of(&e))?;
+        let outcome = merge(
+            &self.shards,
+            self.out,
+            threads,
+            command_line(),
+            self.report,
+            self.xlsx,
+        )
+        .map_err(|e| Failure::of(&e))?;
         print(&super::run::summary_text(&outcome));
+        if self.report {
+            let page = outcome.out_dir.join("report.html");
+            print(&format!("Report: {}\n", page.display()));
+        }
+        if self.xlsx {
+            print(&super::xlsx::written(&outcome.out_dir));
+        }
         Ok(())
     }
 }

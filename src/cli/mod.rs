@@ -12,6 +12,7 @@ mod merge;
 mod report;
 mod run;
 mod sweep;
+mod xlsx;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -48,6 +49,11 @@ enum Command {
     /// Charts (SVG) and a self-contained report.html from a run folder: the adoption fan,
     /// each group's return distribution, a risk/reward map, the top drivers and drawdowns.
     Report(report::Args),
+    /// An output folder (of run, sweep or allocate) as one Excel workbook, <folder
+    /// name>.xlsx, inside it: a sheet per CSV file with percentages formatted, a frozen header,
+    /// filters and fitted widths, and native charts (adoption fan, return distributions,
+    /// tornado, frontier).
+    Xlsx(xlsx::Args),
     /// Merge shard folders (from run --shard K/N) into one run folder, byte-identical in its
     /// CSV files to a single run with the same model, seed and paths.
     Merge(merge::Args),
@@ -85,6 +91,7 @@ impl Cli {
         match self.command {
             Command::Run(a) => a.execute(),
             Command::Report(a) => a.execute(),
+            Command::Xlsx(a) => a.execute(),
             Command::Merge(a) => a.execute(),
             Command::Sweep(a) => a.execute(),
             Command::Allocate(a) => a.execute(),

@@ -36,6 +36,10 @@ pub struct Args {
     /// Also write report.html and charts/ (as `boomsim report` does).
     #[arg(long, conflicts_with = "shard")]
     report: bool,
+    /// Also write the run as an Excel workbook, <folder name>.xlsx (as `boomsim xlsx` does):
+    /// a sheet per CSV file, percentages formatted, native charts.
+    #[arg(long, conflicts_with = "shard")]
+    xlsx: bool,
     /// Run only the K-th of N slices of the paths and write its state (to --out, default
     /// output/<model name>.shard-K-of-N/); `boomsim merge` joins the shards. Shards are exact
     /// or sketched as the whole run would be (--summary); a sketched run's shards are whole
@@ -99,6 +103,7 @@ impl Args {
             method: self.simulation.method(),
             command_line: command_line(),
             report: self.report,
+            xlsx: self.xlsx,
             stop: self.precision.map(|target| StopRule {
                 target,
                 relative: self.relative,
@@ -134,6 +139,9 @@ impl Args {
                     if self.report {
                         let page = outcome.out_dir.join("report.html");
                         print(&format!("Report: {}\n", page.display()));
+                    }
+                    if self.xlsx {
+                        print(&super::xlsx::written(&outcome.out_dir));
                     }
                 });
             }

@@ -20,6 +20,10 @@ pub struct Args {
     /// Sweep folder [default: output/<model name>-sweep/].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Also write the sweep as an Excel workbook, <folder name>.xlsx: sweep and sweep_wide
+    /// sheets with percentages formatted, frozen headers and filters.
+    #[arg(long)]
+    xlsx: bool,
     #[command(flatten)]
     overrides: Overrides,
 }
@@ -45,6 +49,7 @@ impl Args {
                 method: self.simulation.method(),
                 command_line: command_line(),
                 report: false,
+                xlsx: self.xlsx,
                 stop: None,
             },
             varies: self.vary,
@@ -52,13 +57,13 @@ impl Args {
         let result = sweep(&request);
         bar.finish_and_clear();
         let outcome = result.map_err(|e| Failure::of(&e))?;
-        print(&listing(&outcome, &request.varies));
+        print(&listing(&outcome, &request.varies, request.base.xlsx));
         Ok(())
     }
 }
 
 /// What `sweep` prints: the scenarios and where the files are.
-fn listing(outcome: &SweepOutcome, varies: &[Vary]) -> String {
+fn listing(outcome: &SweepOutcome, varies: &[Vary], xlsx: bool) -> String {
     let mut text = format!("{} scenarios:\n", outcome.runs.len());
     for (scenario, run) in &outcome.runs {
         let sets = scenario.sets(varies).join("  ");
@@ -69,5 +74,8 @@ fn listing(outcome: &SweepOutcome, varies: &[Vary]) -> String {
         "\nWritten to {}/ (one folder per scenario, sweep.csv, sweep_wide.csv, manifest.json)\n",
         outcome.out_dir.display()
     ));
+    if xlsx {
+        text.push_str(&super::xlsx::written(&outcome.out_dir));
+    }
     text
 }

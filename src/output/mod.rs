@@ -6,6 +6,7 @@ mod csv;
 mod manifest;
 pub mod report;
 pub mod terminal;
+pub mod workbook;
 
 pub use csv::{
     AdoptionCsv, ConvergenceCsv, DistributionsCsv, PrecisionCsv, SPREADSHEET_ROWS, SamplesCsv,
@@ -130,6 +131,9 @@ pub enum OutputError {
     /// `--report` failed; the run folder was not put in place.
     #[error("{0}\n  nothing was written, and any earlier result was left as it was")]
     Report(String),
+    /// `--xlsx` failed; the folder was not put in place.
+    #[error("{0}\n  nothing was written, and any earlier result was left as it was")]
+    Workbook(String),
 }
 
 /// At most ten names, then how many more.
@@ -168,6 +172,9 @@ pub struct WriteOptions<'a> {
     /// Also make `report.html` and `charts/` inside the folder before it is put in place, so
     /// a report that fails leaves an earlier folder as it was.
     pub report: bool,
+    /// Also write the Excel workbook `<folder name>.xlsx` (see [`workbook`]) inside the
+    /// folder before it is put in place.
+    pub xlsx: bool,
     /// Set by Ctrl-C or SIGTERM: writing stops at the next buffer, the half-written folder is
     /// removed and an earlier result stays as it was.
     pub cancel: Option<&'a AtomicBool>,
@@ -230,6 +237,9 @@ pub fn write_run(
             crate::output::report::write_report(staging)
                 .map_err(|e| OutputError::Report(e.to_string()))?;
         }
+        if options.xlsx {
+            add_workbook(staging, target)?;
+        }
         if options.cancelled() {
             return Err(OutputError::Interrupted);
         }
@@ -260,18 +270,21 @@ pub const OUTPUT_FILES: [&str; 17] = [
 ];
 
 /// The entries of an earlier output folder that boomsim did not write (its own files, its
-/// `charts/*.svg`, and a sweep's scenario folders `sNN/` holding only such entries), as paths
+/// workbook `<folder name>.xlsx`, its `charts/*.svg`, and a sweep's scenario folders `sNN/` holding only such entries), as paths
 /// relative to `dir`.
 pub fn foreign_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut foreign = Vec::new();
     let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(fs::DirEntry::file_name);
+    // The workbook is named after the folder (and `.NAME.partial` while it is written).
+    let workbook = workbook::workbook_name(dir);
+    let partial_workbook = format!(".{workbook}.partial");
     for entry in entries {
         let name = entry.file_name();
         let text = name.to_string_lossy();
         let kind = entry.file_type()?;
         let ours = if kind.is_file() {
-            OUTPUT_FILES.contains(&text.as_ref())
+            OUTPUT_FILES.contains(&text.as_ref()) || text == workbook || text == partial_workbook
         } else if kind.is_dir() && text == "charts" {
             for chart in fs::read_dir(entry.path())? {
                 let chart = chart?;
@@ -316,6 +329,15 @@ fn resolve_link(target: &Path) -> PathBuf {
         Ok(to) => target.parent().unwrap_or(Path::new(".")).join(to),
         Err(_) => target.to_path_buf(),
     })
+}
+
+/// Writes the workbook of the folder being staged in `staging`, named after the folder it
+/// will become, `target` (a symlink's target: the folder that is replaced).
+pub fn add_workbook(staging: &Path, target: &Path) -> Result<(), OutputError> {
+    let name = workbook::workbook_name(&resolve_link(target));
+    workbook::write_workbook(staging, &name)
+        .map(|_| ())
+        .map_err(|e| OutputError::Workbook(e.to_string()))
 }
 
 /// Whether [`write_folder`] may replace `target`: it is missing, empty, or an earlier output
@@ -629,6 +651,7 @@ mod tests {
         let flag = AtomicBool::new(false);
         let options = WriteOptions {
             report: false,
+            xlsx: false,
             cancel: Some(&flag),
         };
         // The flag is raised after the first buffer: the writer refuses the next one.

@@ -59,6 +59,10 @@ pub struct AllocateRequest {
     pub hooks: Hooks,
     /// For the manifest.
     pub command_line: Vec<String>,
+    /// Also write report.html and charts/ (inside the folder, before it is put in place).
+    pub report: bool,
+    /// Also write the folder's Excel workbook (inside the folder, before it is put in place).
+    pub xlsx: bool,
 }
 
 /// Why an allocation failed.
@@ -280,6 +284,7 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
         method: super::SummaryMethod::Exact,
         command_line: request.command_line.clone(),
         report: false,
+        xlsx: false,
         stop: None,
     };
     let prepared = prepare(&run)?;
@@ -525,7 +530,15 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
     write_folder(&out_dir, |dir: &Path| -> Result<(), OutputError> {
         write_file(dir, "frontier.csv", &frontier_csv)?;
         write_file(dir, "allocation.csv", &weights_csv)?;
-        write_file(dir, "manifest.json", &json)
+        write_file(dir, "manifest.json", &json)?;
+        if request.report {
+            crate::output::report::write_report(dir)
+                .map_err(|e| OutputError::Report(e.to_string()))?;
+        }
+        if request.xlsx {
+            crate::output::add_workbook(dir, &out_dir)?;
+        }
+        Ok(())
     })?;
     Ok(AllocateOutcome {
         out_dir,

@@ -106,6 +106,8 @@ pub struct RunRequest {
     pub command_line: Vec<String>,
     /// Also write `report.html` and `charts/` (inside the folder, before it is put in place).
     pub report: bool,
+    /// Also write the folder's Excel workbook (inside the folder, before it is put in place).
+    pub xlsx: bool,
     /// `--precision`: add rounds of paths until the groups' statistics are precise enough;
     /// `config.paths` is then ignored.
     pub stop: Option<StopRule>,
@@ -521,6 +523,7 @@ pub fn write(
     };
     let options = WriteOptions {
         report: request.report,
+        xlsx: request.xlsx,
         cancel: request.hooks.cancel.as_deref(),
     };
     write_run(&out_dir, &report, options)?;

@@ -411,12 +411,15 @@ fn restore_shard(
 }
 
 /// Merges shard folders (any order) into the run folder `out`, byte-identical in its CSV
-/// files to a single run with the same model, seed and paths.
+/// files to a single run with the same model, seed and paths; with `report` and `xlsx` the
+/// folder also gets its report and workbook, as `run --report --xlsx` would write them.
 pub fn merge(
     dirs: &[PathBuf],
     out: Option<PathBuf>,
     threads: Option<usize>,
     command_line: Vec<String>,
+    report: bool,
+    xlsx: bool,
 ) -> Result<RunOutcome, ShardError> {
     let started = Instant::now();
     let mut shards = dirs
@@ -523,7 +526,8 @@ pub fn merge(
             SummaryMethod::Exact
         },
         command_line,
-        report: false,
+        report,
+        xlsx,
         stop: None,
     };
     let prepared = prepare(&request)?;

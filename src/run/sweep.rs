@@ -191,6 +191,8 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepOutcome, RunError> {
             let outcome = run(&RunRequest {
                 varied: scenario.sets(&request.varies),
                 out: Some(staging.join(&scenario.id)),
+                // One workbook for the sweep, below, not one per scenario.
+                xlsx: false,
                 ..base.clone()
             })?;
             runs.push((scenario.clone(), outcome));
@@ -219,6 +221,9 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepOutcome, RunError> {
         let mut json = serde_json::to_vec_pretty(&manifest).map_err(format_error)?;
         json.push(b'\n');
         write_file(staging, "manifest.json", &json)?;
+        if base.xlsx {
+            crate::output::add_workbook(staging, &out_dir)?;
+        }
         Ok(())
     })?;
     Ok(SweepOutcome { out_dir, runs })
