@@ -113,6 +113,31 @@ pub enum Style {
 }
 
 impl Style {
+    /// The styles a cell can end up in (every style but [`Style::ByStatistic`], which resolves
+    /// to one of these row by row), in the order of [`Style::index`].
+    const CELL_STYLES: [Style; 7] = [
+        Style::Percent,
+        Style::Multiple,
+        Style::Ratio,
+        Style::Correlation,
+        Style::Count,
+        Style::Year,
+        Style::Plain,
+    ];
+
+    /// This style's place in [`Style::CELL_STYLES`] (`ByStatistic` unresolved shows as Plain).
+    fn index(self) -> usize {
+        match self {
+            Style::Percent => 0,
+            Style::Multiple => 1,
+            Style::Ratio => 2,
+            Style::Correlation => 3,
+            Style::Count => 4,
+            Style::Year => 5,
+            Style::Plain | Style::ByStatistic => 6,
+        }
+    }
+
     fn num_format(self) -> Option<&'static str> {
         match self {
             Style::Percent => Some("0.00%"),
@@ -385,17 +410,23 @@ pub fn read_tables(dir: &Path) -> Result<Vec<Table>, WorkbookError> {
     Ok(tables)
 }
 
-/// The names of the sheets a table fills: `NAME`, then `NAME (2)`, ... every
-/// [`SHEET_ROWS`] rows.
-pub fn sheet_names(table: &Table) -> Vec<String> {
-    let parts = table.rows.len().div_ceil(SHEET_ROWS).max(1);
-    (1..=parts)
-        .map(|k| {
-            if k == 1 {
+/// The sheets a table fills: `NAME` with its first [`SHEET_ROWS`] rows, then `NAME (2)`
+/// with the next, and so on (an empty table still has its sheet, holding the header).
+pub fn sheet_parts(table: &Table) -> Vec<(String, &[Vec<Cell>])> {
+    if table.rows.is_empty() {
+        return vec![(table.sheet.to_string(), &table.rows[..])];
+    }
+    table
+        .rows
+        .chunks(SHEET_ROWS)
+        .enumerate()
+        .map(|(k, rows)| {
+            let name = if k == 0 {
                 table.sheet.to_string()
             } else {
-                format!("{} ({k})", table.sheet)
-            }
+                format!("{} ({})", table.sheet, k + 1)
+            };
+            (name, rows)
         })
         .collect()
 }
@@ -408,8 +439,7 @@ fn build(dir: &Path, tables: &[Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxE
         workbook.push_worksheet(sheet?);
     }
     for table in tables {
-        for (part, name) in sheet_names(table).into_iter().enumerate() {
-            let rows = table.rows.chunks(SHEET_ROWS).nth(part).unwrap_or_default();
+        for (name, rows) in sheet_parts(table) {
             let mut sheet = data_sheet(table, rows)?;
             sheet.set_name(name)?;
             workbook.push_worksheet(sheet);
@@ -434,33 +464,11 @@ fn data_sheet(table: &Table, rows: &[Vec<Cell>]) -> Result<Worksheet, rust_xlsxw
         .map(|h| column_style(table.sheet, h))
         .collect();
     let statistic = table.column("statistic").or_else(|| table.column("metric"));
-    let formats: Vec<Format> = [
-        Style::Percent,
-        Style::Multiple,
-        Style::Ratio,
-        Style::Correlation,
-        Style::Count,
-        Style::Year,
-        Style::Plain,
-    ]
-    .iter()
-    .map(|s| {
+    let formats: [Format; 7] = Style::CELL_STYLES.map(|s| {
         s.num_format()
             .map_or_else(Format::new, |f| Format::new().set_num_format(f))
-    })
-    .collect();
-    let format_of = |style: Style| -> &Format {
-        let i = match style {
-            Style::Percent => 0,
-            Style::Multiple => 1,
-            Style::Ratio => 2,
-            Style::Correlation => 3,
-            Style::Count => 4,
-            Style::Year => 5,
-            Style::Plain | Style::ByStatistic => 6,
-        };
-        &formats[i]
-    };
+    });
+    let format_of = |style: Style| -> &Format { &formats[style.index()] };
     for (c, h) in table.header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, h, &header)?;
     }
@@ -598,7 +606,12 @@ fn fan_chart(adoption: &Table) -> Option<Chart> {
     if adoption.rows.is_empty() {
         return None;
     }
-    let mut chart = new_chart(ChartType::Line, "Adoption: multiple of today's usage");
+    // A scatter with straight lines, not a line chart: its x axis is a number line of years,
+    // where a line chart would label every step as a category.
+    let mut chart = new_chart(
+        ChartType::ScatterStraight,
+        "Adoption: multiple of today's usage",
+    );
     let end = last_row(adoption);
     let series = [
         ("p95", Some(ChartLineDashType::Dash)),
@@ -632,7 +645,8 @@ fn fan_chart(adoption: &Table) -> Option<Chart> {
     chart
         .x_axis()
         .set_name("years from now")
-        .set_num_format("0");
+        .set_num_format("0")
+        .set_min(0.0);
     chart
         .y_axis()
         .set_name("adoption (x today)")
@@ -645,13 +659,14 @@ fn distribution_chart(summary: &Table, distributions: &Table) -> Option<Chart> {
     let level = distributions.column("level")? as u16;
     let value = distributions.column("value")? as u16;
     let label = summary.column("label")?;
+    let kind = summary.column("kind")?;
     let mut chart = new_chart(
         ChartType::ScatterStraight,
         "Total return: share of paths at or below each return",
     );
     let mut any = false;
     for r in 0..summary.rows.len() {
-        if summary.text(r, 0) != "group" {
+        if summary.text(r, kind) != "group" {
             continue;
         }
         let name = summary.text(r, summary.column("name")?);
@@ -695,7 +710,8 @@ const TORNADO_BARS: usize = 8;
 fn tornado_charts(summary: &Table, sensitivity: &Table) -> (Vec<Chart>, Vec<String>) {
     let mut charts = Vec::new();
     let mut notes = Vec::new();
-    let (Some(name_col), Some(label_col), Some(mean_col)) = (
+    let (Some(kind_col), Some(name_col), Some(label_col), Some(mean_col)) = (
+        summary.column("kind"),
         summary.column("name"),
         summary.column("label"),
         summary.column("mean_return"),
@@ -711,7 +727,7 @@ fn tornado_charts(summary: &Table, sensitivity: &Table) -> (Vec<Chart>, Vec<Stri
         return (charts, notes);
     };
     for r in 0..summary.rows.len() {
-        if summary.text(r, 0) != "group" {
+        if summary.text(r, kind_col) != "group" {
             continue;
         }
         let name = summary.text(r, name_col);
@@ -816,4 +832,78 @@ fn frontier_chart(frontier: &Table) -> Option<Chart> {
         .set_name("mean total return")
         .set_num_format("0%");
     Some(chart)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn samples(rows: usize) -> Table {
+        Table {
+            sheet: "samples",
+            header: vec!["path".into()],
+            rows: (0..rows).map(|i| vec![Cell::Number(i as f64)]).collect(),
+        }
+    }
+
+    #[test]
+    fn rows_past_excels_limit_continue_on_numbered_sheets() {
+        let parts = |n: usize| -> Vec<(String, usize, f64)> {
+            let table = samples(n);
+            sheet_parts(&table)
+                .into_iter()
+                .map(|(name, rows)| {
+                    let first = match rows.first() {
+                        Some(row) => match row[0] {
+                            Cell::Number(x) => x,
+                            _ => f64::NAN,
+                        },
+                        None => -1.0,
+                    };
+                    (name, rows.len(), first)
+                })
+                .collect()
+        };
+        assert_eq!(parts(0), vec![("samples".into(), 0, -1.0)]);
+        assert_eq!(parts(SHEET_ROWS), vec![("samples".into(), SHEET_ROWS, 0.0)]);
+        let r = SHEET_ROWS as f64;
+        assert_eq!(
+            parts(2 * SHEET_ROWS + 3),
+            vec![
+                ("samples".into(), SHEET_ROWS, 0.0),
+                ("samples (2)".into(), SHEET_ROWS, r),
+                ("samples (3)".into(), 3, 2.0 * r),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_split_sheet_holds_its_header_and_every_row() {
+        let table = samples(SHEET_ROWS + 2);
+        let bytes = build(Path::new("no-such-folder"), std::slice::from_ref(&table)).unwrap();
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        use calamine::Reader;
+        assert_eq!(book.sheet_names(), vec!["samples", "samples (2)"]);
+        let second = book.worksheet_range("samples (2)").unwrap();
+        let cells: Vec<String> = second.rows().map(|r| r[0].to_string()).collect();
+        let r = SHEET_ROWS;
+        assert_eq!(
+            cells,
+            vec!["path".to_string(), r.to_string(), (r + 1).to_string()]
+        );
+        let first = book.worksheet_range("samples").unwrap();
+        assert_eq!(
+            first.height(),
+            SHEET_ROWS + 1,
+            "header and a full sheet of rows"
+        );
+    }
+
+    #[test]
+    fn every_cell_style_has_its_own_format() {
+        for (i, style) in Style::CELL_STYLES.iter().enumerate() {
+            assert_eq!(style.index(), i);
+        }
+        assert_eq!(Style::ByStatistic.index(), Style::Plain.index());
+    }
 }
