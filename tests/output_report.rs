@@ -151,8 +151,63 @@ fn report_on_a_folder_that_is_not_a_run_is_an_error() {
     );
 }
 
+/// The number labels of risk_reward.svg: each label's text and its box in pixels
+/// `[x0, y0, x1, y1]`, read from the overlay's `<g class="label">` elements (text at `x`, `y`
+/// with the overlay's upper estimate of the width: 0.62 em a character, plus 2 px).
+fn number_labels(svg: &str) -> Vec<(String, [f64; 4])> {
+    let attr = |line: &str, name: &str| -> f64 {
+        let start = line.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        line[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    svg.lines()
+        .filter(|l| l.starts_with("<g class=\"label\">"))
+        .map(|l| {
+            let text = l
+                .rsplit_once("\">")
+                .unwrap()
+                .1
+                .split("</text>")
+                .next()
+                .unwrap();
+            let (x, y, size) = (attr(l, "x"), attr(l, "y"), attr(l, "font-size"));
+            let x0 = x - 1.0;
+            let y1 = y + 0.28 * size + 1.0;
+            let w = 0.62 * size * text.chars().count() as f64 + 2.0;
+            (text.to_string(), [x0, y1 - size - 2.0, x0 + w, y1])
+        })
+        .collect()
+}
+
+/// The titles (hover tooltips) of the markers drawn on the chart and in its key.
+fn point_titles(svg: &str) -> Vec<String> {
+    svg.lines()
+        .filter(|l| l.starts_with("<g class=\"point\">"))
+        .map(|l| {
+            l.split("<title>")
+                .nth(1)
+                .unwrap()
+                .split("</title>")
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// The tick labels of the x axis (plotters writes them centred below the plot, one per line
+/// after its `<text>`), as fractions.
+fn x_ticks(svg: &str) -> Vec<f64> {
+    let lines: Vec<&str> = svg.lines().collect();
+    lines
+        .windows(2)
+        .filter(|w| w[0].contains("text-anchor=\"middle\"") && w[0].contains("dy=\"0.76em\""))
+        .filter_map(|w| w[1].trim().strip_suffix('%')?.parse::<f64>().ok())
+        .map(|x| x / 100.0)
+        .collect()
+}
+
 #[test]
-fn crowded_labels_become_numbers_keyed_in_the_caption() {
+fn points_on_one_spot_share_a_label_and_the_key_names_them() {
     // Twelve startups that (almost) always fail sit on one point: p50 -100%, cvar95 100%.
     let dir = tempfile::tempdir().unwrap();
     let mut model = String::from(
@@ -193,23 +248,269 @@ elasticity = 1
         String::from_utf8_lossy(&out.stderr)
     );
     let svg = fs::read_to_string(dir.path().join("r/charts/risk_reward.svg")).unwrap();
-    let page = fs::read_to_string(dir.path().join("r/report.html")).unwrap();
-    // The SVG writes each text on a line of its own.
-    let labelled_as = |text: &str| svg.lines().any(|line| line.trim() == text);
-    let labelled = (0..12)
-        .filter(|i| labelled_as(&format!("startup_{i:02}")))
-        .count();
-    // At most seven labels fit around one point; the rest are numbered and keyed.
-    assert!((1..=7).contains(&labelled), "{labelled} labels");
-    assert!(page.contains("Where labels would crowd, numbers stand for: 1 "));
-    // The numbers are drawn at the point, "1,2,3..." six to a line.
-    assert!(svg.lines().any(|line| line.trim().starts_with("1,")));
+    // Point 1 is the group; the twelve startups are 2 to 13, on one spot, so one label (the
+    // group, made of them, sits there too).
+    let labels = number_labels(&svg);
+    let shared: Vec<&(String, [f64; 4])> = labels.iter().filter(|(t, _)| t.contains(',')).collect();
+    assert_eq!(shared.len(), 1, "{labels:?}");
+    let mut numbers: Vec<u32> = shared[0].0.split(',').map(|n| n.parse().unwrap()).collect();
+    numbers.sort_unstable();
+    assert!((2..=13).all(|n| numbers.contains(&n)), "{numbers:?}");
+    // The key names every startup, and every marker tells its figures on hover.
     for i in 0..12 {
         let name = format!("startup_{i:02}");
         assert!(
-            labelled_as(&name) || page.contains(&format!(" {name}")),
-            "{name} is neither labelled nor keyed"
+            svg.lines().any(|l| l.contains(&format!(">{name}</text>"))),
+            "{name} not in the key"
         );
     }
+    let titles = point_titles(&svg);
+    assert!(
+        titles.iter().filter(|t| t.contains("startup_00")).count() >= 2,
+        "chart and key"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("median total return -100.0%"))
+    );
+    // A loss cannot pass 100%: the x axis stops there.
+    let ticks = x_ticks(&svg);
+    assert!(
+        !ticks.is_empty() && ticks.iter().all(|&x| x <= 1.0),
+        "{ticks:?}"
+    );
     assert!(render_ink(&svg) > 0.02);
+}
+
+/// The default model plus 18 more assets (31 entities with the groups), spread over the chart.
+fn many_assets_model() -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut model = format!("extends = \"{root}/models/python-5x.toml\"\n");
+    let sectors = [
+        "dev_tools",
+        "cloud_infra",
+        "ml_ai",
+        "education",
+        "business_saas",
+        "open_source",
+        "hardware_services",
+    ];
+    let groups = ["public_equities", "private_startups", "alternative_assets"];
+    for k in 0..18 {
+        let group = groups[k % 3];
+        model.push_str(&format!(
+            "[assets.extra_{k:02}]\nlabel = \"Extra asset {k} with a long descriptive name\"\ngroup = \"{group}\"\nexposure = {{ {} = {:.2}, {} = 0.1 }}\nother_growth = 0.02\npriced_in = {:.3}\nexpected_return = {:.3}\nvolatility = {:.2}\n{}weight = 1.0\n",
+            sectors[k % 7],
+            0.2 + 0.03 * k as f64,
+            sectors[(k + 3) % 7],
+            0.04 + 0.008 * k as f64,
+            0.05 + 0.005 * k as f64,
+            0.15 + 0.025 * k as f64,
+            if group == "private_startups" { format!("failure_rate = {:.3}\n", 0.03 + 0.01 * k as f64) } else { String::new() },
+        ));
+    }
+    model
+}
+
+#[test]
+fn risk_reward_reads_clearly_with_31_entities() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("many.toml"), many_assets_model()).unwrap();
+    let out = boomsim(
+        dir.path(),
+        &[
+            "run",
+            "many.toml",
+            "--paths",
+            "3000",
+            "--out",
+            "r",
+            "--report",
+            "--quiet",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = fs::read_to_string(dir.path().join("r/summary.csv")).unwrap();
+    let entities = summary.lines().count() - 1;
+    assert_eq!(entities, 31);
+    let svg = fs::read_to_string(dir.path().join("r/charts/risk_reward.svg")).unwrap();
+    // Every number 1..=31 is on exactly one label, and no two labels overlap.
+    let labels = number_labels(&svg);
+    let mut numbers: Vec<usize> = labels
+        .iter()
+        .flat_map(|(t, _)| t.split(',').map(|n| n.parse::<usize>().unwrap()))
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=entities).collect::<Vec<_>>());
+    for (i, (a, p)) in labels.iter().enumerate() {
+        for (b, q) in &labels[..i] {
+            let apart = p[2] <= q[0] || q[2] <= p[0] || p[3] <= q[1] || q[3] <= p[1];
+            assert!(apart, "labels {a} {p:?} and {b} {q:?} overlap");
+        }
+    }
+    // Each entity: a marker on the chart and one in the key, both with its figures on hover;
+    // the key gives its name on one line (long names cut with an ellipsis).
+    let titles = point_titles(&svg);
+    for line in summary.lines().skip(1) {
+        let name = line.split(',').nth(1).unwrap();
+        let with_name = titles
+            .iter()
+            .filter(|t| t.contains(&format!(" {name}):")))
+            .count();
+        assert_eq!(with_name, 2, "{name}");
+    }
+    assert!(
+        svg.contains(">Extra asset 17 with a long descriptiv\u{2026}</text>"),
+        "cut names end in an ellipsis"
+    );
+    let page = fs::read_to_string(dir.path().join("r/report.html")).unwrap();
+    assert!(
+        !page.contains("found no free place"),
+        "every label found room"
+    );
+    // Tables keep each name on one line.
+    assert!(page.contains("white-space: nowrap"));
+    let ticks = x_ticks(&svg);
+    assert!(ticks.iter().all(|&x| x <= 1.0), "{ticks:?}");
+    // The tornado: a dashed mean line and a hover title on every bar.
+    let tornado = fs::read_to_string(dir.path().join("r/charts/tornado.svg")).unwrap();
+    let bars = tornado
+        .lines()
+        .filter(|l| l.starts_with("<g class=\"bar\"><title>"))
+        .count();
+    let means = tornado
+        .lines()
+        .filter(|l| l.contains("stroke-dasharray"))
+        .count();
+    assert!(bars >= 3, "{bars} bars");
+    assert_eq!(means, 3, "one mean line per group");
+    assert_eq!(tornado.matches(">mean ").count(), 3);
+}
+
+/// Renders `url` in headless Chromium at `width` x `height` pixels into a PNG.
+fn chromium_screenshot(
+    url: &str,
+    (width, height): (u32, u32),
+    png: &std::path::Path,
+    profile: &std::path::Path,
+) -> bool {
+    std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            &format!("--user-data-dir={}", profile.display()),
+            &format!("--window-size={width},{height}"),
+            &format!("--screenshot={}", png.display()),
+            url,
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success() && png.is_file())
+}
+
+/// The share of pixels whose colour differs by more than 48 (of 255) in any channel.
+fn pixel_difference(a: &resvg::tiny_skia::Pixmap, b: &resvg::tiny_skia::Pixmap) -> f64 {
+    assert_eq!(
+        (a.width(), a.height()),
+        (b.width(), b.height()),
+        "screenshot sizes"
+    );
+    let differ = a
+        .pixels()
+        .iter()
+        .zip(b.pixels())
+        .filter(|(p, q)| {
+            p.red().abs_diff(q.red()) > 48
+                || p.green().abs_diff(q.green()) > 48
+                || p.blue().abs_diff(q.blue()) > 48
+        })
+        .count();
+    differ as f64 / a.pixels().len() as f64
+}
+
+/// The report as a reader sees it: headless Chromium renders the risk/reward chart of 31
+/// entities and the top of the page (the tables), and each screenshot matches its reference in
+/// tests/data/screenshots/ (looked at by a person when blessed) but for at most 0.1% of its
+/// pixels (the run date line changes about 0.01%). Skipped where Chromium is not installed
+/// (CI installs it). `BOOMSIM_BLESS=1` writes new references.
+#[test]
+fn chromium_renders_the_report_as_its_reference_screenshots() {
+    let found = std::process::Command::new("chromium")
+        .arg("--version")
+        .output();
+    if !found.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: Chromium is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("many.toml"), many_assets_model()).unwrap();
+    let out = boomsim(
+        dir.path(),
+        &[
+            "run",
+            "many.toml",
+            "--paths",
+            "3000",
+            "--seed",
+            "1",
+            "--out",
+            "r",
+            "--report",
+            "--quiet",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let references =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/screenshots");
+    let bless = std::env::var("BOOMSIM_BLESS").is_ok_and(|v| v == "1");
+    let r = dir.path().join("r");
+    for (name, url, size) in [
+        (
+            "risk_reward.png",
+            format!("file://{}", r.join("charts/risk_reward.svg").display()),
+            (1000, 664),
+        ),
+        (
+            "report_top.png",
+            format!("file://{}", r.join("report.html").display()),
+            (1250, 1300),
+        ),
+    ] {
+        let png = dir.path().join(name);
+        assert!(
+            chromium_screenshot(&url, size, &png, &dir.path().join("chromium")),
+            "Chromium could not render {url}"
+        );
+        let reference = references.join(name);
+        if bless {
+            fs::create_dir_all(&references).unwrap();
+            fs::copy(&png, &reference).unwrap();
+            continue;
+        }
+        let got = resvg::tiny_skia::Pixmap::load_png(&png).unwrap();
+        let want = resvg::tiny_skia::Pixmap::load_png(&reference)
+            .unwrap_or_else(|e| panic!("{}: {e}; bless with BOOMSIM_BLESS=1", reference.display()));
+        let difference = pixel_difference(&got, &want);
+        if difference > 0.001 {
+            let kept = std::env::temp_dir().join(format!("boomsim-screenshot-{name}"));
+            fs::copy(&png, &kept).unwrap();
+            panic!(
+                "{name}: {:.2}% of pixels differ from {}; the new screenshot is {}",
+                100.0 * difference,
+                reference.display(),
+                kept.display()
+            );
+        }
+    }
 }

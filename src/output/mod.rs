@@ -2,6 +2,7 @@
 //! stream; [`write_folder`] decides where the streams go, and puts a run folder in place whole
 //! or not at all.
 
+mod annotate;
 mod csv;
 mod manifest;
 pub mod report;

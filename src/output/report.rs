@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use serde::Deserialize;
 
+use super::annotate::{Bounds, Overlay, Shape, place_labels, text_size, xml_text};
+
 /// Okabe-Ito colours.
 const PALETTE: [RGBColor; 7] = [
     RGBColor(0, 114, 178),   // blue
@@ -59,6 +61,7 @@ struct SummaryRecord {
     kind: String,
     name: String,
     label: String,
+    mean_return: f64,
     p05: f64,
     p50: f64,
     p95: f64,
@@ -76,6 +79,9 @@ struct SensitivityRecord {
     parameter: String,
     low_mean: f64,
     high_mean: f64,
+    /// The swing's standard error (absent from folders written before it existed).
+    #[serde(default)]
+    swing_se: Option<f64>,
     /// Beyond its Monte Carlo error; folders written before the column existed show every
     /// parameter.
     #[serde(default = "shown")]
@@ -487,19 +493,51 @@ fn cdf_chart(
     Ok((svg, log))
 }
 
-/// Risk (cvar95) against reward (p50) for groups and assets, coloured by profile.
+/// The profiles of summary.csv, in the order of their colours in [`PALETTE`].
+const PROFILES: [&str; 4] = ["core", "high-upside", "defensive", "avoid"];
+
+fn profile_colour(profile: &str) -> RGBColor {
+    PROFILES
+        .iter()
+        .position(|p| *p == profile)
+        .map_or(RGBColor(120, 120, 120), |i| PALETTE[i])
+}
+
+/// A label for the key: at most `max` characters, an ellipsis marking a cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max - 1).collect();
+        format!("{cut}\u{2026}")
+    }
+}
+
+/// Risk (cvar95) against reward (p50) for groups and assets, coloured by profile. Every point
+/// is numbered beside it (numbers of points on one spot share a label), the key on the right
+/// names them, and each point and label has a hover title with its figures.
 fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
     const NAME: &str = "risk_reward.svg";
-    let profiles = ["core", "high-upside", "defensive", "avoid"];
-    // Room on the right for the labels of the riskiest points.
+    const PLOT_WIDTH: u32 = 700;
+    const KEY_WIDTH: u32 = 300;
+    const KEY_LINE: f64 = 16.0;
+    const LABEL_SIZE: f64 = 11.0;
+    // Groups first, then assets, each in rank order: the numbers follow the tables.
+    let mut entities: Vec<&SummaryRecord> = folder.summary.iter().collect();
+    entities.sort_by_key(|r| (r.kind != "group", r.rank));
+    // What the data can take: a loss in the worst 5% is at most 100% (cvar95 <= 1), a median
+    // return at least -100%; the axes stop there.
     let xs = {
-        let (lo, hi) = range(folder.summary.iter().map(|r| r.cvar95));
-        (lo - 0.05 * (hi - lo), hi + 0.3 * (hi - lo))
+        let (lo, hi) = pad(range(entities.iter().map(|r| r.cvar95)));
+        (lo, hi.min(1.0))
     };
-    let ys = pad(range(folder.summary.iter().map(|r| r.p50)));
-    let assets: Vec<&SummaryRecord> = folder
-        .summary
+    let ys = {
+        let (lo, hi) = pad(range(entities.iter().map(|r| r.p50)));
+        (lo.max(-1.0), hi)
+    };
+    let assets: Vec<&SummaryRecord> = entities
         .iter()
+        .copied()
         .filter(|r| r.kind == "asset")
         .collect();
     let median = |mut v: Vec<f64>| {
@@ -515,17 +553,21 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
     };
     let mx = median(assets.iter().map(|r| r.cvar95).collect());
     let my = median(assets.iter().map(|r| r.p50).collect());
-    // "n name" of each point whose label is a number (see the labels below).
-    let mut key: Vec<String> = Vec::new();
+    let key_lines = entities.len() + 3;
+    let height = (120.0 + KEY_LINE * key_lines as f64).max(540.0) as u32;
+    let mut overlay = Overlay::new();
+    let mut crowded = 0;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (760, 520)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut svg, (PLOT_WIDTH + KEY_WIDTH, height)).into_drawing_area();
         try_draw!(NAME, root.fill(&WHITE));
+        let (left, _) = root.split_horizontally(PLOT_WIDTH);
         let mut chart = try_draw!(
             NAME,
-            ChartBuilder::on(&root)
+            ChartBuilder::on(&left)
                 .caption("Risk and reward", ("sans-serif", 20))
-                .margin(12)
+                .margin(14)
                 .x_label_area_size(40)
                 .y_label_area_size(70)
                 .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
@@ -538,14 +580,16 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
                 .y_desc("median total return (%)")
                 .x_label_formatter(&percent)
                 .y_label_formatter(&percent)
+                .light_line_style(WHITE.mix(0.0))
                 .draw()
         );
         // Quadrants shaded in the colour of the profile they give (against the asset medians).
+        let (qx, qy) = (mx.clamp(xs.0, xs.1), my.clamp(ys.0, ys.1));
         for (i, [(x0, x1), (y0, y1)]) in [
-            [(xs.0, mx), (my, ys.1)],
-            [(mx, xs.1), (my, ys.1)],
-            [(xs.0, mx), (ys.0, my)],
-            [(mx, xs.1), (ys.0, my)],
+            [(xs.0, qx), (qy, ys.1)],
+            [(qx, xs.1), (qy, ys.1)],
+            [(xs.0, qx), (ys.0, qy)],
+            [(qx, xs.1), (ys.0, qy)],
         ]
         .into_iter()
         .enumerate()
@@ -561,108 +605,148 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
         let dashed = BLACK.mix(0.4);
         try_draw!(
             NAME,
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(mx, ys.0), (mx, ys.1)],
-                dashed
-            )))
+            chart.draw_series([
+                PathElement::new(vec![(qx, ys.0), (qx, ys.1)], dashed),
+                PathElement::new(vec![(xs.0, qy), (xs.1, qy)], dashed),
+            ])
         );
-        try_draw!(
-            NAME,
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(xs.0, my), (xs.1, my)],
-                dashed
-            )))
-        );
-        for (i, profile) in profiles.iter().enumerate() {
-            let colour = PALETTE[i];
-            let members: Vec<&SummaryRecord> = folder
-                .summary
-                .iter()
-                .filter(|r| r.profile == *profile)
-                .collect();
-            try_draw!(
-                NAME,
-                chart.draw_series(members.iter().map(|r| {
-                    let size = if r.kind == "group" { 8 } else { 5 };
-                    let marker: DynElement<SVGBackend, (f64, f64)> = if r.kind == "group" {
-                        TriangleMarker::new((r.cvar95, r.p50), size, colour.filled()).into_dyn()
-                    } else {
-                        Circle::new((r.cvar95, r.p50), size, colour.filled()).into_dyn()
-                    };
-                    marker
-                }))
-            )
-            .label(profile.to_string())
-            .legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
-        }
-        // Labels: above the point, else nudged down and up in turn (at most three slots each
-        // way, inside the plot) until clear of the labels placed so far. Where a point's
-        // neighbourhood is full, a number marks it instead and the caption says whose it is.
-        let (w, h) = (xs.1 - xs.0, ys.1 - ys.0);
-        let near = |(ax, ay): (f64, f64), (bx, by): (f64, f64)| {
-            (ax - bx).abs() < 0.12 * w && (ay - by).abs() < 0.035 * h
+        // Markers, in pixels.
+        let pixel = |x: f64, y: f64| {
+            let (px, py) = chart.backend_coord(&(x, y));
+            (f64::from(px), f64::from(py))
         };
-        let mut placed: Vec<(f64, f64)> = Vec::new();
-        let mut numbered: Vec<((f64, f64), Vec<usize>)> = Vec::new();
-        for r in &folder.summary {
-            let slots = (0..7i32).map(|k| {
-                let step = if k % 2 == 1 { -(k + 1) / 2 } else { k / 2 };
-                r.p50 + 0.02 * h + 0.045 * h * f64::from(step)
-            });
-            let free = slots
-                .filter(|y| (ys.0..=ys.1).contains(y))
-                .find(|&y| !placed.iter().any(|&p| near(p, (r.cvar95, y))));
-            let Some(y) = free else {
-                key.push(format!("{} {}", key.len() + 1, r.name));
-                let point = (r.cvar95, r.p50);
-                match numbered.iter_mut().find(|(p, _)| near(*p, point)) {
-                    Some((_, numbers)) => numbers.push(key.len()),
-                    None => numbered.push((point, vec![key.len()])),
-                }
-                continue;
-            };
-            placed.push((r.cvar95, y));
-            let style = ("sans-serif", if r.kind == "group" { 13 } else { 11 })
-                .into_font()
-                .color(&BLACK);
-            try_draw!(
-                NAME,
-                chart.draw_series(std::iter::once(Text::new(
-                    r.name.clone(),
-                    (r.cvar95 + 0.01 * w, y),
-                    style
-                )))
-            );
-        }
-        // The numbers of a crowded point, six to a line, below it.
-        for ((x, y), numbers) in &numbered {
-            for (line, chunk) in numbers.chunks(6).enumerate() {
-                let text: Vec<String> = chunk.iter().map(usize::to_string).collect();
-                try_draw!(
-                    NAME,
-                    chart.draw_series(std::iter::once(Text::new(
-                        text.join(","),
-                        (x + 0.01 * w, y - 0.03 * h - 0.035 * h * line as f64),
-                        ("sans-serif", 11).into_font().color(&BLACK)
-                    )))
-                );
+        let (xr, yr) = chart.plotting_area().get_pixel_range();
+        let area = Bounds {
+            x0: f64::from(xr.start),
+            y0: f64::from(yr.start),
+            x1: f64::from(xr.end),
+            y1: f64::from(yr.end),
+        };
+        let at: Vec<(f64, f64)> = entities.iter().map(|r| pixel(r.cvar95, r.p50)).collect();
+        let size = |r: &SummaryRecord| if r.kind == "group" { 8.0 } else { 5.0 };
+        let markers: Vec<Bounds> = entities
+            .iter()
+            .zip(&at)
+            .map(|(r, &p)| Bounds::around(p, (2.0 * size(r), 2.0 * size(r))))
+            .collect();
+        let tooltip = |k: usize, r: &SummaryRecord| {
+            format!(
+                "{k}. {} ({} {}): median total return {:+.1}%, cvar95 {:.1}%, profile {}, rank {} of the {}s",
+                r.label,
+                r.kind,
+                r.name,
+                100.0 * r.p50,
+                100.0 * r.cvar95,
+                r.profile,
+                r.rank,
+                r.kind
+            )
+        };
+        // Points on one spot (within 3 px) share a label: "5,6,7".
+        let mut spots: Vec<((f64, f64), Vec<usize>)> = Vec::new();
+        for (i, &p) in at.iter().enumerate() {
+            match spots
+                .iter_mut()
+                .find(|(q, _)| (q.0 - p.0).abs() <= 3.0 && (q.1 - p.1).abs() <= 3.0)
+            {
+                Some((_, members)) => members.push(i),
+                None => spots.push((p, vec![i])),
             }
         }
-        legend(&mut chart, SeriesLabelPosition::UpperRight, NAME)?;
+        let texts: Vec<String> = spots
+            .iter()
+            .map(|(_, m)| {
+                m.iter()
+                    .map(|i| (i + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        let points: Vec<(f64, f64)> = spots.iter().map(|(p, _)| *p).collect();
+        let radii: Vec<f64> = spots
+            .iter()
+            .map(|(_, m)| m.iter().map(|&i| size(entities[i])).fold(0.0, f64::max))
+            .collect();
+        let sizes: Vec<(f64, f64)> = texts.iter().map(|t| text_size(t, LABEL_SIZE)).collect();
+        let placements = place_labels(&points, &radii, &sizes, &markers, area);
+        // Leader lines first, markers over them, labels last.
+        for ((point, _), place) in spots.iter().zip(&placements) {
+            if place.leader {
+                overlay.leader(*point, &place.bounds);
+            }
+        }
+        for (i, (r, &p)) in entities.iter().zip(&at).enumerate() {
+            let shape = if r.kind == "group" {
+                Shape::Triangle
+            } else {
+                Shape::Circle
+            };
+            overlay.marker(
+                shape,
+                p,
+                size(r),
+                profile_colour(&r.profile),
+                &tooltip(i + 1, r),
+            );
+        }
+        for (((_, members), text), place) in spots.iter().zip(&texts).zip(&placements) {
+            crowded += usize::from(place.crowded);
+            let title: Vec<String> = members
+                .iter()
+                .map(|&i| tooltip(i + 1, entities[i]))
+                .collect();
+            overlay.label(&place.bounds, text, LABEL_SIZE, &title.join("\n"));
+        }
+        // The key: profiles, then every number with its marker and name.
+        let x = f64::from(PLOT_WIDTH) + 10.0;
+        let mut y = 40.0;
+        overlay.text((x, y), "Profiles", 13.0, "start", BLACK);
+        y += KEY_LINE;
+        let mut cx = x + 6.0;
+        for (i, profile) in PROFILES.iter().enumerate() {
+            overlay.marker(Shape::Circle, (cx, y - 4.0), 5.0, PALETTE[i], profile);
+            overlay.text((cx + 8.0, y), profile, 11.0, "start", BLACK);
+            cx += 8.0 + text_size(profile, 11.0).0 + 12.0;
+        }
+        y += 1.5 * KEY_LINE;
+        overlay.text(
+            (x, y),
+            "Points (triangles are groups)",
+            13.0,
+            "start",
+            BLACK,
+        );
+        for (i, r) in entities.iter().enumerate() {
+            y += KEY_LINE;
+            let shape = if r.kind == "group" {
+                Shape::Triangle
+            } else {
+                Shape::Circle
+            };
+            overlay.text((x + 18.0, y), &(i + 1).to_string(), 11.0, "end", BLACK);
+            overlay.marker(
+                shape,
+                (x + 27.0, y - 4.0),
+                5.0,
+                profile_colour(&r.profile),
+                &tooltip(i + 1, r),
+            );
+            overlay.text((x + 37.0, y), &shorten(&r.label, 38), 11.0, "start", BLACK);
+        }
         try_draw!(NAME, root.present());
     }
+    overlay.into_svg(&mut svg);
     Ok(Chart {
         file: NAME,
         title: "Risk against reward".into(),
         caption: format!(
-            "Up is a higher median return, right a deeper loss in the worst 5% of paths: top-left is best. Triangles are groups, dots assets; colours are the profiles of summary.csv, and each quadrant is shaded in the colour of the profile it gives (split at the assets' medians, the grey lines).{}",
-            if key.is_empty() {
-                String::new()
-            } else {
+            "Up is a higher median return, right a deeper loss in the worst 5% of paths: top-left is best. Each point is numbered (the key on the right names it; points on one spot share a label) and shows its figures on hover. Triangles are groups, dots assets; colours are the profiles of summary.csv, and each quadrant is shaded in the colour of the profile it gives (split at the assets' medians, the grey lines). The axes stop where the data must: a loss cannot pass 100%, nor a median return fall below -100%.{}",
+            if crowded > 0 {
                 format!(
-                    " Where labels would crowd, numbers stand for: {}.",
-                    key.join(", ")
+                    " {crowded} labels found no free place and overlap; hover over the points to tell them apart."
                 )
+            } else {
+                String::new()
             }
         ),
         svg,
@@ -679,6 +763,7 @@ fn tornado_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
         .iter()
         .filter(|r| r.kind == "group")
         .collect();
+    let mut overlay = Overlay::new();
     let mut svg = String::new();
     {
         let height = 60 + 40 * TOP as u32 * groups.len().max(1) as u32 + 50 * groups.len() as u32;
@@ -699,7 +784,13 @@ fn tornado_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
             if bars.is_empty() {
                 continue;
             }
-            let xs = pad(range(bars.iter().flat_map(|b| [b.low_mean, b.high_mean])));
+            // The group's mean is on the axis (its line is drawn); a mean return cannot fall
+            // below -100%, so the axis stops there.
+            let xs = {
+                let values = bars.iter().flat_map(|b| [b.low_mean, b.high_mean]);
+                let (lo, hi) = pad(range(values.chain([g.mean_return])));
+                (lo.max(-1.0), hi)
+            };
             let n = bars.len();
             let mut chart = try_draw!(
                 NAME,
@@ -731,29 +822,53 @@ fn tornado_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
                     .x_label_formatter(&percent)
                     .draw()
             );
+            let pixel = |x: f64, y: f64| {
+                let (px, py) = chart.backend_coord(&(x, y));
+                (f64::from(px), f64::from(py))
+            };
             for (i, b) in bars.iter().enumerate() {
                 let y = (n - 1 - i) as f64;
-                let (lo, hi) = (b.low_mean.min(b.high_mean), b.low_mean.max(b.high_mean));
                 let colour = if b.high_mean >= b.low_mean {
                     PALETTE[0]
                 } else {
                     PALETTE[5]
                 };
-                try_draw!(
-                    NAME,
-                    chart.draw_series(std::iter::once(Rectangle::new(
-                        [(lo, y + 0.2), (hi, y + 0.8)],
-                        colour.filled()
-                    )))
+                let title = format!(
+                    "{} drives {}: mean total return {:+.1}% when it is in its lowest 10% of draws, {:+.1}% in its highest (swing {:+.1} points{}; the group's mean is {:+.1}%)",
+                    b.parameter,
+                    g.label,
+                    100.0 * b.low_mean,
+                    100.0 * b.high_mean,
+                    100.0 * (b.high_mean - b.low_mean),
+                    b.swing_se
+                        .map_or(String::new(), |se| format!(" \u{b1} {:.1}", 100.0 * se)),
+                    100.0 * g.mean_return
+                );
+                overlay.bar(
+                    pixel(b.low_mean, y + 0.2),
+                    pixel(b.high_mean, y + 0.8),
+                    colour,
+                    &title,
                 );
             }
+            // The group's mean: where every bar would sit if the driver did not matter.
+            let (top, bottom) = (pixel(g.mean_return, n as f64), pixel(g.mean_return, 0.0));
+            overlay.line(top, bottom, BLACK, 1.2, true);
+            overlay.text(
+                (top.0 + 4.0, top.1 + 11.0),
+                &format!("mean {:+.0}%", 100.0 * g.mean_return),
+                11.0,
+                "start",
+                BLACK,
+            );
         }
         try_draw!(NAME, root.present());
     }
+    overlay.into_svg(&mut svg);
     Ok(Chart {
         file: NAME,
         title: "Which assumptions matter most".into(),
-        caption: "Each bar runs from the group's mean return when the parameter is in its lowest 10% of draws to when it is in its highest; longest first. Blue: a higher draw raises the return; vermillion: it lowers it. Only drivers beyond their Monte Carlo error are drawn (sensitivity.csv's `significant`); a group without any has no bars.".into(),
+        caption: "Each bar runs from the group's mean return when the parameter is in its lowest 10% of draws to when it is in its highest; longest first. Blue: a higher draw raises the return; vermillion: it lowers it. The dashed line is the group's mean return. Hover over a bar for its figures. Only drivers beyond their Monte Carlo error are drawn (sensitivity.csv's `significant`); a group without any has no bars.".into(),
         svg,
     })
 }
@@ -909,13 +1024,6 @@ fn convergence_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
     })
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn cell(x: Option<f64>, pct: bool) -> String {
     match x {
         None => "&ndash;".into(),
@@ -934,7 +1042,7 @@ fn with_error(text: String, half_width: Option<f64>) -> String {
 
 fn table(folder: &RunFolder, rows: &[&SummaryRecord]) -> String {
     let mut t = String::from(
-        "<table><thead><tr><th>rank</th><th>name</th><th>p05</th><th>p50</th><th>p95</th><th>cvar95 (loss)</th><th>sharpe</th><th>uplift vs baseline</th><th>profile</th></tr></thead><tbody>\n",
+        "<div class=\"scroll\"><table><thead><tr><th>rank</th><th>name</th><th>p05</th><th>p50</th><th>p95</th><th>cvar95 (loss)</th><th>sharpe</th><th>uplift vs baseline</th><th>profile</th></tr></thead><tbody>\n",
     );
     let mut rows = rows.to_vec();
     rows.sort_by_key(|r| r.rank);
@@ -943,17 +1051,17 @@ fn table(folder: &RunFolder, rows: &[&SummaryRecord]) -> String {
         t.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             r.rank,
-            escape(&r.label),
+            xml_text(&r.label),
             with_error(cell(Some(r.p05), true), hw("p05")),
             with_error(cell(Some(r.p50), true), hw("p50")),
             with_error(cell(Some(r.p95), true), hw("p95")),
             with_error(format!("{:.1}%", 100.0 * r.cvar95), hw("cvar95")),
             cell(r.sharpe, false),
             with_error(cell(r.uplift_mean, true), hw("uplift_mean")),
-            escape(&r.profile)
+            xml_text(&r.profile)
         ));
     }
-    t.push_str("</tbody></table>\n");
+    t.push_str("</tbody></table></div>\n");
     t
 }
 
@@ -977,20 +1085,22 @@ pub fn html(folder: &RunFolder, charts: &[Chart]) -> String {
         .collect();
     let mut page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>boomsim report: {name}</title>\n<style>\n\
-         body {{ font-family: sans-serif; max-width: 900px; margin: 2em auto; color: #222; }}\n\
+         body {{ font-family: sans-serif; max-width: 1150px; margin: 2em auto; color: #222; }}\n\
          table {{ border-collapse: collapse; margin: 1em 0; }}\n\
-         th, td {{ padding: 0.25em 0.7em; border-bottom: 1px solid #ddd; text-align: right; }}\n\
-         td:nth-child(2), th:nth-child(2), td:last-child {{ text-align: left; }}\n\
+         th, td {{ padding: 0.25em 0.5em; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }}\n\
+         td small {{ color: #666; }}\n\
+         .scroll {{ overflow-x: auto; }}\n\
+         td:nth-child(2), th:nth-child(2), td:last-child, th:last-child {{ text-align: left; }}\n\
          figure {{ margin: 2em 0; }} figcaption {{ color: #555; }} svg {{ max-width: 100%; height: auto; }}\n\
          </style>\n</head>\n<body>\n<h1>boomsim report: {name}</h1>\n\
          <p>{paths} paths, seed {seed}, run {created}; boomsim {version}; model {model}. Returns are total returns over the model's horizon; \
          every number is an illustrative result of the model's assumptions, not a forecast and not investment advice.</p>\n",
-        name = escape(&text("model_name")),
-        paths = escape(&text("paths")),
-        seed = escape(&text("seed")),
-        created = escape(&text("created")),
-        version = escape(&text("boomsim_version")),
-        model = escape(&text("model_path")),
+        name = xml_text(&text("model_name")),
+        paths = xml_text(&text("paths")),
+        seed = xml_text(&text("seed")),
+        created = xml_text(&text("created")),
+        version = xml_text(&text("boomsim_version")),
+        model = xml_text(&text("model_path")),
     );
     page.push_str("<h2>Groups, ranked by Sharpe ratio</h2>\n");
     page.push_str(&table(folder, &groups));
@@ -1003,9 +1113,9 @@ pub fn html(folder: &RunFolder, charts: &[Chart]) -> String {
             .map_or(c.svg.as_str(), |(_, rest)| rest);
         page.push_str(&format!(
             "<figure>\n<h2>{}</h2>\n<svg{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            escape(&c.title),
+            xml_text(&c.title),
             svg,
-            escape(&c.caption)
+            xml_text(&c.caption)
         ));
     }
     page.push_str("</body>\n</html>\n");
@@ -1058,6 +1168,7 @@ struct WeightRecord {
 /// The frontier in and out of sample: mean return against CVaR of every point.
 fn frontier_chart(frontier: &[FrontierRecord]) -> Result<Chart, ReportError> {
     const NAME: &str = "frontier.svg";
+    let mut overlay = Overlay::new();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 460)).into_drawing_area();
@@ -1083,6 +1194,7 @@ fn frontier_chart(frontier: &[FrontierRecord]) -> Result<Chart, ReportError> {
                 .y_label_formatter(&percent)
                 .draw()
         );
+        let mut marks = Vec::new();
         for (label, colour, of) in [
             (
                 "in sample (optimised on)",
@@ -1106,22 +1218,29 @@ fn frontier_chart(frontier: &[FrontierRecord]) -> Result<Chart, ReportError> {
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
             });
-            try_draw!(
-                NAME,
-                chart.draw_series(
-                    frontier
-                        .iter()
-                        .map(|f| Circle::new(of(f), 3, colour.filled()))
-                )
-            );
+            for f in frontier {
+                let (x, y) = of(f);
+                let (px, py) = chart.backend_coord(&(x, y));
+                let title = format!(
+                    "frontier point {}, {label}: mean total return {:+.1}%, CVaR {:.1}%",
+                    f.point,
+                    100.0 * y,
+                    100.0 * x
+                );
+                marks.push(((f64::from(px), f64::from(py)), colour, title));
+            }
+        }
+        for (at, colour, title) in &marks {
+            overlay.marker(Shape::Circle, *at, 3.5, *colour, title);
         }
         legend(&mut chart, SeriesLabelPosition::LowerRight, NAME)?;
         try_draw!(NAME, root.present());
     }
+    overlay.into_svg(&mut svg);
     Ok(Chart {
         file: NAME,
         title: "What each unit of tail risk buys".into(),
-        caption: "Each point is a portfolio of the frontier, from the least CVaR (left) to the highest mean (right): blue as optimised on the in-sample paths, orange the same weights on fresh paths. The gap between the two is the optimiser's optimism; where it is small, the in-sample figures can be trusted.".into(),
+        caption: "Each point is a portfolio of the frontier, from the least CVaR (left) to the highest mean (right): blue as optimised on the in-sample paths, orange the same weights on fresh paths. The gap between the two is the optimiser's optimism; where it is small, the in-sample figures can be trusted. Hover over a point for its figures.".into(),
         svg,
     })
 }
@@ -1145,6 +1264,7 @@ fn weights_chart(
             .map(|w| w.weight)
             .sum()
     };
+    let mut overlay = Overlay::new();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 420)).into_drawing_area();
@@ -1186,15 +1306,21 @@ fn weights_chart(
                     bar
                 })
                 .collect();
+            for &(x, lo, hi) in bars.iter().filter(|b| b.2 - b.1 > 1e-4) {
+                let corner = |x: f64, y: f64| {
+                    let (px, py) = chart.backend_coord(&(x, y));
+                    (f64::from(px), f64::from(py))
+                };
+                let title = format!(
+                    "frontier point {x:.0}: {group} {:.1}% of the budget",
+                    100.0 * (hi - lo)
+                );
+                overlay.bar(corner(x - 0.4, lo), corner(x + 0.4, hi), colour, &title);
+            }
+            // The bars are the overlay's; this empty series only names the group in the legend.
             try_draw!(
                 NAME,
-                chart.draw_series(
-                    bars.iter()
-                        .filter(|b| b.2 - b.1 > 1e-4)
-                        .map(|&(x, lo, hi)| {
-                            Rectangle::new([(x - 0.4, lo), (x + 0.4, hi)], colour.filled())
-                        })
-                )
+                chart.draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
             )
             .label(group.clone())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
@@ -1202,6 +1328,7 @@ fn weights_chart(
         legend(&mut chart, SeriesLabelPosition::UpperRight, NAME)?;
         try_draw!(NAME, root.present());
     }
+    overlay.into_svg(&mut svg);
     Ok(Chart {
         file: NAME,
         title: "Where the capital goes".into(),
@@ -1224,7 +1351,7 @@ fn write_allocation_report(dir: &Path) -> Result<PathBuf, ReportError> {
         source,
     })?;
     let mut page = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>boomsim allocation</title>\n<style>body { font-family: sans-serif; max-width: 900px; margin: 2em auto; color: #222; } table { border-collapse: collapse; } th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #ddd; text-align: right; } figcaption { color: #555; } svg { max-width: 100%; height: auto; }</style>\n</head>\n<body>\n<h1>boomsim allocation</h1>\n<table><thead><tr><th>point</th><th>mean (in)</th><th>CVaR (in)</th><th>mean (out)</th><th>CVaR (out)</th></tr></thead><tbody>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>boomsim allocation</title>\n<style>body { font-family: sans-serif; max-width: 1150px; margin: 2em auto; color: #222; } table { border-collapse: collapse; } th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; } figcaption { color: #555; } svg { max-width: 100%; height: auto; }</style>\n</head>\n<body>\n<h1>boomsim allocation</h1>\n<table><thead><tr><th>point</th><th>mean (in)</th><th>CVaR (in)</th><th>mean (out)</th><th>CVaR (out)</th></tr></thead><tbody>\n",
     );
     for f in &frontier {
         page.push_str(&format!(
@@ -1242,9 +1369,9 @@ fn write_allocation_report(dir: &Path) -> Result<PathBuf, ReportError> {
         fs::write(&path, &c.svg).map_err(|source| ReportError::Write { path, source })?;
         page.push_str(&format!(
             "<figure>\n<h2>{}</h2>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            escape(&c.title),
+            xml_text(&c.title),
             c.svg,
-            escape(&c.caption)
+            xml_text(&c.caption)
         ));
     }
     page.push_str("</body>\n</html>\n");
