@@ -454,7 +454,13 @@ fn cdf_chart(
         // On a log scale the x coordinate is log10 of the value multiple 1 + r (total losses at
         // the floor); labels turn it back into a return.
         let x_of = |v: f64| if log { (1.0 + v).max(floor).log10() } else { v };
-        let (lo, hi) = pad((x_of(values.0), x_of(values.1)));
+        // On a linear axis, stop where the data must: a return cannot fall below -100%, and a
+        // drawdown lies between 0% and 100%.
+        let (lo, hi) = match pad((x_of(values.0), x_of(values.1))) {
+            (lo, hi) if log => (lo, hi),
+            (lo, hi) if returns => (lo.max(-1.0), hi),
+            (lo, hi) => (lo.max(0.0), hi.min(1.0)),
+        };
         let label = |x: &f64| {
             if log {
                 format!("{:.0}%", 100.0 * (10f64.powf(*x) - 1.0))
