@@ -313,17 +313,19 @@ fn many_assets_model() -> String {
     model
 }
 
-#[test]
-fn risk_reward_reads_clearly_with_31_entities() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("many.toml"), many_assets_model()).unwrap();
+/// Runs the 31-entity model of [`many_assets_model`] (3,000 paths, seed 1) with its report into
+/// `dir/r`, and returns that folder.
+fn run_many_assets(dir: &std::path::Path) -> std::path::PathBuf {
+    fs::write(dir.join("many.toml"), many_assets_model()).unwrap();
     let out = boomsim(
-        dir.path(),
+        dir,
         &[
             "run",
             "many.toml",
             "--paths",
             "3000",
+            "--seed",
+            "1",
             "--out",
             "r",
             "--report",
@@ -335,6 +337,13 @@ fn risk_reward_reads_clearly_with_31_entities() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    dir.join("r")
+}
+
+#[test]
+fn risk_reward_reads_clearly_with_31_entities() {
+    let dir = tempfile::tempdir().unwrap();
+    run_many_assets(dir.path());
     let summary = fs::read_to_string(dir.path().join("r/summary.csv")).unwrap();
     let entities = summary.lines().count() - 1;
     assert_eq!(entities, 31);
@@ -450,31 +459,10 @@ fn chromium_renders_the_report_as_its_reference_screenshots() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("many.toml"), many_assets_model()).unwrap();
-    let out = boomsim(
-        dir.path(),
-        &[
-            "run",
-            "many.toml",
-            "--paths",
-            "3000",
-            "--seed",
-            "1",
-            "--out",
-            "r",
-            "--report",
-            "--quiet",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let r = run_many_assets(dir.path());
     let references =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/screenshots");
     let bless = std::env::var("BOOMSIM_BLESS").is_ok_and(|v| v == "1");
-    let r = dir.path().join("r");
     for (name, url, size) in [
         (
             "risk_reward.png",

@@ -297,8 +297,8 @@ macro_rules! try_draw {
 }
 
 /// The legend, in the same style on every chart.
-fn legend<'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+fn legend<'a, 'b: 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
     position: SeriesLabelPosition,
     name: &'static str,
 ) -> Result<(), ReportError> {
@@ -499,6 +499,45 @@ fn cdf_chart(
     Ok((svg, log))
 }
 
+/// A chart on `area` whose axes are both percentages: its title, label areas, a mesh without
+/// the minor lines, and the axis descriptions.
+fn percent_plane<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    name: &'static str,
+    title: &str,
+    (xs, ys): ((f64, f64), (f64, f64)),
+    (x_desc, y_desc): (&str, &str),
+) -> Result<
+    ChartContext<
+        'a,
+        SVGBackend<'b>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    ReportError,
+> {
+    let mut chart = try_draw!(
+        name,
+        ChartBuilder::on(area)
+            .caption(title, ("sans-serif", 20))
+            .margin(14)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
+    );
+    try_draw!(
+        name,
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .x_label_formatter(&percent)
+            .y_label_formatter(&percent)
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+    );
+    Ok(chart)
+}
+
 /// The profiles of summary.csv, in the order of their colours in [`PALETTE`].
 const PROFILES: [&str; 4] = ["core", "high-upside", "defensive", "avoid"];
 
@@ -569,26 +608,16 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
             SVGBackend::with_string(&mut svg, (PLOT_WIDTH + KEY_WIDTH, height)).into_drawing_area();
         try_draw!(NAME, root.fill(&WHITE));
         let (left, _) = root.split_horizontally(PLOT_WIDTH);
-        let mut chart = try_draw!(
+        let mut chart = percent_plane(
+            &left,
             NAME,
-            ChartBuilder::on(&left)
-                .caption("Risk and reward", ("sans-serif", 20))
-                .margin(14)
-                .x_label_area_size(40)
-                .y_label_area_size(70)
-                .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
-        );
-        try_draw!(
-            NAME,
-            chart
-                .configure_mesh()
-                .x_desc("cvar95: average loss of the worst 5% of paths (%)")
-                .y_desc("median total return (%)")
-                .x_label_formatter(&percent)
-                .y_label_formatter(&percent)
-                .light_line_style(WHITE.mix(0.0))
-                .draw()
-        );
+            "Risk and reward",
+            (xs, ys),
+            (
+                "cvar95: average loss of the worst 5% of paths (%)",
+                "median total return (%)",
+            ),
+        )?;
         // Quadrants shaded in the colour of the profile they give (against the asset medians).
         let (qx, qy) = (mx.clamp(xs.0, xs.1), my.clamp(ys.0, ys.1));
         for (i, [(x0, x1), (y0, y1)]) in [
@@ -1181,25 +1210,13 @@ fn frontier_chart(frontier: &[FrontierRecord]) -> Result<Chart, ReportError> {
         try_draw!(NAME, root.fill(&WHITE));
         let xs = pad(range(frontier.iter().flat_map(|f| [f.cvar, f.test_cvar])));
         let ys = pad(range(frontier.iter().flat_map(|f| [f.mean, f.test_mean])));
-        let mut chart = try_draw!(
+        let mut chart = percent_plane(
+            &root,
             NAME,
-            ChartBuilder::on(&root)
-                .caption("Mean-CVaR frontier", ("sans-serif", 20))
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(70)
-                .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
-        );
-        try_draw!(
-            NAME,
-            chart
-                .configure_mesh()
-                .x_desc("CVaR (mean loss of the worst paths)")
-                .y_desc("mean total return")
-                .x_label_formatter(&percent)
-                .y_label_formatter(&percent)
-                .draw()
-        );
+            "Mean-CVaR frontier",
+            (xs, ys),
+            ("CVaR (mean loss of the worst paths)", "mean total return"),
+        )?;
         let mut marks = Vec::new();
         for (label, colour, of) in [
             (
