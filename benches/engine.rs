@@ -3,7 +3,8 @@
 //! drawing the standard normals one path needs) and the lane generator's normals; the kernel
 //! run up to each stage (parameters, shocks, adoption, sectors, assets, outcomes, baseline) on
 //! every instruction set this CPU has; and the post-processing (summary, sensitivity, adoption
-//! fan, distributions).
+//! fan, distributions), and the order statistics of one 200,000-path column by quickselect
+//! and by counting.
 //! Run with `cargo bench --bench engine`; the README quotes the figures.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -18,7 +19,10 @@ use boomsim::model::Model;
 use boomsim::model::parse_model;
 use boomsim::random::{Stream, parameter_id, parameter_rng, path_rng};
 use boomsim::stats::sensitivity::sensitivity;
-use boomsim::stats::summary::{adoption_fan, distributions, summarize};
+use boomsim::stats::summary::{
+    FAN_QUANTILES, adoption_fan, distributions, quantile_sorted, quantiles_counted,
+    quantiles_selected, summarize,
+};
 
 const PATHS: usize = 20_000;
 /// Paths per iteration of the per-stage benchmarks.
@@ -154,5 +158,53 @@ fn default_model(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, default_model, path_stages, normals);
+/// Order statistics of long columns (200,000 paths of the default model): the five fan levels
+/// of the last step's adoption, and the 99 percentiles of distributions.csv of the first
+/// group's total return, by quickselect and by counting (`stats::order`).
+fn quantile_selection(c: &mut Criterion) {
+    let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
+    let sim = simulate(
+        &model,
+        &RunConfig {
+            paths: 200_000,
+            seed: 1,
+            threads: None,
+            ..Default::default()
+        },
+    )
+    .expect("pool");
+    let adoption = sim.adoption.column(sim.steps);
+    let column = sim.total_return.column(0);
+    let levels: [f64; 99] = std::array::from_fn(|i| (i + 1) as f64 / 100.0);
+    let mut group = c.benchmark_group("quantiles_200k");
+    group.sample_size(20);
+    group.bench_function("fan_5/quickselect", |b| {
+        b.iter(|| quantiles_selected(adoption, &FAN_QUANTILES))
+    });
+    group.bench_function("fan_5/counting", |b| {
+        b.iter(|| quantiles_counted(adoption, &FAN_QUANTILES))
+    });
+    group.bench_function("percentiles_99/quickselect", |b| {
+        b.iter(|| quantiles_selected(column, &levels))
+    });
+    group.bench_function("percentiles_99/counting", |b| {
+        b.iter(|| quantiles_counted(column, &levels))
+    });
+    group.bench_function("percentiles_99/radix_sort", |b| {
+        b.iter(|| {
+            let mut sorted = column.to_vec();
+            radsort::sort(&mut sorted);
+            levels.map(|p| quantile_sorted(&sorted, p))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    default_model,
+    path_stages,
+    normals,
+    quantile_selection
+);
 criterion_main!(benches);

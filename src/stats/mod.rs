@@ -2,11 +2,13 @@
 //!
 //! [`precision`] (the Monte Carlo error of every headline statistic), [`pipeline`] (the one route from the engine's batches of paths to every summary, exact
 //! or sketched), [`summary`] (every column of `summary.csv`, the adoption fan, the percentiles of
-//! `distributions.csv`), [`sensitivity`] (what drives each result), [`sketch`] (constant-memory
+//! `distributions.csv`), [`order`] (columns put in order by radix sort, for ranks and
+//! percentiles), [`sensitivity`] (what drives each result), [`sketch`] (constant-memory
 //! quantiles), [`streaming`] (batches of paths folded into sketches and moments) and [`state`]
 //! (the word encoding of saved state, for shards).
 
 pub mod allocation;
+pub mod order;
 pub mod pipeline;
 pub mod precision;
 pub mod sensitivity;
