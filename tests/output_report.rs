@@ -447,7 +447,7 @@ fn pixel_difference(a: &resvg::tiny_skia::Pixmap, b: &resvg::tiny_skia::Pixmap) 
 /// The report as a reader sees it: headless Chromium renders the risk/reward chart of 31
 /// entities and the top of the page (the tables), and each screenshot matches its reference in
 /// tests/data/screenshots/ (looked at by a person when blessed) but for at most 0.1% of its
-/// pixels (the run date line changes about 0.01%). Skipped where Chromium is not installed
+/// pixels (anti-aliasing; the run's date is fixed first). Skipped where Chromium is not installed
 /// (CI installs it). `BOOMSIM_BLESS=1` writes new references.
 #[test]
 fn chromium_renders_the_report_as_its_reference_screenshots() {
@@ -460,6 +460,25 @@ fn chromium_renders_the_report_as_its_reference_screenshots() {
     }
     let dir = tempfile::tempdir().unwrap();
     let r = run_many_assets(dir.path());
+    // The page shows the run's date: fix it, and make the report again from the folder, so the
+    // screenshots do not change with the clock.
+    let manifest = fs::read_to_string(r.join("manifest.json")).unwrap();
+    let created = manifest
+        .lines()
+        .find(|l| l.trim_start().starts_with("\"created\""))
+        .expect("manifest records when the run was made")
+        .to_string();
+    fs::write(
+        r.join("manifest.json"),
+        manifest.replace(&created, "  \"created\": \"2026-12-03T12:00:00Z\","),
+    )
+    .unwrap();
+    let out = boomsim(dir.path(), &["report", "r"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let references =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/screenshots");
     let bless = std::env::var("BOOMSIM_BLESS").is_ok_and(|v| v == "1");
