@@ -18,6 +18,7 @@ use boomsim::model::DEFAULT_MODEL_TEXT;
 use boomsim::model::Model;
 use boomsim::model::parse_model;
 use boomsim::random::{Stream, parameter_id, parameter_rng, path_rng};
+use boomsim::stats::order::ranks;
 use boomsim::stats::sensitivity::sensitivity;
 use boomsim::stats::summary::{
     FAN_QUANTILES, adoption_fan, distributions, quantile_sorted, quantiles_counted,
@@ -160,7 +161,8 @@ fn default_model(c: &mut Criterion) {
 
 /// Order statistics of long columns (200,000 paths of the default model): the five fan levels
 /// of the last step's adoption, and the 99 percentiles of distributions.csv of the first
-/// group's total return, by quickselect and by counting (`stats::order`).
+/// group's total return, by quickselect and by counting (`stats::order`); and that column's
+/// ranks, by the 32-bit radix sort of `stats::order` and by the (value, index) sort it replaced.
 fn quantile_selection(c: &mut Criterion) {
     let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
     let sim = simulate(
@@ -189,6 +191,27 @@ fn quantile_selection(c: &mut Criterion) {
     });
     group.bench_function("percentiles_99/counting", |b| {
         b.iter(|| quantiles_counted(column, &levels))
+    });
+    group.bench_function("ranks/radix_32", |b| b.iter(|| ranks(column)));
+    group.bench_function("ranks/radsort_pairs", |b| {
+        b.iter(|| {
+            // The previous implementation: (value, index) pairs sorted by all 64 bits.
+            let mut order: Vec<(f64, usize)> = column.iter().copied().zip(0..).collect();
+            radsort::sort_by_key(&mut order, |pair| pair.0);
+            let mut out = vec![0.0; column.len()];
+            let mut i = 0;
+            while i < order.len() {
+                let mut j = i;
+                while j + 1 < order.len() && order[j + 1].0 == order[i].0 {
+                    j += 1;
+                }
+                for &(_, k) in &order[i..=j] {
+                    out[k] = (i + j) as f64 / 2.0 + 1.0;
+                }
+                i = j + 1;
+            }
+            out
+        })
     });
     group.bench_function("percentiles_99/radix_sort", |b| {
         b.iter(|| {

@@ -24,11 +24,106 @@ pub fn from_order_key(key: u64) -> f64 {
     })
 }
 
+/// Bits of a digit of the rank sort.
+const DIGIT_BITS: u32 = 11;
+/// Values of a digit.
+const DIGITS: usize = 1 << DIGIT_BITS;
+/// Passes over the 32 high bits of a key.
+const PASSES: usize = 32usize.div_ceil(DIGIT_BITS as usize);
+
+/// 1-based ranks of `values` (at most 2^32 of them), in their order; equal values (`==`, so
+/// -0 and +0 too) share the average of their ranks.
+///
+/// The paths are put in order by the high 32 bits of their keys first (sign, exponent and 20
+/// bits of mantissa): an LSD radix sort of 11-bit digits over (u32 key, u32 path) pairs, three
+/// passes of 8 bytes an element where a sort of (f64, usize) pairs by all 64 bits takes eight
+/// passes of 16. Runs that share those bits (values within about one part in a million, or
+/// equal) are then ordered by their full keys. -0 is keyed as +0 (`x + 0.0`), so equal values
+/// have equal keys and ties are found among neighbours in the order without reading the values
+/// again. The ranks do not depend on the order among equal values, so they are exactly those
+/// of a full sort.
+pub fn ranks(values: &[f64]) -> Vec<f64> {
+    let n = values.len();
+    assert!(u32::try_from(n).is_ok(), "at most 2^32 paths");
+    let key = |p: u32| order_key(values[p as usize] + 0.0);
+    let mut high: Vec<u32> = values
+        .iter()
+        .map(|&x| (order_key(x + 0.0) >> 32) as u32)
+        .collect();
+    let mut paths: Vec<u32> = (0..n as u32).collect();
+    let digit = |h: u32, pass: usize| ((h >> (pass as u32 * DIGIT_BITS)) as usize) & (DIGITS - 1);
+    let mut counts = [[0u32; DIGITS]; PASSES];
+    for &h in &high {
+        for (pass, count) in counts.iter_mut().enumerate() {
+            count[digit(h, pass)] += 1;
+        }
+    }
+    let mut high_to = vec![0u32; n];
+    let mut paths_to = vec![0u32; n];
+    for (pass, count) in counts.iter().enumerate() {
+        if n == 0 || count[digit(high[0], pass)] as usize == n {
+            continue; // every key has this digit: the pass would move nothing
+        }
+        let mut next = [0u32; DIGITS];
+        let mut sum = 0;
+        for (slot, &c) in next.iter_mut().zip(count) {
+            *slot = sum;
+            sum += c;
+        }
+        for (&h, &p) in high.iter().zip(&paths) {
+            let d = digit(h, pass);
+            let at = next[d] as usize;
+            next[d] += 1;
+            high_to[at] = h;
+            paths_to[at] = p;
+        }
+        std::mem::swap(&mut high, &mut high_to);
+        std::mem::swap(&mut paths, &mut paths_to);
+    }
+    let mut out = vec![0.0; n];
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && high[j] == high[i] {
+            j += 1;
+        }
+        if j - i == 1 {
+            out[paths[i] as usize] = (i + 1) as f64;
+        } else {
+            // A run sharing the high bits: order it by full key, then average equal keys.
+            let run = &mut paths[i..j];
+            let first = key(run[0]);
+            if run.iter().any(|&p| key(p) != first) {
+                run.sort_unstable_by_key(|&p| key(p));
+            }
+            let mut a = 0;
+            while a < run.len() {
+                let k = key(run[a]);
+                let mut b = a;
+                while b + 1 < run.len() && key(run[b + 1]) == k {
+                    b += 1;
+                }
+                let average = (2 * i + a + b) as f64 / 2.0 + 1.0;
+                for &p in &run[a..=b] {
+                    out[p as usize] = average;
+                }
+                a = b + 1;
+            }
+        }
+        i = j;
+    }
+    out
+}
+
 /// Buckets of a selection pass: 2^12 counts fit the first-level cache.
 const SELECT_BITS: u32 = 12;
-/// Up to this many keys a selection partitions them in place (quickselect) instead of
-/// counting: the counting passes pay off on long columns only.
-const SELECT_IN_PLACE: usize = 1 << 16;
+/// Up to this many keys, or for fewer than [`SELECT_COUNTED`] ranks, a selection partitions
+/// the keys in place (quickselect) instead of counting: the counting passes pay off when a
+/// quickselect per rank would read many keys many times. A crowded bucket (keys of very
+/// different scales leave most values in a few buckets) is counted again over its own range.
+const SELECT_IN_PLACE: usize = 8192;
+/// The fewest ranks selected by counting.
+const SELECT_COUNTED: usize = 4;
 
 /// The keys at 0-based `ranks` (ascending, each below `keys.len()`) of the sorted `keys`,
 /// without sorting them: a pass finds the smallest and largest key, a pass counts the keys
@@ -42,7 +137,7 @@ pub fn select_keys(keys: &[u64], ranks: &[usize]) -> Vec<u64> {
     if ranks.is_empty() {
         return Vec::new();
     }
-    if keys.len() <= SELECT_IN_PLACE {
+    if keys.len() <= SELECT_IN_PLACE || ranks.len() < SELECT_COUNTED {
         return select_in_place(&mut keys.to_vec(), ranks);
     }
     let (lo, hi) = keys
@@ -191,6 +286,45 @@ mod tests {
             vec![sorted_of(&keys[..10])[3]]
         );
         assert!(select_keys(&keys, &[]).is_empty());
+    }
+
+    /// Ranks by a full sort of (value, index) pairs, ties averaged: what [`ranks`] must equal.
+    fn ranks_by_sort(values: &[f64]) -> Vec<f64> {
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+        let mut out = vec![0.0; values.len()];
+        let mut i = 0;
+        while i < order.len() {
+            let mut j = i;
+            while j + 1 < order.len() && values[order[j + 1]] == values[order[i]] {
+                j += 1;
+            }
+            for &k in &order[i..=j] {
+                out[k] = (i + j) as f64 / 2.0 + 1.0;
+            }
+            i = j + 1;
+        }
+        out
+    }
+
+    #[test]
+    fn ranks_equal_those_of_a_full_sort() {
+        assert_eq!(ranks(&[10.0, 30.0, 20.0, 20.0]), vec![1.0, 4.0, 2.5, 2.5]);
+        assert_eq!(ranks(&[-0.0, 0.0, 1.0]), vec![1.5, 1.5, 3.0]);
+        assert!(ranks(&[]).is_empty());
+        assert_eq!(ranks(&[7.0]), vec![1.0]);
+        let mut xs = awkward();
+        // Values that share their high 32 bits but differ below them, and long runs of one
+        // value (total losses).
+        xs.extend((0..3000).map(|i| 1.0 + f64::from(i) * 1e-12));
+        xs.extend(std::iter::repeat_n(-1.0, 20_000));
+        let by_sort = ranks_by_sort(&xs);
+        assert_eq!(ranks(&xs), by_sort);
+        // One pass skipped (values of one binade), none skipped (both signs).
+        let narrow: Vec<f64> = (0..5000)
+            .map(|i| 1.0 + f64::from(i * 7919 % 5000) / 5000.0)
+            .collect();
+        assert_eq!(ranks(&narrow), ranks_by_sort(&narrow));
     }
 
     fn sorted_of(keys: &[u64]) -> Vec<u64> {

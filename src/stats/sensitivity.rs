@@ -25,6 +25,7 @@ use serde::Serialize;
 use crate::engine::Simulation;
 use crate::model::Kind;
 use crate::model::Model;
+use crate::stats::order;
 use crate::stats::summary::quantiles_selected;
 
 /// One row of `sensitivity.csv`.
@@ -86,26 +87,9 @@ fn family_wise_z(tests: usize) -> f64 {
     Normal::standard().inverse_cdf(1.0 - alpha / 2.0)
 }
 
-/// 1-based ranks, ties sharing the average of their ranks.
+/// 1-based ranks, ties sharing the average of their ranks ([`order::ranks`]).
 pub fn ranks(values: &[f64]) -> Vec<f64> {
-    // Radix-sort (value, index) pairs side by side (linear time, and no reads of `values` at
-    // random); the order among ties does not matter, they share a rank.
-    let mut order: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
-    radsort::sort_by_key(&mut order, |pair| pair.0);
-    let mut out = vec![0.0; values.len()];
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i;
-        while j + 1 < order.len() && order[j + 1].0 == order[i].0 {
-            j += 1;
-        }
-        let average = (i + j) as f64 / 2.0 + 1.0;
-        for &(_, k) in &order[i..=j] {
-            out[k] = average;
-        }
-        i = j + 1;
-    }
-    out
+    order::ranks(values)
 }
 
 /// Pearson correlation; `None` when either side has no variance.

@@ -238,11 +238,11 @@ pub fn entity_stats(
     // Order statistics by selection, not full sorts: the same values, in O(N).
     let mean_return = mean(total_return);
     let mut returns = total_return.to_vec();
-    let quantiles = quantiles_selected(&returns, &QUANTILES);
+    let quantiles = quantiles_counted(&returns, &QUANTILES);
     let [cvar95, cvar99] = cvars_selected(&mut returns, [5, 1]);
     let [p95_max_drawdown] = quantiles_selected(max_drawdown, &[0.95]);
     let uplift = uplift.map(|u| {
-        let [p05, p50, p95] = quantiles_selected(u, &[0.05, 0.50, 0.95]);
+        let [p05, p50, p95] = quantiles_counted(u, &[0.05, 0.50, 0.95]);
         UpliftStats {
             mean: mean(u),
             p05,
