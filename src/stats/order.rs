@@ -43,6 +43,12 @@ const PASSES: usize = 32usize.div_ceil(DIGIT_BITS as usize);
 /// again. The ranks do not depend on the order among equal values, so they are exactly those
 /// of a full sort.
 pub fn ranks(values: &[f64]) -> Vec<f64> {
+    ranks_and_order_statistics(values, &[]).0
+}
+
+/// [`ranks`], and the values at the 0-based positions `at` of the column in ascending order
+/// (its order statistics), read off the same ordering.
+pub fn ranks_and_order_statistics(values: &[f64], at: &[usize]) -> (Vec<f64>, Vec<f64>) {
     let n = values.len();
     assert!(u32::try_from(n).is_ok(), "at most 2^32 paths");
     let key = |p: u32| order_key(values[p as usize] + 0.0);
@@ -112,7 +118,8 @@ pub fn ranks(values: &[f64]) -> Vec<f64> {
         }
         i = j;
     }
-    out
+    let statistics = at.iter().map(|&k| values[paths[k] as usize]).collect();
+    (out, statistics)
 }
 
 /// Buckets of a selection pass: 2^12 counts fit the first-level cache.

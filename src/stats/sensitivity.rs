@@ -26,7 +26,10 @@ use crate::engine::Simulation;
 use crate::model::Kind;
 use crate::model::Model;
 use crate::stats::order;
-use crate::stats::summary::quantiles_selected;
+use crate::stats::summary::{quantiles_selected, type7_around, type7_between};
+
+/// The levels whose draws make a parameter's low and high sets.
+const DECILES: [f64; 2] = [0.1, 0.9];
 
 /// One row of `sensitivity.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -154,7 +157,12 @@ pub struct Deciles {
 impl Deciles {
     /// The decile sets of `draws`.
     pub fn of(draws: &[f64]) -> Self {
-        let [q10, q90] = quantiles_selected(draws, &[0.1, 0.9]);
+        let [q10, q90] = quantiles_selected(draws, &DECILES);
+        Deciles::bounded(draws, q10, q90)
+    }
+
+    /// The paths with draw <= `q10`, and those with draw >= `q90`.
+    fn bounded(draws: &[f64], q10: f64, q90: f64) -> Self {
         let pick = |keep: &dyn Fn(f64) -> bool| {
             draws
                 .iter()
@@ -205,8 +213,21 @@ pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
         .collect();
     let p = sim.parameters;
     let columns: Vec<&[f64]> = sim.draws.iter().collect();
-    let draw_ranks: Vec<Centred> = columns.par_iter().map(|c| Centred::of(&ranks(c))).collect();
-    let deciles: Vec<Deciles> = columns.par_iter().map(|c| Deciles::of(c)).collect();
+    // Each draw column put in order once: its ranks, and the order statistics of its deciles.
+    let (draw_ranks, deciles): (Vec<Centred>, Vec<Deciles>) = columns
+        .par_iter()
+        .map(|c| {
+            let n = c.len();
+            let around = DECILES.map(|p| type7_around(n, p));
+            let at = around
+                .iter()
+                .flat_map(|&(lo, hi)| [lo, hi])
+                .collect::<Vec<_>>();
+            let (r, x) = order::ranks_and_order_statistics(c, &at);
+            let [q10, q90] = [0, 1].map(|k| type7_between(n, DECILES[k], x[2 * k], x[2 * k + 1]));
+            (Centred::of(&r), Deciles::bounded(c, q10, q90))
+        })
+        .unzip();
     let entities = model.entities();
     let z_family = family_wise_z(entities.len() * p);
     entities

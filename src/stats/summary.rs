@@ -582,20 +582,32 @@ fn interpolated<const K: usize>(
     // The two order statistics around each level, ascending as the levels are.
     let ranks: Vec<usize> = ps
         .iter()
-        .flat_map(|p| {
-            let lo = ((n - 1) as f64 * p).floor() as usize;
-            [lo, (lo + 1).min(n - 1)]
+        .flat_map(|&p| {
+            let (lo, hi) = type7_around(n, p);
+            [lo, hi]
         })
         .collect();
     let found = select(&mut keys, &ranks);
     let mut k = 0;
     ps.map(|p| {
-        let h = (n - 1) as f64 * p;
-        let lo = h.floor() as usize;
         let (a, b) = (from_order_key(found[k]), from_order_key(found[k + 1]));
         k += 2;
-        a + (h - lo as f64) * (b - a)
+        type7_between(n, p, a, b)
     })
+}
+
+/// The 0-based positions of the two order statistics a type-7 quantile at level `p` of `n`
+/// values lies between.
+pub fn type7_around(n: usize, p: f64) -> (usize, usize) {
+    let lo = ((n - 1) as f64 * p).floor() as usize;
+    (lo, (lo + 1).min(n - 1))
+}
+
+/// The type-7 quantile at level `p` of `n` values, from the order statistics `a` and `b` at
+/// [`type7_around`]'s positions.
+pub fn type7_between(n: usize, p: f64, a: f64, b: f64) -> f64 {
+    let h = (n - 1) as f64 * p;
+    a + (h - h.floor()) * (b - a)
 }
 
 /// The adoption fan: A(t_j) across paths at every step.
