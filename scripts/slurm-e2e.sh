@@ -97,14 +97,15 @@ fi
 # --- a one-node cluster ----------------------------------------------------------------------
 # The node declares 64 CPUs whatever the machine has (SlurmdParameters=config_overrides), so the
 # doc's `--cpus-per-task=8` and `--mem=8G` are accepted as written and 8 tasks run at once; no
-# cgroups here, so nothing is enforced (task/none, proctrack/linuxproc).
+# cgroups here, so nothing is enforced (task/none, proctrack/linuxproc). Daemons talk over
+# loopback, so the host name need not resolve.
 NODE=$(hostname -s)
 STATE="$WORK/state"
 mkdir -p "$STATE/ctld" "$STATE/d" "$STATE/log"
 export SLURM_CONF="$WORK/slurm.conf"
 cat >"$SLURM_CONF" <<EOF
 ClusterName=boomsim-e2e
-SlurmctldHost=$NODE
+SlurmctldHost=$NODE(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -128,7 +129,7 @@ SlurmdPort=${E2E_SLURMD_PORT:-16818}
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
 MinJobAge=600
-NodeName=$NODE CPUs=64 RealMemory=131072 State=UNKNOWN
+NodeName=$NODE NodeAddr=127.0.0.1 CPUs=64 RealMemory=131072 State=UNKNOWN
 PartitionName=e2e Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF
 
