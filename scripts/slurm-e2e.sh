@@ -99,7 +99,7 @@ fi
 # doc's `--cpus-per-task=8` and `--mem=8G` are accepted as written and 8 tasks run at once; no
 # cgroups here, so nothing is enforced (task/none, proctrack/linuxproc). Daemons talk over
 # loopback, so the host name need not resolve.
-NODE=$(hostname -s)
+NODE=$(uname -n | cut -d. -f1)   # what slurmd calls this node (hostname -s; uname needs no package)
 STATE="$WORK/state"
 mkdir -p "$STATE/ctld" "$STATE/d" "$STATE/log"
 export SLURM_CONF="$WORK/slurm.conf"
