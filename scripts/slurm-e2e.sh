@@ -72,8 +72,15 @@ cleanup() {
     for pid in "${PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
     done
+    # Wait for the daemons to exit (slurmctld saves its state as it stops) before removing it.
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+    done
     if [ "${KEEP:-0}" != 1 ]; then
-        rm -rf "$WORK"
+        rm -rf "$WORK" 2>/dev/null || true
     else
         echo "slurm-e2e: kept $WORK" >&2
     fi
