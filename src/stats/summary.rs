@@ -682,6 +682,29 @@ mod tests {
     }
 
     #[test]
+    fn counted_quantiles_equal_sorted_ones_on_long_columns() {
+        // Long enough to be counted (past 8,192 values), both signs (the keys of negative and
+        // positive values lie far apart, so buckets crowd and are counted again), ties, and a
+        // block of total losses.
+        let data: Vec<f64> = (0..50_000)
+            .map(|i| match i % 5 {
+                0 => -1.0,
+                1 => ((i * 7919) % 10_007) as f64 * 1e-3 - 2.0,
+                _ => (((i * 104_729) % 99_991) as f64 / 5_000.0).exp() - 1.0,
+            })
+            .collect();
+        let s = sorted(&data);
+        let levels: [f64; 99] = std::array::from_fn(|i| (i + 1) as f64 / 100.0);
+        for (g, p) in quantiles_counted(&data, &levels).iter().zip(levels) {
+            assert_eq!(g.to_bits(), quantile_sorted(&s, p).to_bits(), "p={p}");
+        }
+        let got = quantiles_counted(&data, &QUANTILES);
+        for (g, p) in got.iter().zip(QUANTILES) {
+            assert_eq!(g.to_bits(), quantile_sorted(&s, p).to_bits(), "p={p}");
+        }
+    }
+
+    #[test]
     fn cvar_counts_the_tail_exactly() {
         let s: Vec<f64> = (1..=100).map(f64::from).collect();
         assert_eq!(cvar_sorted(&s, 5), -3.0); // mean of 1..=5
