@@ -401,6 +401,24 @@ fn risk_reward_reads_clearly_with_31_entities() {
     assert_eq!(tornado.matches(">mean ").count(), 3);
 }
 
+/// What decides the pixels of a screenshot: Chromium's version and the fonts fontconfig gives
+/// for the families the report names.
+fn rendering_environment() -> String {
+    let output = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_else(|_| format!("{program}: not found"))
+    };
+    format!(
+        "{}\nsans-serif: {}\nArial: {}\n",
+        output("chromium", &["--version"]),
+        output("fc-match", &["sans-serif"]),
+        output("fc-match", &["Arial"])
+    )
+}
+
 /// Renders `url` in headless Chromium at `width` x `height` pixels into a PNG.
 fn chromium_screenshot(
     url: &str,
@@ -447,7 +465,9 @@ fn pixel_difference(a: &resvg::tiny_skia::Pixmap, b: &resvg::tiny_skia::Pixmap) 
 /// The report as a reader sees it: headless Chromium renders the risk/reward chart of 31
 /// entities and the top of the page (the tables), and each screenshot matches its reference in
 /// tests/data/screenshots/ (looked at by a person when blessed) but for at most 0.1% of its
-/// pixels (anti-aliasing; the run's date is fixed first). Skipped where Chromium is not installed
+/// pixels (anti-aliasing; the run's date is fixed first), where the Chromium version and fonts
+/// are those the references were made with (`environment.txt`); elsewhere it checks that both
+/// render at their size and says why it did not compare. Skipped where Chromium is not installed
 /// (CI installs it). `BOOMSIM_BLESS=1` writes new references.
 #[test]
 fn chromium_renders_the_report_as_its_reference_screenshots() {
@@ -482,6 +502,20 @@ fn chromium_renders_the_report_as_its_reference_screenshots() {
     let references =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/screenshots");
     let bless = std::env::var("BOOMSIM_BLESS").is_ok_and(|v| v == "1");
+    // Pixels are compared only where the references were rendered: the same Chromium and the
+    // same fonts behind its names. Elsewhere the pages must still render, at their size.
+    let environment = rendering_environment();
+    let recorded = references.join("environment.txt");
+    let same_environment = fs::read_to_string(&recorded).is_ok_and(|e| e == environment);
+    if bless {
+        fs::create_dir_all(&references).unwrap();
+        fs::write(&recorded, &environment).unwrap();
+    } else if !same_environment {
+        eprintln!(
+            "screenshots rendered but not compared: this machine renders with\n{environment}where the references were made with\n{}",
+            fs::read_to_string(&recorded).unwrap_or_default()
+        );
+    }
     for (name, url, size) in [
         (
             "risk_reward.png",
@@ -506,6 +540,10 @@ fn chromium_renders_the_report_as_its_reference_screenshots() {
             continue;
         }
         let got = resvg::tiny_skia::Pixmap::load_png(&png).unwrap();
+        assert_eq!((got.width(), got.height()), size, "{name}");
+        if !same_environment {
+            continue;
+        }
         let want = resvg::tiny_skia::Pixmap::load_png(&reference)
             .unwrap_or_else(|e| panic!("{}: {e}; bless with BOOMSIM_BLESS=1", reference.display()));
         let difference = pixel_difference(&got, &want);
