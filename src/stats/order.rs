@@ -1,8 +1,9 @@
-//! Order statistics of a column of path outcomes without sorting it: by quickselect, or by
-//! counting, which reads a long column four times where quickselect reads it about twice per
-//! statistic, so it wins when many percentiles are wanted at once.
+//! Putting a column of path outcomes in order, as far as each use needs: ranks (for Spearman
+//! correlations) by a radix sort of the keys' high bits, and order statistics (for percentiles)
+//! without sorting, by quickselect or by counting, which reads a long column four times where
+//! quickselect reads it about twice per statistic, so it wins when many are wanted at once.
 //!
-//! Both work on order keys: the bits of each `f64` arranged so that unsigned order is
+//! All work on order keys: the bits of each `f64` arranged so that unsigned order is
 //! `f64::total_cmp`'s ([`order_key`]), compared as plain integers.
 
 /// The bits of `x` arranged so that unsigned integer order is `f64::total_cmp`'s order.
