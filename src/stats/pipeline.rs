@@ -14,10 +14,16 @@ use crate::engine::condition::Condition;
 use crate::engine::{Accumulator, Gathered, Simulation};
 use crate::model::Model;
 use crate::stats::precision::{ConvergencePoint, PrecisionRow, convergence, precision};
-use crate::stats::sensitivity::{SensitivityRow, sensitivity};
+use rayon::prelude::*;
+
+use crate::stats::order;
+use crate::stats::sensitivity::{DrawOrder, SensitivityRow, sensitivity};
 use crate::stats::state::{Shape, load_paths, save_paths};
 use crate::stats::summary::{
-    DistributionRow, FanStep, SummaryRow, adoption_fan, distributions, summarize, summarize_paths,
+    DistributionRow, EntityStats, FanStep, QUANTILES, SummaryRow, adoption_fan, annualisation,
+    cvar_of_tail, cvar_tail, distribution_level_array, distribution_rows, distributions,
+    entity_stats_from, quantiles_counted, rows as summary_rows, summarize, summarize_paths,
+    type7_around, type7_between,
 };
 
 /// Every summary of a run, however its paths were kept.
@@ -116,6 +122,77 @@ impl Accumulator for KeepEvery {
     }
 }
 
+/// `summary.csv`, `distributions.csv` and `sensitivity.csv` of kept paths in one pass over the
+/// entities: each entity's total returns are put in order once, and that ordering gives the
+/// ranks sensitivity correlates, the summary's percentiles and CVaR tails, and the percentiles
+/// of `distributions.csv` (the same values [`summarize`], [`distributions`] and
+/// [`sensitivity`] find each on its own). One entity's ordering at a time per thread, so peak
+/// memory does not grow with the number of entities.
+fn every_entity(
+    model: &Model,
+    sim: &Simulation,
+) -> (Vec<SummaryRow>, Vec<DistributionRow>, Vec<SensitivityRow>) {
+    let draws = DrawOrder::of(model, sim);
+    let annual = annualisation(model);
+    let levels = distribution_level_array();
+    let per_entity: Vec<(EntityStats, Vec<DistributionRow>, Vec<SensitivityRow>)> = model
+        .entities()
+        .into_par_iter()
+        .enumerate()
+        .map(|(e, (kind, name))| {
+            let returns = sim.total_return.column(e);
+            let n = returns.len();
+            // Positions in the ordering: each level's two order statistics (the summary's
+            // levels, then the distribution's), then the worst 5% of paths.
+            let around = |ps: &[f64]| {
+                ps.iter()
+                    .flat_map(|&p| {
+                        let (lo, hi) = type7_around(n, p);
+                        [lo, hi]
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let mut at = around(&QUANTILES);
+            at.extend(around(&levels));
+            let tail_from = at.len();
+            at.extend(0..cvar_tail(n, 5));
+            let (ranks, x) = order::ranks_and_order_statistics(returns, &at);
+            let between = |k: usize, p: f64| type7_between(n, p, x[2 * k], x[2 * k + 1]);
+            let quantiles: [f64; 9] = std::array::from_fn(|k| between(k, QUANTILES[k]));
+            let percentiles: [f64; 99] =
+                std::array::from_fn(|k| between(QUANTILES.len() + k, levels[k]));
+            let tail = &x[tail_from..];
+            let cvars = [5, 1].map(|percent| cvar_of_tail(tail, n, percent));
+            let drawdowns = sim.max_drawdown.column(e);
+            let uplift = sim.uplift.as_ref().map(|u| u.column(e));
+            let stats = entity_stats_from(
+                returns,
+                quantiles,
+                cvars,
+                drawdowns,
+                uplift,
+                &sim.step_returns[e],
+                annual,
+            );
+            let distribution = distribution_rows(
+                kind,
+                name,
+                percentiles,
+                quantiles_counted(drawdowns, &levels),
+            );
+            (stats, distribution, draws.rows(kind, name, returns, &ranks))
+        })
+        .collect();
+    let mut stats = Vec::with_capacity(per_entity.len());
+    let (mut distribution, mut sensitivity) = (Vec::new(), Vec::new());
+    for (s, d, r) in per_entity {
+        stats.push(s);
+        distribution.extend(d);
+        sensitivity.extend(r);
+    }
+    (summary_rows(model, &stats), distribution, sensitivity)
+}
+
 /// The one state file of an exact shard.
 const PATHS_FILE: &str = "shard.bin";
 
@@ -157,14 +234,22 @@ impl Summariser for KeepEvery {
             })),
             _ => None,
         };
-        let rows = summarize(model, &sim);
+        let (rows, distributions, sensitivity) = if sim.paths > 0 {
+            every_entity(model, &sim)
+        } else {
+            (
+                summarize(model, &sim),
+                distributions(model, &sim),
+                sensitivity(model, &sim),
+            )
+        };
         Summaries {
             precision: precision(model, &sim, &rows, sim.paths),
             convergence: convergence(model, &sim),
             rows,
             fan: adoption_fan(model, &sim),
-            distributions: distributions(model, &sim),
-            sensitivity: sensitivity(model, &sim),
+            distributions,
+            sensitivity,
             conditional,
             kept: sim,
             method: "exact: every path kept".into(),

@@ -203,75 +203,108 @@ impl Deciles {
     }
 }
 
+/// What every entity's rows of `sensitivity.csv` share: each uncertain parameter's name, the
+/// ranks of its draws (centred) and its decile sets, and the family-wise z of the file.
+pub struct DrawOrder {
+    parameters: Vec<String>,
+    ranks: Vec<Centred>,
+    deciles: Vec<Deciles>,
+    z_family: f64,
+}
+
+impl DrawOrder {
+    /// Puts each draw column of `sim` in order once: its ranks, and the order statistics of its
+    /// deciles.
+    pub fn of(model: &Model, sim: &Simulation) -> DrawOrder {
+        let parameters: Vec<String> = model
+            .uncertain_parameters()
+            .into_iter()
+            .map(|p| p.path)
+            .collect();
+        let columns: Vec<&[f64]> = sim.draws.iter().collect();
+        let (ranks, deciles): (Vec<Centred>, Vec<Deciles>) = columns
+            .par_iter()
+            .map(|c| {
+                let n = c.len();
+                let around = DECILES.map(|p| type7_around(n, p));
+                let at = around
+                    .iter()
+                    .flat_map(|&(lo, hi)| [lo, hi])
+                    .collect::<Vec<_>>();
+                let (r, x) = order::ranks_and_order_statistics(c, &at);
+                let [q10, q90] =
+                    [0, 1].map(|k| type7_between(n, DECILES[k], x[2 * k], x[2 * k + 1]));
+                (Centred::of(&r), Deciles::bounded(c, q10, q90))
+            })
+            .unzip();
+        DrawOrder {
+            parameters,
+            ranks,
+            deciles,
+            z_family: family_wise_z(model.entities().len() * sim.parameters),
+        }
+    }
+
+    /// One entity's rows, from its total returns and their ranks: parameters sorted by |swing|,
+    /// largest first (ties in draw order).
+    pub fn rows(
+        &self,
+        kind: Kind,
+        name: &str,
+        returns: &[f64],
+        return_ranks: &[f64],
+    ) -> Vec<SensitivityRow> {
+        let return_ranks = Centred::of(return_ranks);
+        let mut rows: Vec<SensitivityRow> = (0..self.parameters.len())
+            .map(|j| {
+                let means = self.deciles[j].means(returns);
+                let (low_mean, high_mean) = means;
+                let swing = high_mean - low_mean;
+                let swing_se = self.deciles[j].swing_se(returns, means);
+                let spearman = self.ranks[j].correlation(&return_ranks);
+                let n = returns.len();
+                let interval = spearman.and_then(|r| spearman_interval(r, n, Z95));
+                let wide = spearman.and_then(|r| spearman_interval(r, n, self.z_family));
+                let excludes_zero = wide.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0);
+                let beyond_noise = swing_se.is_some_and(|se| swing.abs() > SIGNIFICANT_SE * se);
+                SensitivityRow {
+                    kind,
+                    name: name.to_string(),
+                    parameter: self.parameters[j].clone(),
+                    spearman,
+                    spearman_lo: interval.map(|i| i.0),
+                    spearman_hi: interval.map(|i| i.1),
+                    low_mean,
+                    high_mean,
+                    swing,
+                    swing_se,
+                    contribution: None,
+                    significant: excludes_zero && beyond_noise,
+                }
+            })
+            .collect();
+        let total: f64 = rows.iter().filter_map(|r| r.spearman).map(|s| s * s).sum();
+        if total > 0.0 {
+            for r in &mut rows {
+                r.contribution = r.spearman.map(|s| s * s / total);
+            }
+        }
+        rows.sort_by(|a, b| b.swing.abs().total_cmp(&a.swing.abs()));
+        rows
+    }
+}
+
 /// The rows of `sensitivity.csv`: entities in summary order (groups, then assets), each
 /// entity's parameters sorted by |swing|, largest first (ties in draw order).
 pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
-    let parameters: Vec<String> = model
-        .uncertain_parameters()
-        .into_iter()
-        .map(|p| p.path)
-        .collect();
-    let p = sim.parameters;
-    let columns: Vec<&[f64]> = sim.draws.iter().collect();
-    // Each draw column put in order once: its ranks, and the order statistics of its deciles.
-    let (draw_ranks, deciles): (Vec<Centred>, Vec<Deciles>) = columns
-        .par_iter()
-        .map(|c| {
-            let n = c.len();
-            let around = DECILES.map(|p| type7_around(n, p));
-            let at = around
-                .iter()
-                .flat_map(|&(lo, hi)| [lo, hi])
-                .collect::<Vec<_>>();
-            let (r, x) = order::ranks_and_order_statistics(c, &at);
-            let [q10, q90] = [0, 1].map(|k| type7_between(n, DECILES[k], x[2 * k], x[2 * k + 1]));
-            (Centred::of(&r), Deciles::bounded(c, q10, q90))
-        })
-        .unzip();
-    let entities = model.entities();
-    let z_family = family_wise_z(entities.len() * p);
-    entities
+    let draws = DrawOrder::of(model, sim);
+    model
+        .entities()
         .par_iter()
         .enumerate()
         .flat_map_iter(|(e, &(kind, name))| {
             let returns = sim.total_return.column(e);
-            let return_ranks = Centred::of(&ranks(returns));
-            let mut rows: Vec<SensitivityRow> = (0..p)
-                .map(|j| {
-                    let means = deciles[j].means(returns);
-                    let (low_mean, high_mean) = means;
-                    let swing = high_mean - low_mean;
-                    let swing_se = deciles[j].swing_se(returns, means);
-                    let spearman = draw_ranks[j].correlation(&return_ranks);
-                    let n = returns.len();
-                    let interval = spearman.and_then(|r| spearman_interval(r, n, Z95));
-                    let wide = spearman.and_then(|r| spearman_interval(r, n, z_family));
-                    let excludes_zero = wide.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0);
-                    let beyond_noise = swing_se.is_some_and(|se| swing.abs() > SIGNIFICANT_SE * se);
-                    SensitivityRow {
-                        kind,
-                        name: name.to_string(),
-                        parameter: parameters[j].clone(),
-                        spearman,
-                        spearman_lo: interval.map(|i| i.0),
-                        spearman_hi: interval.map(|i| i.1),
-                        low_mean,
-                        high_mean,
-                        swing,
-                        swing_se,
-                        contribution: None,
-                        significant: excludes_zero && beyond_noise,
-                    }
-                })
-                .collect();
-            let total: f64 = rows.iter().filter_map(|r| r.spearman).map(|s| s * s).sum();
-            if total > 0.0 {
-                for r in &mut rows {
-                    r.contribution = r.spearman.map(|s| s * s / total);
-                }
-            }
-            rows.sort_by(|a, b| b.swing.abs().total_cmp(&a.swing.abs()));
-            rows
+            draws.rows(kind, name, returns, &ranks(returns))
         })
         .collect()
 }

@@ -116,8 +116,17 @@ pub fn median(values: &[f64]) -> f64 {
 /// Minus the mean of the worst `ceil(fraction_percent / 100 * N)` values of sorted data,
 /// counted with integers so that the count is exact.
 pub fn cvar_sorted(sorted: &[f64], percent: usize) -> f64 {
-    let tail = (sorted.len() * percent).div_ceil(100);
-    -mean(&sorted[..tail])
+    cvar_of_tail(sorted, sorted.len(), percent)
+}
+
+/// The number of worst paths a `percent` CVaR of `n` paths averages: ceil(percent / 100 * n).
+pub fn cvar_tail(n: usize, percent: usize) -> usize {
+    (n * percent).div_ceil(100)
+}
+
+/// [`cvar_sorted`] of `n` values from at least their worst [`cvar_tail`] values, ascending.
+pub fn cvar_of_tail(ascending: &[f64], n: usize, percent: usize) -> f64 {
+    -mean(&ascending[..cvar_tail(n, percent)])
 }
 
 /// [`cvar_sorted`] at descending `percents` without sorting all the data: the worst
@@ -125,7 +134,7 @@ pub fn cvar_sorted(sorted: &[f64], percent: usize) -> f64 {
 /// summed in the same (ascending) order as in fully sorted data.
 pub fn cvars_selected<const K: usize>(values: &mut [f64], percents: [usize; K]) -> [f64; K] {
     let n = values.len();
-    let tails = percents.map(|p| (n * p).div_ceil(100));
+    let tails = percents.map(|p| cvar_tail(n, p));
     let widest = tails.iter().copied().max().unwrap_or(0);
     if widest > 0 {
         values.select_nth_unstable_by(widest - 1, f64::total_cmp);
@@ -236,10 +245,32 @@ pub fn entity_stats(
     annual: Annualisation,
 ) -> EntityStats {
     // Order statistics by selection, not full sorts: the same values, in O(N).
-    let mean_return = mean(total_return);
     let mut returns = total_return.to_vec();
     let quantiles = quantiles_counted(&returns, &QUANTILES);
-    let [cvar95, cvar99] = cvars_selected(&mut returns, [5, 1]);
+    let cvars = cvars_selected(&mut returns, [5, 1]);
+    entity_stats_from(
+        total_return,
+        quantiles,
+        cvars,
+        max_drawdown,
+        uplift,
+        steps,
+        annual,
+    )
+}
+
+/// [`entity_stats`] with the total return's percentiles ([`QUANTILES`]) and its cvar95 and
+/// cvar99 already found (from an ordering the caller shares with other statistics).
+pub fn entity_stats_from(
+    total_return: &[f64],
+    quantiles: [f64; 9],
+    [cvar95, cvar99]: [f64; 2],
+    max_drawdown: &[f64],
+    uplift: Option<&[f64]>,
+    steps: &StepReturns,
+    annual: Annualisation,
+) -> EntityStats {
+    let mean_return = mean(total_return);
     let [p95_max_drawdown] = quantiles_selected(max_drawdown, &[0.95]);
     let uplift = uplift.map(|u| {
         let [p05, p50, p95] = quantiles_counted(u, &[0.05, 0.50, 0.95]);
@@ -504,31 +535,48 @@ pub fn distribution_levels() -> impl Iterator<Item = f64> {
 /// `distributions.csv` from every path: percentiles 1..99 of each entity's total return and
 /// maximum drawdown (selected, not sorted: the same order statistics, so the same values).
 pub fn distributions(model: &Model, sim: &Simulation) -> Vec<DistributionRow> {
-    let levels: [f64; 99] = std::array::from_fn(|i| (i + 1) as f64 / 100.0);
-    debug_assert!(levels.iter().copied().eq(distribution_levels()));
+    let levels = distribution_level_array();
     model
         .entities()
         .into_par_iter()
         .enumerate()
         .flat_map_iter(|(i, (kind, name))| {
-            let measures = [
-                ("total_return", sim.total_return.column(i)),
-                ("max_drawdown", sim.max_drawdown.column(i)),
-            ];
-            measures.into_iter().flat_map(move |(measure, values)| {
-                let quantiles = quantiles_counted(values, &levels);
-                levels
-                    .iter()
-                    .zip(quantiles)
-                    .map(|(&level, value)| DistributionRow {
-                        kind,
-                        name: name.to_string(),
-                        measure,
-                        level,
-                        value,
-                    })
-                    .collect::<Vec<_>>()
-            })
+            let returns = quantiles_counted(sim.total_return.column(i), &levels);
+            let drawdowns = quantiles_counted(sim.max_drawdown.column(i), &levels);
+            distribution_rows(kind, name, returns, drawdowns)
+        })
+        .collect()
+}
+
+/// The levels of `distributions.csv` as an array: 0.01, ..., 0.99.
+pub fn distribution_level_array() -> [f64; 99] {
+    let levels: [f64; 99] = std::array::from_fn(|i| (i + 1) as f64 / 100.0);
+    debug_assert!(levels.iter().copied().eq(distribution_levels()));
+    levels
+}
+
+/// One entity's rows of `distributions.csv` from the percentiles of its total return and of its
+/// maximum drawdown at [`distribution_level_array`]'s levels.
+pub fn distribution_rows(
+    kind: Kind,
+    name: &str,
+    returns: [f64; 99],
+    drawdowns: [f64; 99],
+) -> Vec<DistributionRow> {
+    let levels = distribution_level_array();
+    [("total_return", returns), ("max_drawdown", drawdowns)]
+        .into_iter()
+        .flat_map(|(measure, quantiles)| {
+            levels
+                .iter()
+                .zip(quantiles)
+                .map(move |(&level, value)| DistributionRow {
+                    kind,
+                    name: name.to_string(),
+                    measure,
+                    level,
+                    value,
+                })
         })
         .collect()
 }
