@@ -17,13 +17,12 @@ use crate::stats::precision::{ConvergencePoint, PrecisionRow, convergence, preci
 use rayon::prelude::*;
 
 use crate::stats::order;
-use crate::stats::sensitivity::{DrawOrder, SensitivityRow, sensitivity};
+use crate::stats::sensitivity::{DrawOrder, SensitivityRow};
 use crate::stats::state::{Shape, load_paths, save_paths};
 use crate::stats::summary::{
     DistributionRow, EntityStats, FanStep, QUANTILES, SummaryRow, adoption_fan, annualisation,
-    cvar_of_tail, cvar_tail, distribution_level_array, distribution_rows, distributions,
-    entity_stats_from, quantiles_counted, rows as summary_rows, summarize, summarize_paths,
-    type7_around, type7_between,
+    cvar_of_tail, cvar_tail, distribution_level_array, distribution_rows, entity_stats_from,
+    quantiles_counted, rows as summary_rows, summarize_paths, type7_around, type7_between,
 };
 
 /// Every summary of a run, however its paths were kept.
@@ -125,9 +124,11 @@ impl Accumulator for KeepEvery {
 /// `summary.csv`, `distributions.csv` and `sensitivity.csv` of kept paths in one pass over the
 /// entities: each entity's total returns are put in order once, and that ordering gives the
 /// ranks sensitivity correlates, the summary's percentiles and CVaR tails, and the percentiles
-/// of `distributions.csv` (the same values [`summarize`], [`distributions`] and
-/// [`sensitivity`] find each on its own). One entity's ordering at a time per thread, so peak
-/// memory does not grow with the number of entities.
+/// of `distributions.csv` (the same values [`summarize`](crate::stats::summary::summarize),
+/// [`distributions`](crate::stats::summary::distributions) and
+/// [`sensitivity`](crate::stats::sensitivity::sensitivity) find each on its own). One entity's
+/// ordering at a time per thread, so peak memory does not grow with the number of entities.
+/// Like them, it needs at least one path.
 fn every_entity(
     model: &Model,
     sim: &Simulation,
@@ -234,15 +235,7 @@ impl Summariser for KeepEvery {
             })),
             _ => None,
         };
-        let (rows, distributions, sensitivity) = if sim.paths > 0 {
-            every_entity(model, &sim)
-        } else {
-            (
-                summarize(model, &sim),
-                distributions(model, &sim),
-                sensitivity(model, &sim),
-            )
-        };
+        let (rows, distributions, sensitivity) = every_entity(model, &sim);
         Summaries {
             precision: precision(model, &sim, &rows, sim.paths),
             convergence: convergence(model, &sim),

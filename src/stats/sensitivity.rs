@@ -26,7 +26,9 @@ use crate::engine::Simulation;
 use crate::model::Kind;
 use crate::model::Model;
 use crate::stats::order;
-use crate::stats::summary::{quantiles_selected, type7_around, type7_between};
+/// 1-based ranks, ties sharing the average of their ranks.
+pub use crate::stats::order::ranks;
+use crate::stats::summary::{type7_around, type7_between};
 
 /// The levels whose draws make a parameter's low and high sets.
 const DECILES: [f64; 2] = [0.1, 0.9];
@@ -90,11 +92,6 @@ fn family_wise_z(tests: usize) -> f64 {
     Normal::standard().inverse_cdf(1.0 - alpha / 2.0)
 }
 
-/// 1-based ranks, ties sharing the average of their ranks ([`order::ranks`]).
-pub fn ranks(values: &[f64]) -> Vec<f64> {
-    order::ranks(values)
-}
-
 /// Pearson correlation; `None` when either side has no variance.
 pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
     Centred::of(x).correlation(&Centred::of(y))
@@ -155,10 +152,15 @@ pub struct Deciles {
 }
 
 impl Deciles {
-    /// The decile sets of `draws`.
-    pub fn of(draws: &[f64]) -> Self {
-        let [q10, q90] = quantiles_selected(draws, &DECILES);
-        Deciles::bounded(draws, q10, q90)
+    /// The ranks of `draws` and their decile sets, from one ordering of the column: the
+    /// deciles' bounds are its type-7 percentiles at 10% and 90%.
+    pub fn ordered(draws: &[f64]) -> (Vec<f64>, Self) {
+        let n = draws.len();
+        let around = DECILES.map(|p| type7_around(n, p));
+        let at: Vec<usize> = around.iter().flat_map(|&(lo, hi)| [lo, hi]).collect();
+        let (ranks, x) = order::ranks_and_order_statistics(draws, &at);
+        let [q10, q90] = [0, 1].map(|k| type7_between(n, DECILES[k], x[2 * k], x[2 * k + 1]));
+        (ranks, Deciles::bounded(draws, q10, q90))
     }
 
     /// The paths with draw <= `q10`, and those with draw >= `q90`.
@@ -225,16 +227,8 @@ impl DrawOrder {
         let (ranks, deciles): (Vec<Centred>, Vec<Deciles>) = columns
             .par_iter()
             .map(|c| {
-                let n = c.len();
-                let around = DECILES.map(|p| type7_around(n, p));
-                let at = around
-                    .iter()
-                    .flat_map(|&(lo, hi)| [lo, hi])
-                    .collect::<Vec<_>>();
-                let (r, x) = order::ranks_and_order_statistics(c, &at);
-                let [q10, q90] =
-                    [0, 1].map(|k| type7_between(n, DECILES[k], x[2 * k], x[2 * k + 1]));
-                (Centred::of(&r), Deciles::bounded(c, q10, q90))
+                let (ranks, deciles) = Deciles::ordered(c);
+                (Centred::of(&ranks), deciles)
             })
             .unzip();
         DrawOrder {
@@ -331,7 +325,8 @@ mod tests {
     fn deciles_follow_type_7_percentiles() {
         // 0..=20: q10 = 2, q90 = 18.
         let draws: Vec<f64> = (0..=20).map(f64::from).collect();
-        let d = Deciles::of(&draws);
+        let (ranks, d) = Deciles::ordered(&draws);
+        assert_eq!(ranks, draws.iter().map(|x| x + 1.0).collect::<Vec<_>>());
         assert_eq!(d.low, vec![0, 1, 2]);
         assert_eq!(d.high, vec![18, 19, 20]);
         let values: Vec<f64> = draws.iter().map(|x| x * 10.0).collect();
