@@ -313,3 +313,35 @@ fn libreoffice_reads_the_workbook_back() {
     let charts = export.join("wb-lo-charts.csv");
     assert!(charts.is_file(), "the charts sheet opens");
 }
+
+#[test]
+fn xlsx_names_the_damaged_file_and_line_and_writes_no_workbook() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("wb-bad");
+    boomsim(&[
+        "run",
+        "--paths",
+        "500",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let summary = dir.join("summary.csv");
+    let mut text = std::fs::read_to_string(&summary).unwrap();
+    let lines = text.lines().count();
+    text.push_str("group,oops\n");
+    std::fs::write(&summary, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_boomsim"))
+        .args(["xlsx", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("summary.csv"), "{err}");
+    assert!(err.contains(&format!("line: {}", lines + 1)), "{err}");
+    assert!(err.contains("help:"), "{err}");
+    assert!(
+        !dir.join("wb-bad.xlsx").exists(),
+        "no workbook from a damaged folder"
+    );
+}

@@ -70,6 +70,27 @@ impl Export for DistributionsCsv {
     }
 }
 
+/// A CSV file of a run folder read back as text, at most `limit` bytes of it: its header and
+/// its records. The error is the reason, for the caller to put beside the file's name.
+pub fn read_cells(
+    path: &std::path::Path,
+    limit: u64,
+) -> Result<(Vec<String>, Vec<csv::StringRecord>), String> {
+    let bytes = crate::input::read_limited(path, limit).map_err(|e| e.to_string())?;
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let header = reader
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(String::from)
+        .collect();
+    let records = reader
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    Ok((header, records))
+}
+
 fn to_io(e: csv::Error) -> io::Error {
     match e.into_kind() {
         csv::ErrorKind::Io(e) => e,

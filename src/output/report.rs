@@ -240,22 +240,14 @@ pub fn read_folder(dir: &Path) -> Result<RunFolder, ReportError> {
         path: adoption_path.clone(),
         message,
     };
-    let bytes = crate::input::read(&adoption_path).map_err(|e| fail(e.to_string()))?;
-    let mut reader = csv::Reader::from_reader(bytes.as_slice());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| fail(e.to_string()))?
+    let (header, records) =
+        super::csv::read_cells(&adoption_path, crate::input::MAX_INPUT_BYTES).map_err(&fail)?;
+    let rows = records
         .iter()
-        .map(String::from)
-        .collect();
-    let rows = reader
-        .records()
         .map(|r| {
-            r.map_err(|e| fail(e.to_string())).and_then(|r| {
-                r.iter()
-                    .map(|c| c.parse::<f64>().map_err(|e| fail(e.to_string())))
-                    .collect()
-            })
+            r.iter()
+                .map(|c| c.parse::<f64>().map_err(|e| fail(e.to_string())))
+                .collect()
         })
         .collect::<Result<Vec<Vec<f64>>, _>>()?;
     if rows.is_empty() {

@@ -51,7 +51,9 @@ const MAX_CSV_BYTES: u64 = 1 << 30;
 #[derive(Debug, thiserror::Error)]
 pub enum WorkbookError {
     /// A file of the folder is missing, unreadable or malformed.
-    #[error("cannot read {path}: {message}")]
+    #[error(
+        "cannot read {path}: {message}\n  help: boomsim wrote this file differently; if it was edited, run the command again to write the folder afresh, then `boomsim xlsx` it"
+    )]
     Read {
         /// The file.
         path: PathBuf,
@@ -243,26 +245,17 @@ impl Table {
             path: path.clone(),
             message,
         };
-        let bytes =
-            crate::input::read_limited(&path, MAX_CSV_BYTES).map_err(|e| fail(e.to_string()))?;
-        let mut reader = csv::Reader::from_reader(bytes.as_slice());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| fail(e.to_string()))?
-            .iter()
-            .map(String::from)
-            .collect();
+        let (header, records) = super::csv::read_cells(&path, MAX_CSV_BYTES).map_err(fail)?;
         if header.len() > SHEET_COLUMNS {
             return Err(WorkbookError::TooWide {
                 path,
                 columns: header.len(),
             });
         }
-        let mut text: Vec<Vec<String>> = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| fail(e.to_string()))?;
-            text.push(record.iter().map(String::from).collect());
-        }
+        let text: Vec<Vec<String>> = records
+            .iter()
+            .map(|r| r.iter().map(String::from).collect())
+            .collect();
         let kinds: Vec<Kind> = (0..header.len())
             .map(|c| column_kind(text.iter().map(|r| r[c].as_str())))
             .collect();
