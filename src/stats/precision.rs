@@ -27,8 +27,8 @@ use crate::engine::{CHUNK_PATHS, Simulation};
 use crate::model::{Kind, Model};
 use crate::stats::pipeline::Summariser;
 use crate::stats::summary::{
-    Annualisation, EntityStats, PathStats, SummaryRow, UpliftStats, annualisation, cvars_selected,
-    derive_stats, quantiles_selected,
+    Annualisation, EntityStats, PathStats, SummaryRow, UpliftStats, annualisation, derive_stats,
+    quantiles_and_cvars_selected,
 };
 
 /// Batches of a run with enough chunks.
@@ -167,9 +167,8 @@ fn headline(
     let share = |v: &[f64], keep: fn(f64) -> bool| {
         v.iter().filter(|&&x| keep(x)).count() as f64 / v.len() as f64
     };
-    let [p05, p50, p95] = quantiles_selected(total_return, &[0.05, 0.5, 0.95]);
-    let mut tail = total_return.to_vec();
-    let [cvar95] = cvars_selected(&mut tail, [5]);
+    let ([p05, p50, p95], [cvar95]) =
+        quantiles_and_cvars_selected(total_return, &[0.05, 0.5, 0.95], [5]);
     let mut quantiles = [0.0; 9];
     (quantiles[1], quantiles[4], quantiles[7]) = (p05, p50, p95);
     derive_stats(
@@ -452,6 +451,31 @@ pub struct ConvergencePoint {
     pub hi95: Option<f64>,
 }
 
+/// What `convergence.csv` follows ([`CONVERGENCE`]: mean_return and cvar95) of each of the
+/// first `groups` entities over each path range, `[group][range]`: the same sums and
+/// selections as [`headline`], without the statistics it does not follow.
+fn followed(
+    sim: &Simulation,
+    ranges: &[std::ops::Range<usize>],
+    groups: usize,
+) -> Vec<Vec<[f64; 2]>> {
+    (0..groups)
+        .into_par_iter()
+        .map(|g| {
+            let column = sim.total_return.column(g);
+            ranges
+                .iter()
+                .map(|r| {
+                    let values = &column[r.clone()];
+                    let mean = values.iter().sum::<f64>() / values.len() as f64;
+                    let ([], [cvar95]) = quantiles_and_cvars_selected(values, &[], [5]);
+                    [mean, cvar95]
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The statistics `convergence.csv` follows.
 pub const CONVERGENCE: [&str; 2] = ["mean_return", "cvar95"];
 
@@ -469,26 +493,21 @@ pub fn convergence(model: &Model, sim: &Simulation) -> Vec<ConvergencePoint> {
     if kept > 0 {
         sizes.push(kept);
     }
-    let groups = 0..model.groups.len();
+    let groups = model.groups.len();
     let mut out = Vec::new();
     for &n in &sizes {
         let ranges = batches(sim, n);
         let prefix = 0..n;
-        let whole = stats_of(model, sim, std::slice::from_ref(&prefix), groups.clone());
-        let parts = stats_of(model, sim, &ranges, groups.clone());
+        let whole = followed(sim, std::slice::from_ref(&prefix), groups);
+        let parts = followed(sim, &ranges, groups);
         let b = ranges.len();
         let t = StudentsT::new(0.0, 1.0, b.max(2) as f64 - 1.0)
             .ok()
             .map(|d| d.inverse_cdf(0.975));
         for (g, group) in model.groups.iter().enumerate() {
-            for statistic in CONVERGENCE {
-                let Some(estimate) = of_stats(&whole[g][0], statistic) else {
-                    continue;
-                };
-                let values: Vec<f64> = parts[g]
-                    .iter()
-                    .filter_map(|s| of_stats(s, statistic))
-                    .collect();
+            for (k, statistic) in CONVERGENCE.into_iter().enumerate() {
+                let estimate = whole[g][0][k];
+                let values: Vec<f64> = parts[g].iter().map(|s| s[k]).collect();
                 let half = if values.len() >= MIN_BATCHES {
                     let m = values.len() as f64;
                     let mean = values.iter().sum::<f64>() / m;

@@ -108,25 +108,36 @@ struct Centred {
 /// together at the end: a fixed order, so fixed bits, and eight independent chains that
 /// vectorise, where one running sum would wait on every addition.
 fn dot(a: &[f64], b: &[f64]) -> f64 {
+    interleaved(a, b, |x, y| x * y)
+}
+
+/// Sum of a[i], in [`dot`]'s order: the same bits as `dot(a, ones)` (x * 1 is x), without
+/// the column of ones.
+fn sum(a: &[f64]) -> f64 {
+    interleaved(a, a, |x, _| x)
+}
+
+/// Sum of term(a[i], b[i]) in eight interleaved partial sums (see [`dot`]).
+#[inline(always)]
+fn interleaved(a: &[f64], b: &[f64], term: impl Fn(f64, f64) -> f64) -> f64 {
     const LANES: usize = 8;
     let mut partial = [0.0; LANES];
     let (a_chunks, a_rest) = a.as_chunks::<LANES>();
     let (b_chunks, b_rest) = b.as_chunks::<LANES>();
     for (x, y) in a_chunks.iter().zip(b_chunks) {
         for k in 0..LANES {
-            partial[k] += x[k] * y[k];
+            partial[k] += term(x[k], y[k]);
         }
     }
     for (k, (x, y)) in a_rest.iter().zip(b_rest).enumerate() {
-        partial[k] += x * y;
+        partial[k] += term(*x, *y);
     }
     partial.iter().sum()
 }
 
 impl Centred {
     fn of(x: &[f64]) -> Self {
-        let ones = vec![1.0; x.len()];
-        let mean = dot(x, &ones) / x.len() as f64;
+        let mean = sum(x) / x.len() as f64;
         let deviations: Vec<f64> = x.iter().map(|a| a - mean).collect();
         let squares = dot(&deviations, &deviations);
         Centred {

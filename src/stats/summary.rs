@@ -143,6 +143,38 @@ pub fn cvars_selected<const K: usize>(values: &mut [f64], percents: [usize; K]) 
     tails.map(|tail| -mean(&values[..tail]))
 }
 
+/// Type-7 quantiles at ascending levels `ps` and the CVaR at descending `percents`
+/// ([`cvar_tail`] worst values each) from one copy of the column's keys: one quickselect pass
+/// per wanted position (the quantiles' order statistics and the last of the widest tail), then
+/// only the tail is sorted. The same values as [`quantiles_selected`] and [`cvars_selected`]
+/// each on its own copy, in half the reads: what the batches of `precision.csv` and
+/// `convergence.csv` need, a few statistics of many short ranges.
+pub fn quantiles_and_cvars_selected<const K: usize, const C: usize>(
+    values: &[f64],
+    ps: &[f64; K],
+    percents: [usize; C],
+) -> ([f64; K], [f64; C]) {
+    let n = values.len();
+    let mut keys: Vec<u64> = values.iter().map(|&x| order_key(x)).collect();
+    let around = ps.map(|p| type7_around(n, p));
+    let tails = percents.map(|p| cvar_tail(n, p));
+    let widest = tails.iter().copied().max().unwrap_or(0);
+    let mut positions: Vec<usize> = around.iter().flat_map(|&(lo, hi)| [lo, hi]).collect();
+    positions.extend(widest.checked_sub(1));
+    positions.sort_unstable();
+    // Each selected position holds its order statistic, and the positions before the last of
+    // the tail hold the rest of the tail.
+    select_in_place(&mut keys, &positions);
+    let at = |k: usize| from_order_key(keys[k]);
+    let quantiles = std::array::from_fn(|k| {
+        let (lo, hi) = around[k];
+        type7_between(n, ps[k], at(lo), at(hi))
+    });
+    keys[..widest].sort_unstable();
+    let tail: Vec<f64> = keys[..widest].iter().map(|&k| from_order_key(k)).collect();
+    (quantiles, tails.map(|t| -mean(&tail[..t])))
+}
+
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
@@ -701,7 +733,28 @@ mod tests {
             for (p, q) in QUANTILES.iter().zip(q) {
                 assert_eq!(q.to_bits(), quantile_sorted(&sorted, *p).to_bits());
             }
+            // Both from one selection, as precision.csv's batches take them.
+            let (q, c) = quantiles_and_cvars_selected(&data, &QUANTILES, [5, 1]);
+            for (p, q) in QUANTILES.iter().zip(q) {
+                assert_eq!(
+                    q.to_bits(),
+                    quantile_sorted(&sorted, *p).to_bits(),
+                    "n = {n}"
+                );
+            }
+            assert_eq!(c.map(f64::to_bits), got.map(f64::to_bits), "n = {n}");
+            let ([], [tail]) = quantiles_and_cvars_selected(&data, &[], [5]);
+            assert_eq!(tail.to_bits(), got[0].to_bits(), "n = {n}");
         }
+        // Signed zeros in the tail keep their signs, as in a sort by total order.
+        let zeros = [0.0, -0.0, 1.0, -0.0, 2.0, 0.0];
+        let sorted_zeros = sorted(&zeros);
+        let ([median], [all]) = quantiles_and_cvars_selected(&zeros, &[0.5], [100]);
+        assert_eq!(
+            median.to_bits(),
+            quantile_sorted(&sorted_zeros, 0.5).to_bits()
+        );
+        assert_eq!(all.to_bits(), cvar_sorted(&sorted_zeros, 100).to_bits());
     }
 
     #[test]
