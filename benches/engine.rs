@@ -3,8 +3,8 @@
 //! drawing the standard normals one path needs) and the lane generator's normals; the kernel
 //! run up to each stage (parameters, shocks, adoption, sectors, assets, outcomes, baseline) on
 //! every instruction set this CPU has; and the post-processing (summary, sensitivity, adoption
-//! fan, distributions), and the order statistics of one 200,000-path column by quickselect
-//! and by counting.
+//! fan, distributions), the order statistics of one 200,000-path column by quickselect and by
+//! counting, and everything an exact 200,000-path run computes after its simulation.
 //! Run with `cargo bench --bench engine`; the README quotes the figures.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -12,6 +12,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use std::time::{Duration, Instant};
 
+use boomsim::engine::Accumulator;
 use boomsim::engine::shocks::LaneRng;
 use boomsim::engine::{Isa, PathSimulator, RunConfig, Stage, W, simulate};
 use boomsim::model::DEFAULT_MODEL_TEXT;
@@ -19,6 +20,7 @@ use boomsim::model::Model;
 use boomsim::model::parse_model;
 use boomsim::random::{Stream, parameter_id, parameter_rng, path_rng};
 use boomsim::stats::order::ranks;
+use boomsim::stats::pipeline::{KeepEvery, Summariser};
 use boomsim::stats::sensitivity::sensitivity;
 use boomsim::stats::summary::{
     FAN_QUANTILES, adoption_fan, distributions, quantile_sorted, quantiles_counted,
@@ -223,11 +225,41 @@ fn quantile_selection(c: &mut Criterion) {
     group.finish();
 }
 
+/// Everything an exact run computes after its simulation (`KeepEvery::finish`: summary,
+/// distributions, sensitivity, precision, convergence and the adoption fan) for 200,000 paths
+/// of the default model on every core: the post-processing the performance issue weighs against
+/// the whole run. Each iteration gets its own copy of the paths (not timed).
+fn summaries(c: &mut Criterion) {
+    let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
+    let config = RunConfig {
+        paths: 200_000,
+        seed: 1,
+        threads: None,
+        ..Default::default()
+    };
+    let sim = simulate(&model, &config).expect("pool");
+    let mut group = c.benchmark_group("summaries_200k");
+    group.sample_size(10);
+    group.bench_function("finish", |b| {
+        b.iter_batched(
+            || {
+                let mut kept = Box::new(KeepEvery::new(sim.paths));
+                kept.absorb(sim.clone());
+                kept
+            },
+            |kept| kept.finish(&model, None),
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
     default_model,
     path_stages,
     normals,
-    quantile_selection
+    quantile_selection,
+    summaries
 );
 criterion_main!(benches);

@@ -165,22 +165,20 @@ fn every_entity(
             let tail = &x[tail_from..];
             let cvars = [5, 1].map(|percent| cvar_of_tail(tail, n, percent));
             let drawdowns = sim.max_drawdown.column(e);
+            let drawdown_percentiles = quantiles_counted(drawdowns, &levels);
+            // Its 95th percentile is the summary's (levels[94] is 0.95 to the bit).
+            let p95_drawdown = drawdown_percentiles[94];
             let uplift = sim.uplift.as_ref().map(|u| u.column(e));
             let stats = entity_stats_from(
                 returns,
                 quantiles,
                 cvars,
-                drawdowns,
+                (drawdowns, p95_drawdown),
                 uplift,
                 &sim.step_returns[e],
                 annual,
             );
-            let distribution = distribution_rows(
-                kind,
-                name,
-                percentiles,
-                quantiles_counted(drawdowns, &levels),
-            );
+            let distribution = distribution_rows(kind, name, percentiles, drawdown_percentiles);
             (stats, distribution, draws.rows(kind, name, returns, &ranks))
         })
         .collect();

@@ -190,29 +190,33 @@ impl Deciles {
         }
     }
 
-    /// Mean of `values` over the low and the high set.
-    pub fn means(&self, values: &[f64]) -> (f64, f64) {
-        let mean = |idx: &[usize]| idx.iter().map(|&i| values[i]).sum::<f64>() / idx.len() as f64;
-        (mean(&self.low), mean(&self.high))
-    }
-
-    /// The standard error of high mean - low mean: sqrt(s_high^2 / n_high + s_low^2 / n_low),
-    /// with each set's sample variance about the mean given. `None` when a set has fewer than
-    /// two paths, or the variances overflow.
-    pub fn swing_se(&self, values: &[f64], (low_mean, high_mean): (f64, f64)) -> Option<f64> {
-        let variance_of_mean = |idx: &[usize], mean: f64| {
-            let n = idx.len();
-            (n >= 2).then(|| {
-                let squares = idx.iter().fold(0.0, |sum, &i| {
-                    let d = values[i] - mean;
+    /// The means of `values` over the low and the high set, and the standard error of high
+    /// mean - low mean: sqrt(s_high^2 / n_high + s_low^2 / n_low), each set's sample variance
+    /// about its mean; the error is `None` when a set has fewer than two paths, or the
+    /// variances overflow. Each set's values are gathered once into `gathered` (a buffer the
+    /// caller reuses) and summed from there, in path order both times.
+    pub fn swing(&self, values: &[f64], gathered: &mut Vec<f64>) -> ((f64, f64), Option<f64>) {
+        let mut mean_and_variance = |idx: &[usize]| {
+            gathered.clear();
+            gathered.extend(idx.iter().map(|&i| values[i]));
+            let n = gathered.len();
+            let mean = gathered.iter().sum::<f64>() / n as f64;
+            let variance_of_mean = (n >= 2).then(|| {
+                let squares = gathered.iter().fold(0.0, |sum, &x| {
+                    let d = x - mean;
                     sum + d * d
                 });
                 squares / (n - 1) as f64 / n as f64
-            })
+            });
+            (mean, variance_of_mean)
         };
-        let v = variance_of_mean(&self.low, low_mean)? + variance_of_mean(&self.high, high_mean)?;
-        let se = v.sqrt();
-        se.is_finite().then_some(se)
+        let (low_mean, low_variance) = mean_and_variance(&self.low);
+        let (high_mean, high_variance) = mean_and_variance(&self.high);
+        let se = low_variance
+            .zip(high_variance)
+            .map(|(low, high)| (low + high).sqrt())
+            .filter(|se| se.is_finite());
+        ((low_mean, high_mean), se)
     }
 }
 
@@ -260,12 +264,12 @@ impl DrawOrder {
         return_ranks: &[f64],
     ) -> Vec<SensitivityRow> {
         let return_ranks = Centred::of(return_ranks);
+        let mut gathered = Vec::new();
         let mut rows: Vec<SensitivityRow> = (0..self.parameters.len())
             .map(|j| {
-                let means = self.deciles[j].means(returns);
-                let (low_mean, high_mean) = means;
+                let ((low_mean, high_mean), swing_se) =
+                    self.deciles[j].swing(returns, &mut gathered);
                 let swing = high_mean - low_mean;
-                let swing_se = self.deciles[j].swing_se(returns, means);
                 let spearman = self.ranks[j].correlation(&return_ranks);
                 let n = returns.len();
                 let interval = spearman.and_then(|r| spearman_interval(r, n, Z95));
@@ -341,6 +345,9 @@ mod tests {
         assert_eq!(d.low, vec![0, 1, 2]);
         assert_eq!(d.high, vec![18, 19, 20]);
         let values: Vec<f64> = draws.iter().map(|x| x * 10.0).collect();
-        assert_eq!(d.means(&values), (10.0, 190.0));
+        let ((low, high), se) = d.swing(&values, &mut Vec::new());
+        assert_eq!((low, high), (10.0, 190.0));
+        // Both sets {0, 10, 20} and {180, 190, 200}: variance 100, so se = sqrt(2 * 100 / 3).
+        assert!((se.unwrap() - (200.0f64 / 3.0).sqrt()).abs() < 1e-12);
     }
 }

@@ -280,11 +280,12 @@ pub fn entity_stats(
     let mut returns = total_return.to_vec();
     let quantiles = quantiles_counted(&returns, &QUANTILES);
     let cvars = cvars_selected(&mut returns, [5, 1]);
+    let [p95_max_drawdown] = quantiles_selected(max_drawdown, &[0.95]);
     entity_stats_from(
         total_return,
         quantiles,
         cvars,
-        max_drawdown,
+        (max_drawdown, p95_max_drawdown),
         uplift,
         steps,
         annual,
@@ -292,18 +293,18 @@ pub fn entity_stats(
 }
 
 /// [`entity_stats`] with the total return's percentiles ([`QUANTILES`]) and its cvar95 and
-/// cvar99 already found (from an ordering the caller shares with other statistics).
+/// cvar99, and the drawdowns' 95th percentile, already found (from orderings the caller
+/// shares with other statistics).
 pub fn entity_stats_from(
     total_return: &[f64],
     quantiles: [f64; 9],
     [cvar95, cvar99]: [f64; 2],
-    max_drawdown: &[f64],
+    (max_drawdown, p95_max_drawdown): (&[f64], f64),
     uplift: Option<&[f64]>,
     steps: &StepReturns,
     annual: Annualisation,
 ) -> EntityStats {
     let mean_return = mean(total_return);
-    let [p95_max_drawdown] = quantiles_selected(max_drawdown, &[0.95]);
     let uplift = uplift.map(|u| {
         let [p05, p50, p95] = quantiles_counted(u, &[0.05, 0.50, 0.95]);
         UpliftStats {
@@ -755,6 +756,12 @@ mod tests {
             quantile_sorted(&sorted_zeros, 0.5).to_bits()
         );
         assert_eq!(all.to_bits(), cvar_sorted(&sorted_zeros, 100).to_bits());
+    }
+
+    #[test]
+    fn the_95th_distribution_level_is_the_summarys_95th_percentile() {
+        // The one-pass summaries read p95_max_drawdown off distributions.csv's percentiles.
+        assert_eq!(distribution_level_array()[94].to_bits(), 0.95f64.to_bits());
     }
 
     #[test]
