@@ -25,7 +25,7 @@ impl LogNormalReturn {
         Normal::standard()
     }
     fn density(&self, r: f64) -> f64 {
-        let y = (1.0 + r).ln();
+        let y = libm::log(1.0 + r);
         self.alive * Self::z().pdf((y - self.m) / self.s) / (self.s * (1.0 + r))
     }
     fn quantile(&self, p: f64) -> f64 {
@@ -33,17 +33,17 @@ impl LogNormalReturn {
         if p <= dead {
             return -1.0;
         }
-        (self.m + self.s * Self::z().inverse_cdf((p - dead) / self.alive)).exp() - 1.0
+        libm::exp(self.m + self.s * Self::z().inverse_cdf((p - dead) / self.alive)) - 1.0
     }
     fn prob_loss(&self) -> f64 {
         (1.0 - self.alive) + self.alive * Self::z().cdf(-self.m / self.s)
     }
     fn mean(&self) -> f64 {
-        self.alive * (self.m + self.s * self.s / 2.0).exp() - 1.0
+        self.alive * libm::exp(self.m + self.s * self.s / 2.0) - 1.0
     }
     fn sd(&self) -> f64 {
         let v = self.s * self.s;
-        let second = self.alive * (2.0 * self.m + 2.0 * v).exp();
+        let second = self.alive * libm::exp(2.0 * self.m + 2.0 * v);
         (second - (self.mean() + 1.0).powi(2)).sqrt()
     }
     /// -E[R | R <= q05] and its standard error (asymptotic variance of the tail mean:
@@ -51,11 +51,11 @@ impl LogNormalReturn {
     fn cvar95(&self, n: usize) -> (f64, f64) {
         let a = 0.05;
         let q = self.quantile(a);
-        let y = (1.0 + q).ln();
+        let y = libm::log(1.0 + q);
         let (m, v, s) = (self.m, self.s * self.s, self.s);
         let z = Self::z();
-        let first = self.alive * (m + v / 2.0).exp() * z.cdf((y - m - v) / s) / a;
-        let second = self.alive * (2.0 * m + 2.0 * v).exp() * z.cdf((y - m - 2.0 * v) / s) / a;
+        let first = self.alive * libm::exp(m + v / 2.0) * z.cdf((y - m - v) / s) / a;
+        let second = self.alive * libm::exp(2.0 * m + 2.0 * v) * z.cdf((y - m - 2.0 * v) / s) / a;
         let tail_mean = first - 1.0;
         let tail_var = second - first * first;
         let var = (tail_var + (1.0 - a) * (tail_mean - q).powi(2)) / (a * n as f64);
@@ -170,7 +170,7 @@ fn failure_rate_adds_a_total_loss_mass() {
     let want = LogNormalReturn {
         m: M,
         s: V.sqrt(),
-        alive: (-lambda * 5.0).exp(),
+        alive: libm::exp(-lambda * 5.0),
     };
     check(&text("", "failure_rate = 0.1"), &want, 104);
 }
@@ -182,7 +182,7 @@ fn rare_failure_keeps_the_tail_continuous() {
     let want = LogNormalReturn {
         m: M,
         s: V.sqrt(),
-        alive: (-lambda * 5.0).exp(),
+        alive: libm::exp(-lambda * 5.0),
     };
     let m = model(&text("", "failure_rate = 0.005"));
     let (_, rows) = run(&m, N, 105);
@@ -210,15 +210,15 @@ fn adoption_fan_of_gbm_is_lognormal() {
     let median = boomsim::stats::summary::quantile_sorted(&sorted, 0.5);
     // log A(T) ~ Normal(0.5, 0.2^2 * 5)
     let s = (0.04f64 * 5.0).sqrt();
-    let want = 0.5f64.exp();
-    let density = Normal::new(0.5, s).unwrap().pdf(want.ln()) / want;
+    let want = libm::exp(0.5f64);
+    let density = Normal::new(0.5, s).unwrap().pdf(libm::log(want)) / want;
     within_4se("A(T) median", median, want, quantile_se(0.5, N, density));
     let mean = terminal.iter().sum::<f64>() / N as f64;
-    let sd_a = ((s * s).exp() - 1.0).sqrt() * (0.5 + s * s / 2.0).exp();
+    let sd_a = (libm::exp(s * s) - 1.0).sqrt() * libm::exp(0.5 + s * s / 2.0);
     within_4se(
         "A(T) mean",
         mean,
-        (0.5 + s * s / 2.0).exp(),
+        libm::exp(0.5 + s * s / 2.0),
         sd_a / (N as f64).sqrt(),
     );
 }
@@ -257,13 +257,13 @@ exposure = { y = 1.0 }
         .total_return
         .column(1)
         .iter()
-        .map(|r| r.ln_1p())
+        .map(|&r| libm::log1p(r))
         .collect();
     let ys: Vec<f64> = sim
         .total_return
         .column(2)
         .iter()
-        .map(|r| r.ln_1p())
+        .map(|&r| libm::log1p(r))
         .collect();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     let (mx, my) = (mean(&xs), mean(&ys));

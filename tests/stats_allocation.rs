@@ -18,7 +18,7 @@ fn scenarios(n: usize, assets: usize, seed: u64) -> Scenarios {
             let own: f64 = rng.sample(StandardNormal);
             let z = 0.5 * common + 0.85 * own;
             let sigma = 0.2 + 0.15 * a as f64;
-            let mut r = (0.05 + 0.04 * a as f64 + sigma * z).exp() - 1.0;
+            let mut r = libm::exp(0.05 + 0.04 * a as f64 + sigma * z) - 1.0;
             if a + 1 == assets && assets > 2 && rng.random::<f64>() < 0.08 {
                 r = -1.0;
             }

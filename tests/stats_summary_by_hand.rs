@@ -133,18 +133,18 @@ fn a_deterministic_model_computed_by_hand() {
     let n = 7;
     let (_, rows) = run(&m, n, 3);
     // A(t) = 2 / (1 + e^{-t}); the sector lags one step: R(t_j) = A(t_{j-1}), R(0) = 1.
-    let a = |t: f64, k: f64| k / (1.0 + (k - 1.0) * (-t).exp());
+    let a = |t: f64, k: f64| k / (1.0 + (k - 1.0) * libm::exp(-t));
     let r = [1.0, 1.0, a(0.5, 2.0)];
     let t: [f64; 3] = [0.0, 0.5, 1.0];
     // Asset a: F = 0.5 e^{0.1 t} + 0.5 R; log P = (0.05 - 0.02) t + log F.
     let pa: Vec<f64> = (0..3)
-        .map(|j| (0.5 * (0.1 * t[j]).exp() + 0.5 * r[j]) * (0.03 * t[j]).exp())
+        .map(|j| (0.5 * libm::exp(0.1 * t[j]) + 0.5 * r[j]) * libm::exp(0.03 * t[j]))
         .collect();
     // Asset b: no exposure, P = e^{0.2 t} e^{0.05 t}.
-    let pb: Vec<f64> = t.iter().map(|t| (0.25 * t).exp()).collect();
+    let pb: Vec<f64> = t.iter().map(|t| libm::exp(0.25 * t)).collect();
     let pg: Vec<f64> = (0..3).map(|j| (pa[j] + 3.0 * pb[j]) / 4.0).collect();
     // Baseline: ceiling 1.5, so R(t_T) = A_base(0.5).
-    let pa_base = (0.5 * 0.1f64.exp() + 0.5 * a(0.5, 1.5)) * 0.03f64.exp();
+    let pa_base = (0.5 * libm::exp(0.1f64) + 0.5 * a(0.5, 1.5)) * libm::exp(0.03f64);
     let pg_base = (pa_base + 3.0 * pb[2]) / 4.0;
 
     for (name, p, base) in [("a", &pa, pa_base), ("b", &pb, pb[2]), ("g", &pg, pg_base)] {

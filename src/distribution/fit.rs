@@ -73,7 +73,7 @@ pub fn number(x: f64) -> String {
     if x == 0.0 {
         return "0".into();
     }
-    let digits = 10 - 1 - x.abs().log10().floor() as i32;
+    let digits = 10 - 1 - libm::log10(x.abs()).floor() as i32;
     let s = format!("{:.*}", digits.max(0) as usize, x);
     let s = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -84,7 +84,7 @@ pub fn number(x: f64) -> String {
 }
 
 fn z(p: f64) -> f64 {
-    statrs::distribution::Normal::standard().inverse_cdf(p)
+    super::sampling::normal_quantile(p)
 }
 
 fn invalid(message: String, help: &str) -> DistributionError {
@@ -139,10 +139,10 @@ pub fn from_quantiles(
         }
         FitFamily::LogNormal => {
             positive("lognormal")?;
-            let sigma = (v2.ln() - v1.ln()) / (z(p2) - z(p1));
+            let sigma = (libm::log(v2) - libm::log(v1)) / (z(p2) - z(p1));
             format!(
                 "lognormal({}, {})",
-                number(v1.ln() - z(p1) * sigma),
+                number(libm::log(v1) - z(p1) * sigma),
                 number(sigma)
             )
         }
@@ -157,9 +157,9 @@ pub fn from_quantiles(
             // Below a shape of 0.1 statrs's gamma quantiles lose accuracy, so the search
             // starts there.
             let target = v2 / v1;
-            let (mut lo, mut hi) = (0.1f64.ln(), 1e5f64.ln());
+            let (mut lo, mut hi) = (libm::log(0.1f64), libm::log(1e5f64));
             let ratio = |ln_shape: f64| {
-                let k = ln_shape.exp();
+                let k = libm::exp(ln_shape);
                 quantile(k, p2) / quantile(k, p1)
             };
             if target >= ratio(lo) || target <= ratio(hi) {
@@ -176,7 +176,7 @@ pub fn from_quantiles(
                     hi = mid;
                 }
             }
-            let shape = (0.5 * (lo + hi)).exp();
+            let shape = libm::exp(0.5 * (lo + hi));
             format!(
                 "gamma({}, {})",
                 number(shape),
@@ -279,7 +279,7 @@ pub fn from_data(data: &[f64]) -> Result<Vec<DataFit>, DistributionError> {
         ),
     );
     if positive {
-        let logs: Vec<f64> = data.iter().map(|x| x.ln()).collect();
+        let logs: Vec<f64> = data.iter().map(|&x| libm::log(x)).collect();
         let lm = logs.iter().sum::<f64>() / n;
         let lv = logs.iter().map(|x| (x - lm) * (x - lm)).sum::<f64>() / n;
         push(
@@ -287,12 +287,12 @@ pub fn from_data(data: &[f64]) -> Result<Vec<DataFit>, DistributionError> {
             format!("lognormal({}, {})", number(lm), number(lv.sqrt())),
         );
         // Gamma: the shape solves ln k - digamma(k) = ln(mean) - mean(ln x).
-        let s = mean.ln() - lm;
+        let s = libm::log(mean) - lm;
         if s > 0.0 {
             let (mut lo, mut hi) = (1e-4f64, 1e6f64);
             for _ in 0..200 {
                 let mid = (lo * hi).sqrt();
-                if mid.ln() - digamma(mid) > s {
+                if libm::log(mid) - digamma(mid) > s {
                     lo = mid;
                 } else {
                     hi = mid;
@@ -306,7 +306,7 @@ pub fn from_data(data: &[f64]) -> Result<Vec<DataFit>, DistributionError> {
         }
         // Pareto: scale = min, shape = n / sum ln(x / scale).
         let scale = sorted[0];
-        let sum: f64 = data.iter().map(|x| (x / scale).ln()).sum();
+        let sum: f64 = data.iter().map(|x| libm::log(x / scale)).sum();
         if sum > 0.0 {
             push(
                 FitFamily::Pareto,
@@ -418,8 +418,8 @@ pub fn answer(request: &FitRequest) -> Result<FitAnswer, DistributionError> {
 /// Beta maximum likelihood by Newton's method from the moment estimates.
 fn beta_mle(data: &[f64], mean: f64, var: f64) -> Option<(f64, f64)> {
     let n = data.len() as f64;
-    let g1 = data.iter().map(|x| x.ln()).sum::<f64>() / n;
-    let g2 = data.iter().map(|x| (1.0 - x).ln()).sum::<f64>() / n;
+    let g1 = data.iter().map(|&x| libm::log(x)).sum::<f64>() / n;
+    let g2 = data.iter().map(|x| libm::log(1.0 - x)).sum::<f64>() / n;
     let common = mean * (1.0 - mean) / var - 1.0;
     let (mut a, mut b) = if common > 0.0 {
         (mean * common, (1.0 - mean) * common)
@@ -472,9 +472,9 @@ pub fn log_likelihood(d: &Distribution, data: &[f64]) -> Option<f64> {
             Family::Gamma { shape, scale } => sd::Gamma::new(*shape, 1.0 / scale)
                 .expect("valid")
                 .ln_pdf(x),
-            Family::Uniform { lo, hi } if (*lo..=*hi).contains(&x) => -(hi - lo).ln(),
+            Family::Uniform { lo, hi } if (*lo..=*hi).contains(&x) => -libm::log(hi - lo),
             Family::Beta { a, b } => {
-                (a - 1.0) * x.ln() + (b - 1.0) * (1.0 - x).ln()
+                (a - 1.0) * libm::log(x) + (b - 1.0) * libm::log(1.0 - x)
                     - (ln_gamma(*a) + ln_gamma(*b) - ln_gamma(a + b))
             }
             Family::Pareto { scale, shape } => {

@@ -2,10 +2,11 @@
 //! `models/README.md` adds (gamma, Student t, Pareto, Bernoulli, discrete, mixtures,
 //! truncation, empirical data).
 //!
-//! This module owns what a distribution *is*: sampling (rand_distr, the RNG passed in), the
-//! CDF and quantile function (statrs where a closed form exists), the support and the exact
-//! moments. `parse` owns the grammar of the strings; `data` reads a column of numbers from a
-//! CSV file. A [`Distribution`] is immutable once built, so one value is shared by every thread.
+//! This module owns what a distribution *is*: sampling (`sampling` for the families that need a
+//! logarithm or an exponential, rand_distr for the rest, the RNG passed in), the CDF and
+//! quantile function (`sampling`'s normal quantile, statrs's CDFs elsewhere), the support and
+//! the exact moments. `parse` owns the grammar of the strings; `data` reads a column of
+//! numbers from a CSV file. A [`Distribution`] is immutable once built, so one value is shared by every thread.
 
 mod data;
 pub mod describe;
@@ -13,6 +14,7 @@ pub mod fit;
 mod invert;
 pub mod limits;
 mod parse;
+pub mod sampling;
 
 pub use data::{DataColumn, read_column};
 pub(crate) use parse::split_top;
@@ -27,7 +29,7 @@ use statrs::distribution::ContinuousCDF;
 
 /// The standard normal quantile at 0.95: a 90% interval spans `2 * Z95` standard deviations.
 pub fn z95() -> f64 {
-    statrs::distribution::Normal::standard().inverse_cdf(0.95)
+    sampling::normal_quantile(0.95)
 }
 
 /// The family and parameters of a distribution, after `"A to B"` has been resolved.
@@ -94,18 +96,44 @@ impl PartialEq for Distribution {
     }
 }
 
+/// How a family is drawn: [`sampling`] for the families whose draws need a logarithm, an
+/// exponential or a power (the same bits on every machine), `rand` and `rand_distr` for those
+/// drawn by exact arithmetic and square roots.
 #[derive(Debug, Clone)]
 enum Sampler {
     Constant(f64),
-    Normal(rand_distr::Normal<f64>),
-    LogNormal(rand_distr::LogNormal<f64>),
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
     Uniform(rand_distr::Uniform<f64>),
     Triangular(rand_distr::Triangular<f64>),
-    Pert(rand_distr::Pert<f64>),
-    Beta(rand_distr::Beta<f64>),
-    Gamma(rand_distr::Gamma<f64>),
-    StudentT(rand_distr::StudentT<f64>),
-    Pareto(rand_distr::Pareto<f64>),
+    /// min + range * beta(a, b).
+    Pert {
+        min: f64,
+        range: f64,
+        a: f64,
+        b: f64,
+    },
+    Beta {
+        a: f64,
+        b: f64,
+    },
+    Gamma {
+        shape: f64,
+        scale: f64,
+    },
+    StudentT {
+        df: f64,
+    },
+    Pareto {
+        scale: f64,
+        shape: f64,
+    },
     Bernoulli(rand::distr::Bernoulli),
     /// Picks an index: a value of a discrete distribution or a mixture's component.
     Index(rand::distr::weighted::WeightedIndex<f64>),
@@ -145,12 +173,14 @@ impl Distribution {
         let invalid = |e: String| DistributionError::new(e, FORMS_HELP);
         let sampler = match &family {
             Family::Constant(v) => Sampler::Constant(*v),
-            Family::Normal { mean, sd } => Sampler::Normal(
-                rand_distr::Normal::new(*mean, *sd).map_err(|e| invalid(e.to_string()))?,
-            ),
-            Family::LogNormal { mu, sigma } => Sampler::LogNormal(
-                rand_distr::LogNormal::new(*mu, *sigma).map_err(|e| invalid(e.to_string()))?,
-            ),
+            Family::Normal { mean, sd } => Sampler::Normal {
+                mean: *mean,
+                sd: *sd,
+            },
+            Family::LogNormal { mu, sigma } => Sampler::LogNormal {
+                mu: *mu,
+                sigma: *sigma,
+            },
             Family::Uniform { lo, hi } => Sampler::Uniform(
                 rand_distr::Uniform::new_inclusive(*lo, *hi).map_err(|e| invalid(e.to_string()))?,
             ),
@@ -158,27 +188,29 @@ impl Distribution {
                 rand_distr::Triangular::new(*min, *max, *mode)
                     .map_err(|e| invalid(e.to_string()))?,
             ),
-            Family::Pert { min, mode, max } => Sampler::Pert(
-                rand_distr::Pert::new(*min, *max)
-                    .with_mode(*mode)
-                    .map_err(|e| invalid(e.to_string()))?,
-            ),
-            Family::Beta { a, b } => {
-                Sampler::Beta(rand_distr::Beta::new(*a, *b).map_err(|e| invalid(e.to_string()))?)
+            Family::Pert { min, mode, max } => {
+                let (a, b) = pert_shapes(*min, *mode, *max);
+                Sampler::Pert {
+                    min: *min,
+                    range: max - min,
+                    a,
+                    b,
+                }
             }
-            Family::Gamma { shape, scale } => Sampler::Gamma(
-                rand_distr::Gamma::new(*shape, *scale).map_err(|e| invalid(e.to_string()))?,
-            ),
+            Family::Beta { a, b } => Sampler::Beta { a: *a, b: *b },
+            Family::Gamma { shape, scale } => Sampler::Gamma {
+                shape: *shape,
+                scale: *scale,
+            },
             // Above limits::NORMAL_DF the t is the normal to six digits.
             Family::StudentT { df, .. } if *df > limits::NORMAL_DF => {
-                Sampler::Normal(rand_distr::Normal::new(0.0, 1.0).expect("standard normal"))
+                Sampler::Normal { mean: 0.0, sd: 1.0 }
             }
-            Family::StudentT { df, .. } => Sampler::StudentT(
-                rand_distr::StudentT::new(*df).map_err(|e| invalid(e.to_string()))?,
-            ),
-            Family::Pareto { scale, shape } => Sampler::Pareto(
-                rand_distr::Pareto::new(*scale, *shape).map_err(|e| invalid(e.to_string()))?,
-            ),
+            Family::StudentT { df, .. } => Sampler::StudentT { df: *df },
+            Family::Pareto { scale, shape } => Sampler::Pareto {
+                scale: *scale,
+                shape: *shape,
+            },
             Family::Bernoulli { p } => Sampler::Bernoulli(
                 rand::distr::Bernoulli::new(*p).map_err(|e| invalid(e.to_string()))?,
             ),
@@ -253,20 +285,22 @@ impl Distribution {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match (&self.sampler, &self.family) {
             (Sampler::Constant(v), _) => *v,
-            (Sampler::Normal(d), Family::StudentT { loc, scale, .. }) => {
-                loc + scale * d.sample(rng)
+            (Sampler::Normal { mean, sd }, Family::StudentT { loc, scale, .. }) => {
+                loc + scale * (mean + sd * sampling::standard_normal(rng))
             }
-            (Sampler::Normal(d), _) => d.sample(rng),
-            (Sampler::LogNormal(d), _) => d.sample(rng),
+            (Sampler::Normal { mean, sd }, _) => mean + sd * sampling::standard_normal(rng),
+            (Sampler::LogNormal { mu, sigma }, _) => {
+                libm::exp(mu + sigma * sampling::standard_normal(rng))
+            }
             (Sampler::Uniform(d), _) => d.sample(rng),
             (Sampler::Triangular(d), _) => d.sample(rng),
-            (Sampler::Pert(d), _) => d.sample(rng),
-            (Sampler::Beta(d), _) => d.sample(rng),
-            (Sampler::Gamma(d), _) => d.sample(rng),
-            (Sampler::StudentT(d), Family::StudentT { loc, scale, .. }) => {
-                loc + scale * d.sample(rng)
+            (Sampler::Pert { min, range, a, b }, _) => sampling::beta(rng, *a, *b) * range + min,
+            (Sampler::Beta { a, b }, _) => sampling::beta(rng, *a, *b),
+            (Sampler::Gamma { shape, scale }, _) => scale * sampling::gamma(rng, *shape),
+            (Sampler::StudentT { df }, Family::StudentT { loc, scale, .. }) => {
+                loc + scale * sampling::student_t(rng, *df)
             }
-            (Sampler::Pareto(d), _) => d.sample(rng),
+            (Sampler::Pareto { scale, shape }, _) => sampling::pareto(rng, *scale, *shape),
             (Sampler::Bernoulli(d), _) => f64::from(u8::from(d.sample(rng))),
             (Sampler::Index(d), Family::Discrete { values, .. }) => values[d.sample(rng)],
             (Sampler::Index(d), Family::Mix { components, .. }) => {
@@ -287,9 +321,13 @@ impl Distribution {
         use statrs::distribution as sd;
         match &self.family {
             Family::Constant(v) => f64::from(u8::from(x >= *v)),
-            Family::Normal { mean, sd } => sd::Normal::new(*mean, *sd).expect("valid").cdf(x),
+            Family::Normal { mean, sd } => sampling::normal_cdf((x - mean) / sd),
             Family::LogNormal { mu, sigma } => {
-                sd::LogNormal::new(*mu, *sigma).expect("valid").cdf(x)
+                if x <= 0.0 {
+                    0.0
+                } else {
+                    sampling::normal_cdf((libm::log(x) - mu) / sigma)
+                }
             }
             Family::Uniform { lo, hi } => sd::Uniform::new(*lo, *hi).expect("valid").cdf(x),
             Family::Triangular { min, mode, max } => sd::Triangular::new(*min, *max, *mode)
@@ -313,7 +351,11 @@ impl Distribution {
             }
             Family::StudentT { df, loc, scale } => student_t(*df).cdf((x - loc) / scale),
             Family::Pareto { scale, shape } => {
-                sd::Pareto::new(*scale, *shape).expect("valid").cdf(x)
+                if x < *scale {
+                    0.0
+                } else {
+                    1.0 - libm::pow(scale / x, *shape)
+                }
             }
             Family::Bernoulli { p } => {
                 if x < 0.0 {
@@ -368,12 +410,8 @@ impl Distribution {
         use statrs::distribution as sd;
         match &self.family {
             Family::Constant(v) => *v,
-            Family::Normal { mean, sd } => {
-                sd::Normal::new(*mean, *sd).expect("valid").inverse_cdf(p)
-            }
-            Family::LogNormal { mu, sigma } => sd::LogNormal::new(*mu, *sigma)
-                .expect("valid")
-                .inverse_cdf(p),
+            Family::Normal { mean, sd } => mean + sd * sampling::normal_quantile(p),
+            Family::LogNormal { mu, sigma } => libm::exp(mu + sigma * sampling::normal_quantile(p)),
             Family::Uniform { lo, hi } => sd::Uniform::new(*lo, *hi).expect("valid").inverse_cdf(p),
             Family::Triangular { min, mode, max } => sd::Triangular::new(*min, *max, *mode)
                 .expect("valid")
@@ -410,7 +448,7 @@ impl Distribution {
             }
             Family::Pareto { scale, shape } => {
                 // F(x) = 1 - (scale / x)^shape.
-                scale / (1.0 - p).powf(1.0 / shape)
+                scale / libm::pow(1.0 - p, 1.0 / shape)
             }
             Family::Bernoulli { p: prob } => f64::from(u8::from(p > 1.0 - prob)),
             Family::Discrete { values, probs } => {
@@ -529,8 +567,8 @@ impl Distribution {
             Family::LogNormal { mu, sigma } => {
                 let s2 = sigma * sigma;
                 (
-                    (mu + s2 / 2.0).exp(),
-                    (s2.exp() - 1.0) * (2.0 * mu + s2).exp(),
+                    libm::exp(mu + s2 / 2.0),
+                    (libm::exp(s2) - 1.0) * libm::exp(2.0 * mu + s2),
                 )
             }
             Family::Uniform { lo, hi } => ((lo + hi) / 2.0, (hi - lo).powi(2) / 12.0),

@@ -13,9 +13,8 @@
 //! arithmetic on every instruction set ([`math`]), so the bits are the same too. Entities are
 //! numbered groups first, then assets, as in `summary.csv`.
 
+use crate::distribution::sampling;
 use rand_distr::Distribution as Sample;
-use rand_distr::StandardNormal;
-use statrs::distribution::ContinuousCDF;
 
 use rand::RngExt as _;
 use rand::distr::Open01;
@@ -447,7 +446,7 @@ impl<'m> PathSimulator<'m> {
                     .other_growth
                     .is_constant()
                     .then(|| a.other_growth.quantile(0.5))?;
-                let step = (h * dt).exp();
+                let step = libm::exp(h * dt);
                 let mut g = 1.0;
                 Some(
                     (0..=steps)
@@ -701,16 +700,14 @@ impl<'m> PathSimulator<'m> {
                 let m = copula.slots.len();
                 let copula_rng = &mut path_rng(seed, path, Stream::Copula);
                 for z in scratch.copula_normals.iter_mut() {
-                    *z = StandardNormal.sample(copula_rng);
+                    *z = sampling::standard_normal(copula_rng);
                 }
-                let phi = statrs::distribution::Normal::standard();
                 for i in 0..m {
                     let y: f64 = (0..=i)
                         .map(|k| copula.factor[i * m + k] * scratch.copula_normals[k])
                         .sum();
-                    scratch.copula_uniforms[i] = phi
-                        .cdf(y)
-                        .clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
+                    scratch.copula_uniforms[i] =
+                        sampling::normal_cdf(y).clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
                 }
             }
             let mut at = LaneDraws {

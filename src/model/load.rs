@@ -516,7 +516,7 @@ impl Loader<'_> {
         }
         let normal: Vec<f64> = rank
             .iter()
-            .map(|r| 2.0 * (std::f64::consts::PI * r / 6.0).sin())
+            .map(|r| 2.0 * libm::sin(std::f64::consts::PI * r / 6.0))
             .collect();
         let Some(factor) = cholesky_psd(&normal, m) else {
             self.error(

@@ -113,7 +113,7 @@ pub fn place_labels(
             // Further out, eight more directions between those, so rings hold more labels.
             let between = (0..8).map(move |k| {
                 let angle = std::f64::consts::PI * (2 * k + 1) as f64 / 8.0;
-                (x + angle.cos() * dx, y - angle.sin() * dy)
+                (x + libm::cos(angle) * dx, y - libm::sin(angle) * dy)
             });
             beside
                 .into_iter()

@@ -445,7 +445,13 @@ fn cdf_chart(
         };
         // On a log scale the x coordinate is log10 of the value multiple 1 + r (total losses at
         // the floor); labels turn it back into a return.
-        let x_of = |v: f64| if log { (1.0 + v).max(floor).log10() } else { v };
+        let x_of = |v: f64| {
+            if log {
+                libm::log10((1.0 + v).max(floor))
+            } else {
+                v
+            }
+        };
         // On a linear axis, stop where the data must: a return cannot fall below -100%, and a
         // drawdown lies between 0% and 100%.
         let (lo, hi) = match pad((x_of(values.0), x_of(values.1))) {
@@ -455,7 +461,7 @@ fn cdf_chart(
         };
         let label = |x: &f64| {
             if log {
-                format!("{:.0}%", 100.0 * (10f64.powf(*x) - 1.0))
+                format!("{:.0}%", 100.0 * (libm::pow(10f64, *x) - 1.0))
             } else {
                 percent(x)
             }
@@ -981,7 +987,7 @@ fn convergence_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
             if points.is_empty() {
                 continue;
             }
-            let xs = range(points.iter().map(|c| c.paths.log2()));
+            let xs = range(points.iter().map(|c| libm::log2(c.paths)));
             let ys = pad(range(points.iter().flat_map(|c| {
                 [
                     c.estimate,
@@ -1004,7 +1010,7 @@ fn convergence_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
                     .configure_mesh()
                     .x_desc("paths (log scale)")
                     .x_labels((xs.1 - xs.0).ceil() as usize + 2)
-                    .x_label_formatter(&|x| paths_label(2f64.powf(*x)))
+                    .x_label_formatter(&|x| paths_label(libm::pow(2f64, *x)))
                     .y_label_formatter(&percent)
                     .draw()
             );
@@ -1014,7 +1020,7 @@ fn convergence_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
                     points.iter().filter(|c| c.name == g.name).collect();
                 let band: Vec<(f64, f64, f64)> = line
                     .iter()
-                    .filter_map(|c| Some((c.paths.log2(), c.lo95?, c.hi95?)))
+                    .filter_map(|c| Some((libm::log2(c.paths), c.lo95?, c.hi95?)))
                     .collect();
                 if band.len() >= 2 {
                     let mut polygon: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
@@ -1030,7 +1036,7 @@ fn convergence_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
                 try_draw!(
                     NAME,
                     chart.draw_series(LineSeries::new(
-                        line.iter().map(|c| (c.paths.log2(), c.estimate)),
+                        line.iter().map(|c| (libm::log2(c.paths), c.estimate)),
                         colour.stroke_width(2)
                     ))
                 )

@@ -20,7 +20,6 @@
 
 use rayon::prelude::*;
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::engine::outcome::StepReturns;
 use crate::engine::{CHUNK_PATHS, Simulation};
@@ -30,6 +29,12 @@ use crate::stats::summary::{
     Annualisation, EntityStats, PathStats, SummaryRow, UpliftStats, annualisation, derive_stats,
     quantiles_and_cvars_selected,
 };
+
+/// The Student t quantile at 0.975 with `df` degrees of freedom: the half-width of a 95%
+/// interval of a mean of df + 1 batch estimates, in standard errors.
+fn t975(df: usize) -> f64 {
+    crate::distribution::sampling::student_t_quantile(0.975, df as u32)
+}
 
 /// Batches of a run with enough chunks.
 pub const BATCHES: usize = 32;
@@ -245,10 +250,7 @@ pub fn precision(
         Vec::new()
     };
     let b = ranges.len();
-    let t = (b >= 2)
-        .then(|| StudentsT::new(0.0, 1.0, (b - 1) as f64).ok())
-        .flatten()
-        .map(|d| d.inverse_cdf(0.975));
+    let t = (b >= 2).then(|| t975(b - 1));
     // A reservoir's batches estimate the error of `kept` paths; scale it to `paths`.
     let scale = (kept as f64 / paths as f64).sqrt();
     let baseline = model.baseline.is_some();
@@ -316,9 +318,7 @@ pub fn group_half_widths(
     } else {
         Vec::new()
     };
-    let t = StudentsT::new(0.0, 1.0, b.max(2) as f64 - 1.0)
-        .ok()
-        .map(|d| d.inverse_cdf(0.975));
+    let t = Some(t975(b.max(2) - 1));
     let scale = (covered as f64 / paths as f64).sqrt();
     let mut out = Vec::new();
     for (g, group) in model.groups.iter().enumerate().take(groups) {
@@ -501,9 +501,7 @@ pub fn convergence(model: &Model, sim: &Simulation) -> Vec<ConvergencePoint> {
         let whole = followed(sim, std::slice::from_ref(&prefix), groups);
         let parts = followed(sim, &ranges, groups);
         let b = ranges.len();
-        let t = StudentsT::new(0.0, 1.0, b.max(2) as f64 - 1.0)
-            .ok()
-            .map(|d| d.inverse_cdf(0.975));
+        let t = Some(t975(b.max(2) - 1));
         for (g, group) in model.groups.iter().enumerate() {
             for (k, statistic) in CONVERGENCE.into_iter().enumerate() {
                 let estimate = whole[g][0][k];

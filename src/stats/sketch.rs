@@ -28,7 +28,7 @@ impl Default for LogSketch {
     fn default() -> Self {
         let gamma = (1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY);
         Self {
-            ln_gamma: gamma.ln(),
+            ln_gamma: libm::log(gamma),
             offset: 0,
             counts: Vec::new(),
             zeros: 0,
@@ -44,7 +44,7 @@ impl LogSketch {
             self.zeros += 1;
             return;
         }
-        let i = (x.ln() / self.ln_gamma).ceil() as i32;
+        let i = (libm::log(x) / self.ln_gamma).ceil() as i32;
         self.bump(i, 1);
     }
 
@@ -98,8 +98,8 @@ impl LogSketch {
     }
 
     fn value_of(&self, i: i32) -> f64 {
-        let gamma = self.ln_gamma.exp();
-        2.0 * (f64::from(i) * self.ln_gamma).exp() / (gamma + 1.0)
+        let gamma = libm::exp(self.ln_gamma);
+        2.0 * libm::exp(f64::from(i) * self.ln_gamma) / (gamma + 1.0)
     }
 
     /// The values in ascending order, as (value, count) runs.
@@ -277,7 +277,7 @@ mod tests {
     #[test]
     fn quantiles_are_within_the_relative_accuracy() {
         let values: Vec<f64> = (0..20_001)
-            .map(|i| (f64::from(i) / 2000.0 - 3.0).exp() - 0.5)
+            .map(|i| libm::exp(f64::from(i) / 2000.0 - 3.0) - 0.5)
             .collect();
         let mut s = SignedSketch::default();
         for &v in &values {
@@ -307,7 +307,7 @@ mod tests {
         let mut a = SignedSketch::default();
         let mut b = SignedSketch::default();
         for i in 0..1000 {
-            let x = (f64::from(i) * 0.37).sin() * 10.0;
+            let x = libm::sin(f64::from(i) * 0.37) * 10.0;
             all.add(x);
             if i % 3 == 0 { a.add(x) } else { b.add(x) }
         }
@@ -336,7 +336,7 @@ mod tests {
     #[test]
     fn merged_moments_equal_one_pass_up_to_rounding() {
         let values: Vec<f64> = (0..1000)
-            .map(|i| (f64::from(i) * 0.37).sin() * 5.0 + 2.0)
+            .map(|i| libm::sin(f64::from(i) * 0.37) * 5.0 + 2.0)
             .collect();
         let mut whole = Moments::default();
         values.iter().for_each(|&x| whole.add(x));
@@ -360,7 +360,7 @@ mod tests {
         let mut sketch = SignedSketch::default();
         let mut moments = Moments::default();
         for i in 0..500 {
-            let x = (f64::from(i) / 50.0 - 4.0).exp() - 1.0;
+            let x = libm::exp(f64::from(i) / 50.0 - 4.0) - 1.0;
             sketch.add(x);
             moments.add(x);
         }

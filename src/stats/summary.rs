@@ -336,7 +336,7 @@ pub fn entity_stats_from(
 /// The §5 statistics from an entity's path statistics and pooled step returns.
 pub fn derive_stats(paths: PathStats, steps: &StepReturns, annual: Annualisation) -> EntityStats {
     let h = annual.horizon_years;
-    let ann_return = (1.0 + paths.mean_return).powf(1.0 / h) - 1.0;
+    let ann_return = libm::pow(1.0 + paths.mean_return, 1.0 / h) - 1.0;
     let ann_volatility = steps
         .sd()
         .map(|sd| numerically_zero(sd * annual.steps_per_year.sqrt()));
@@ -356,7 +356,7 @@ pub fn derive_stats(paths: PathStats, steps: &StepReturns, annual: Annualisation
         sd_return: paths.sd_return,
         mcse_mean: paths.sd_return.map(|sd| sd / (paths.paths as f64).sqrt()),
         quantiles: paths.quantiles,
-        median_cagr: (1.0 + paths.quantiles[4]).powf(1.0 / h) - 1.0,
+        median_cagr: libm::pow(1.0 + paths.quantiles[4], 1.0 / h) - 1.0,
         ann_return,
         ann_volatility,
         sharpe,
@@ -798,7 +798,7 @@ mod tests {
             .map(|i| match i % 5 {
                 0 => -1.0,
                 1 => ((i * 7919) % 10_007) as f64 * 1e-3 - 2.0,
-                _ => (((i * 104_729) % 99_991) as f64 / 5_000.0).exp() - 1.0,
+                _ => libm::exp(((i * 104_729) % 99_991) as f64 / 5_000.0) - 1.0,
             })
             .collect();
         let s = sorted(&data);
