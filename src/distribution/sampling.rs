@@ -7,8 +7,9 @@
 //! with fused multiply-add and one without; macOS and musl have their own), so the last bit of
 //! a draw could depend on the machine, and shards run on different machines would not merge
 //! to one run's bytes. `libm` is plain Rust arithmetic, which Rust never fuses: the same bits
-//! everywhere. The algorithms are the standard ones (named on each function); only uniform
-//! draws (`rand`'s exact bit arithmetic) come from the generator.
+//! everywhere (the lognormal, in `super`, uses the kernel's polynomial exp, plain arithmetic
+//! too and faster). The algorithms are the standard ones (named on each function); only
+//! uniform draws (`rand`'s exact bit arithmetic) come from the generator.
 
 use std::sync::OnceLock;
 
@@ -30,10 +31,12 @@ struct Ziggurat {
 }
 
 /// The unnormalised standard normal density.
+#[inline]
 fn density(x: f64) -> f64 {
     libm::exp(-0.5 * x * x)
 }
 
+#[inline]
 fn ziggurat() -> &'static Ziggurat {
     static TABLES: OnceLock<Ziggurat> = OnceLock::new();
     TABLES.get_or_init(|| {
@@ -54,6 +57,7 @@ fn ziggurat() -> &'static Ziggurat {
 
 /// A standard normal draw by the ziggurat method (ZIGNOR: Doornik 2005), the layer and the
 /// sign from one 64-bit draw, as rand_distr draws it; the tail by Marsaglia's method.
+#[inline]
 pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     let t = ziggurat();
     loop {
