@@ -292,11 +292,12 @@ fn every_instruction_set_writes_the_same_bytes() {
 /// glibc picks the code of `exp`, `log`, `pow` and the rest by CPU when a program starts: a
 /// variant using fused multiply-add where the CPU has it, another where it does not, and their
 /// last bits differ (about one result in a hundred). boomsim takes every such function from
-/// the `libm` crate instead, so a CPU without FMA writes the same bytes. This runs the default
-/// model (normal and lognormal draws, plain and Latin hypercube) and the second model (PERT,
-/// beta, triangular, uniform and normal draws) with glibc told to ignore AVX, AVX2, AVX-512
-/// and FMA (`GLIBC_TUNABLES=glibc.cpu.hwcaps=...`, glibc 2.33 or later; other C libraries
-/// ignore it, and then the two runs are trivially equal). Before the change, adoption.csv and
+/// the `libm` crate or its own polynomials instead, so a CPU without FMA writes the same bytes.
+/// This runs the default model (normal and lognormal draws; plain and Latin hypercube; exact
+/// and sketched), the second model (PERT, beta, triangular, uniform and normal draws) and
+/// `allocate`, each natively and with glibc told to ignore AVX, AVX2, AVX-512 and FMA
+/// (`GLIBC_TUNABLES=glibc.cpu.hwcaps=...`, glibc 2.33 or later; other C libraries ignore it,
+/// and then the two runs are trivially equal). Before the change, adoption.csv and
 /// precision.csv of the default model differed in their last digits. Not covered, and known
 /// to differ: Latin hypercube, truncated or correlated draws of PERT, beta, gamma and Student
 /// t parameters, whose quantiles invert statrs's CDFs (README, "Reproducibility").
@@ -306,8 +307,38 @@ fn the_c_librarys_cpu_specific_code_changes_no_byte() {
         "GLIBC_TUNABLES",
         "glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4,-AVX512F,-AVX",
     )];
-    for extra in [&[][..], &["--sampling", "lhs"][..], &["second.toml"][..]] {
+    for extra in [
+        &[][..],
+        &["--sampling", "lhs"][..],
+        &["--summary", "sketch"][..],
+        &["second.toml"][..],
+    ] {
         let native = run_with(extra, &[]);
         assert_eq!(run_with(extra, &without_fma), native, "{extra:?}");
     }
+    // The allocation's linear programs (clarabel) on its own paths.
+    let allocate = |env: &[(&str, &str)]| {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_boomsim"))
+            .args([
+                "allocate",
+                "--paths",
+                "2000",
+                "--test-paths",
+                "4000",
+                "--out",
+                "a",
+            ])
+            .envs(env.iter().copied())
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        hashes(&tmp.path().join("a"))
+    };
+    assert_eq!(allocate(&without_fma), allocate(&[]), "allocate");
 }
