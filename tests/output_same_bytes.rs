@@ -307,6 +307,33 @@ fn the_c_librarys_cpu_specific_code_changes_no_byte() {
         "GLIBC_TUNABLES",
         "glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4,-AVX512F,-AVX",
     )];
+    // Whether the tunable reaches glibc here: its loader reports the "haswell" platform (AVX2
+    // and FMA) natively and the plain x86_64 one under the tunable.
+    let platform = |env: &[(&str, &str)]| {
+        std::process::Command::new("/lib64/ld-linux-x86-64.so.2")
+            .arg("--list-diagnostics")
+            .envs(env.iter().copied())
+            .output()
+            .ok()
+            .and_then(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .find_map(|l| l.strip_prefix("dl_platform=").map(str::to_string))
+            })
+    };
+    match platform(&[]) {
+        Some(native) if native.contains("haswell") => {
+            let told = platform(&without_fma);
+            assert!(
+                told.as_deref().is_some_and(|p| !p.contains("haswell")),
+                "GLIBC_TUNABLES had no effect: {told:?}"
+            );
+        }
+        other => eprintln!(
+            "glibc's loader reports {other:?}: no FMA variant to switch off here, so the runs \
+             below are compared on one variant"
+        ),
+    }
     for extra in [
         &[][..],
         &["--sampling", "lhs"][..],
