@@ -4,8 +4,9 @@
 //!
 //! This module owns what a distribution *is*: sampling (`sampling` for the families that need a
 //! logarithm or an exponential, rand_distr for the rest, the RNG passed in), the CDF and
-//! quantile function (`sampling`'s normal quantile, statrs's CDFs elsewhere), the support and
-//! the exact moments. `parse` owns the grammar of the strings; `data` reads a column of
+//! quantile function (`sampling`'s normal quantile and CDF, `special`'s beta, gamma and t
+//! CDFs, statrs's closed forms for the uniform and triangular), the support and the exact
+//! moments. `parse` owns the grammar of the strings; `data` reads a column of
 //! numbers from a CSV file. A [`Distribution`] is immutable once built, so one value is shared by every thread.
 
 mod data;
@@ -15,6 +16,7 @@ mod invert;
 pub mod limits;
 mod parse;
 pub mod sampling;
+pub mod special;
 
 pub use data::{DataColumn, read_column};
 pub(crate) use parse::split_top;
@@ -339,19 +341,11 @@ impl Distribution {
             Family::Pert { min, mode, max } => {
                 let (a, b) = pert_shapes(*min, *mode, *max);
                 let z = ((x - min) / (max - min)).clamp(0.0, 1.0);
-                sd::Beta::new(a, b).expect("valid").cdf(z)
+                special::beta_cdf(a, b, z)
             }
-            Family::Beta { a, b } => sd::Beta::new(*a, *b).expect("valid").cdf(x.clamp(0.0, 1.0)),
-            Family::Gamma { shape, scale } => {
-                // In units of the scale, so a tiny scale cannot make statrs's rate times x
-                // overflow (its regularised gamma panics on an infinite argument).
-                let z = x.max(0.0) / scale;
-                if z.is_infinite() {
-                    1.0
-                } else {
-                    sd::Gamma::new(*shape, 1.0).expect("valid").cdf(z)
-                }
-            }
+            Family::Beta { a, b } => special::beta_cdf(*a, *b, x.clamp(0.0, 1.0)),
+            // In units of the scale (an infinite quotient is the whole mass).
+            Family::Gamma { shape, scale } => special::gamma_cdf(*shape, x.max(0.0) / scale),
             Family::StudentT { df, loc, scale } => student_t(*df).cdf((x - loc) / scale),
             Family::Pareto { scale, shape } => {
                 if x < *scale {
@@ -423,17 +417,17 @@ impl Distribution {
             // (see `invert`): their CDFs are inverted instead.
             Family::Pert { min, mode, max } => {
                 let (a, b) = pert_shapes(*min, *mode, *max);
-                let d = sd::Beta::new(a, b).expect("valid");
-                let z = invert::quantile(p, 0.0, 1.0, |x| d.cdf(x), |x| d.sf(x));
+                let cdf = |x| special::beta_cdf(a, b, x);
+                let z = invert::quantile(p, 0.0, 1.0, cdf, |x| special::beta_sf(a, b, x));
                 (min + (max - min) * z).clamp(*min, *max)
             }
             Family::Beta { a, b } => {
-                let d = sd::Beta::new(*a, *b).expect("valid");
-                invert::quantile(p, 0.0, 1.0, |x| d.cdf(x), |x| d.sf(x))
+                let cdf = |x| special::beta_cdf(*a, *b, x);
+                invert::quantile(p, 0.0, 1.0, cdf, |x| special::beta_sf(*a, *b, x))
             }
             Family::Gamma { shape, scale } => {
-                let d = sd::Gamma::new(*shape, 1.0).expect("valid");
-                scale * invert::quantile(p, 0.0, f64::MAX, |x| d.cdf(x), |x| d.sf(x))
+                let cdf = |x| special::gamma_cdf(*shape, x);
+                scale * invert::quantile(p, 0.0, f64::MAX, cdf, |x| special::gamma_sf(*shape, x))
             }
             Family::StudentT { df, loc, scale } => {
                 // Symmetric: invert the lower tail, where the CDF is accurate in relative terms.
@@ -642,34 +636,33 @@ fn weighted_moments(points: impl Iterator<Item = (f64, f64)> + Clone) -> (f64, f
 }
 
 /// Student's t with `df` degrees of freedom, standard location and scale: the normal above
-/// [`limits::NORMAL_DF`], where statrs's t drifts and the two agree to six digits.
+/// [`limits::NORMAL_DF`], where the two agree to six digits.
 fn student_t(df: f64) -> StandardT {
-    use statrs::distribution as sd;
     if df > limits::NORMAL_DF {
-        StandardT::Normal(sd::Normal::standard())
+        StandardT::Normal
     } else {
-        StandardT::T(sd::StudentsT::new(0.0, 1.0, df).expect("valid"))
+        StandardT::T(df)
     }
 }
 
-/// A standard Student's t, or the normal it tends to.
+/// A standard Student's t of the given degrees of freedom, or the normal it tends to.
 enum StandardT {
-    T(statrs::distribution::StudentsT),
-    Normal(statrs::distribution::Normal),
+    T(f64),
+    Normal,
 }
 
 impl StandardT {
     fn cdf(&self, x: f64) -> f64 {
         match self {
-            StandardT::T(d) => d.cdf(x),
-            StandardT::Normal(d) => d.cdf(x),
+            StandardT::T(df) => special::student_t_cdf(*df, x),
+            StandardT::Normal => sampling::normal_cdf(x),
         }
     }
 
     fn sf(&self, x: f64) -> f64 {
         match self {
-            StandardT::T(d) => d.sf(x),
-            StandardT::Normal(d) => d.sf(x),
+            StandardT::T(df) => special::student_t_sf(*df, x),
+            StandardT::Normal => sampling::normal_cdf(-x),
         }
     }
 }
