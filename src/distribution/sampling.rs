@@ -128,11 +128,12 @@ pub fn beta<R: Rng + ?Sized>(rng: &mut R, a: f64, b: f64) -> f64 {
 }
 
 /// A Student t draw with `df` > 0 degrees of freedom: Z / sqrt(chi^2_df / df), the chi-square
-/// being twice a gamma draw of shape df / 2.
+/// being twice a gamma draw of shape df / 2, divided out in logarithms (at df 0.1 the gamma
+/// draw itself can underflow to 0, which would give an infinite t).
 pub fn student_t<R: Rng + ?Sized>(rng: &mut R, df: f64) -> f64 {
     let z = standard_normal(rng);
-    let chi2 = 2.0 * gamma(rng, 0.5 * df);
-    z * libm::sqrt(df / chi2)
+    let ln_chi2 = std::f64::consts::LN_2 + ln_gamma_draw(rng, 0.5 * df);
+    z * libm::exp(0.5 * (libm::log(df) - ln_chi2))
 }
 
 /// A Pareto draw of scale `scale` and shape `shape`: scale * U^(-1 / shape), U in (0, 1].
