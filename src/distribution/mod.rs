@@ -6,8 +6,9 @@
 //! logarithm or an exponential, rand_distr for the rest, the RNG passed in), the CDF and
 //! quantile function (`sampling`'s normal quantile and CDF, `special`'s beta, gamma and t
 //! CDFs, statrs's closed forms for the uniform and triangular), the support and the exact
-//! moments. `parse` owns the grammar of the strings; `data` reads a column of
-//! numbers from a CSV file. A [`Distribution`] is immutable once built, so one value is shared by every thread.
+//! moments. `parse` owns the grammar of the strings; `data` reads a column of numbers from a
+//! CSV file. A [`Distribution`] is immutable once built, so one value is shared by every
+//! thread.
 
 mod data;
 pub mod describe;
