@@ -248,31 +248,38 @@ fn run_on(isa: &str) -> Vec<(String, String)> {
 /// The run folder's CSV files of `boomsim run` of the default model (or the model file named
 /// in `extra`, written from [`SECOND`] as `second.toml`) with `extra` arguments and `env`.
 fn run_with(extra: &[&str], env: &[(&str, &str)]) -> Vec<(String, String)> {
+    let run = [
+        "run",
+        "--paths",
+        "3000",
+        "--seed",
+        "11",
+        "--samples",
+        "--out",
+        "o",
+        "--where",
+        "adoption_multiple > 4",
+    ];
+    folder_hashes(&[&run[..], extra].concat(), env, "o")
+}
+
+/// Runs boomsim with `args` and `env` in a fresh folder holding `second.toml` ([`SECOND`]),
+/// and returns the hashes of the output folder `out` it writes there.
+fn folder_hashes(args: &[&str], env: &[(&str, &str)], out: &str) -> Vec<(String, String)> {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(tmp.path().join("second.toml"), SECOND).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_boomsim"))
-        .args([
-            "run",
-            "--paths",
-            "3000",
-            "--seed",
-            "11",
-            "--samples",
-            "--out",
-            "o",
-        ])
-        .args(["--where", "adoption_multiple > 4"])
-        .args(extra)
+    let done = std::process::Command::new(env!("CARGO_BIN_EXE_boomsim"))
+        .args(args)
         .envs(env.iter().copied())
         .current_dir(tmp.path())
         .output()
         .unwrap();
     assert!(
-        out.status.success(),
+        done.status.success(),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&done.stderr)
     );
-    hashes(&tmp.path().join("o"))
+    hashes(&tmp.path().join(out))
 }
 
 #[test]
@@ -345,27 +352,16 @@ fn the_c_librarys_cpu_specific_code_changes_no_byte() {
     }
     // The allocation's linear programs (clarabel) on its own paths.
     let allocate = |env: &[(&str, &str)]| {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_boomsim"))
-            .args([
-                "allocate",
-                "--paths",
-                "2000",
-                "--test-paths",
-                "4000",
-                "--out",
-                "a",
-            ])
-            .envs(env.iter().copied())
-            .current_dir(tmp.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        hashes(&tmp.path().join("a"))
+        let args = [
+            "allocate",
+            "--paths",
+            "2000",
+            "--test-paths",
+            "4000",
+            "--out",
+            "a",
+        ];
+        folder_hashes(&args, env, "a")
     };
     assert_eq!(allocate(&without_fma), allocate(&[]), "allocate");
 }
