@@ -7,10 +7,12 @@
 //! -> [`engine`] (paths in parallel: adoption, sectors, assets, outcomes) -> [`stats`]
 //! (summaries across paths) -> [`output`] (run folders: CSV, JSON, report; the terminal)
 //! -> [`run`] (one run, shards, sweeps: what the command line asks for). [`input`],
-//! [`spelling`] and [`random`] are foundations every stage may use.
+//! [`spelling`], [`random`] and [`elementary`] (exp and ln with the same bits on every machine)
+//! are foundations every stage may use.
 //! `docs/model.md` defines every number.
 
 pub mod distribution;
+pub mod elementary;
 pub mod engine;
 pub mod input;
 pub mod model;

@@ -292,11 +292,11 @@ impl Distribution {
                 loc + scale * (mean + sd * sampling::standard_normal(rng))
             }
             (Sampler::Normal { mean, sd }, _) => mean + sd * sampling::standard_normal(rng),
-            // The kernel's polynomial exp (plain arithmetic, so the same bits everywhere, like
+            // The polynomial exp of `elementary` (plain arithmetic, the same bits everywhere, like
             // libm's): libm's exp made the default model's parameter draws (19 lognormals a
             // path) about 50% slower than rand_distr's; with this one they are within 10-20%.
             (Sampler::LogNormal { mu, sigma }, _) => {
-                crate::engine::math::exp(mu + sigma * sampling::standard_normal(rng))
+                crate::elementary::exp(mu + sigma * sampling::standard_normal(rng))
             }
             (Sampler::Uniform(d), _) => d.sample(rng),
             (Sampler::Triangular(d), _) => d.sample(rng),

@@ -5,8 +5,9 @@
 //! A path needs about 800 exponentials (every sector's revenue and every asset's price at
 //! every step), a logarithm per step of the adoption curve, and a logarithm, a square root, a
 //! sine and a cosine per pair of standard normals. libm's scalar functions cost ~8 ns here and
-//! cannot be vectorised; these are branch-free polynomial versions that LLVM vectorises, and
-//! [`Isa::detect`] runs the kernel compiled for AVX-512 or AVX2 where the CPU has them.
+//! cannot be vectorised; the branch-free polynomial versions of [`crate::elementary`]
+//! (re-exported here) vectorise, and [`Isa::detect`] runs the kernel compiled for AVX-512 or
+//! AVX2 where the CPU has them.
 //!
 //! Same bytes on every machine: the AVX-512 and AVX2 builds of a loop do the same IEEE
 //! operations as the portable one, only more lanes at a time (no fused multiply-add: Rust
@@ -23,6 +24,9 @@
 //! The `wide` crate's `f64x4::exp` was measured first: it picks its instructions at compile
 //! time, so a portable build runs it on SSE2 at 7 ns per value (libm: 8 ns); these run at
 //! 2 ns with AVX2 and 3.5 ns portable.
+
+use crate::elementary::{EXP_LIMIT, exp_reduced, ln_in_range, ln_normal};
+pub use crate::elementary::{exp, exp_in_place, ln, ln_in_place, sin_cos_turn};
 
 /// The instruction set the path kernel runs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -183,194 +187,6 @@ pub fn ln_lanes(x: Lanes) -> Lanes {
 #[inline(never)]
 fn ln_lanes_cold(x: Lanes) -> Lanes {
     lanes(|i| ln(x[i]))
-}
-
-/// fdlibm's __kernel_sin and __kernel_cos coefficients (k_sin.c, k_cos.c), as bit patterns.
-const SIN: [f64; 6] = [
-    f64::from_bits(0xbfc5_5555_5555_5549),
-    f64::from_bits(0x3f81_1111_1110_f8a6),
-    f64::from_bits(0xbf2a_01a0_19c1_61d5),
-    f64::from_bits(0x3ec7_1de3_57b1_fe7d),
-    f64::from_bits(0xbe5a_e5e6_8a2b_9ceb),
-    f64::from_bits(0x3de5_d93a_5acf_d57c),
-];
-const COS: [f64; 6] = [
-    f64::from_bits(0x3fa5_5555_5555_554c),
-    f64::from_bits(0xbf56_c16c_16c1_5177),
-    f64::from_bits(0x3efa_01a0_19cb_1590),
-    f64::from_bits(0xbe92_7e4f_809c_52ad),
-    f64::from_bits(0x3e21_ee9e_bdb4_b1c4),
-    f64::from_bits(0xbda8_fae9_be88_54d4),
-];
-
-/// (sin, cos) of 2 pi u for u in [0, 1), branch-free: 4u = q + f with q = round(4u) (an exact
-/// split), the angle f pi / 2 in [-pi/4, pi/4] through fdlibm's kernels, and the quadrant q
-/// choosing and signing them. Within about 1 ulp of libm where the result is not tiny.
-#[inline(always)]
-pub fn sin_cos_turn(u: f64) -> (f64, f64) {
-    let y = 4.0 * u;
-    let shifted = y + SHIFT;
-    let q = shifted - SHIFT;
-    let x = (y - q) * std::f64::consts::FRAC_PI_2;
-    let z = x * x;
-    let r = SIN[1] + z * (SIN[2] + z * (SIN[3] + z * (SIN[4] + z * SIN[5])));
-    let sin = x + z * x * (SIN[0] + z * r);
-    let c = z * (COS[0] + z * (COS[1] + z * (COS[2] + z * (COS[3] + z * (COS[4] + z * COS[5])))));
-    let hz = 0.5 * z;
-    let w = 1.0 - hz;
-    let cos = w + (((1.0 - w) - hz) + z * c);
-    // q in 0..=4; quadrant q mod 4: (sin, cos) of q pi/2 + x.
-    let quadrant = shifted.to_bits() & 3;
-    let swap = quadrant & 1 == 1;
-    let (s, c) = if swap { (cos, sin) } else { (sin, cos) };
-    let sin_sign = if quadrant >= 2 { -1.0 } else { 1.0 };
-    let cos_sign = if quadrant == 1 || quadrant == 2 {
-        -1.0
-    } else {
-        1.0
-    };
-    (sin_sign * s, cos_sign * c)
-}
-
-const LOG2_E: f64 = std::f64::consts::LOG2_E;
-/// 1.5 * 2^52: adding it rounds to an integer held in the low bits of the mantissa.
-const SHIFT: f64 = 6_755_399_441_055_744.0;
-/// ln 2 split so that k * LN2_HI is exact for |k| < 2^11 (fdlibm's split, as bit patterns).
-const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-/// Taylor coefficients 1/n! for n = 2..13.
-const EXP_C: [f64; 12] = [
-    1.0 / 2.0,
-    1.0 / 6.0,
-    1.0 / 24.0,
-    1.0 / 120.0,
-    1.0 / 720.0,
-    1.0 / 5040.0,
-    1.0 / 40_320.0,
-    1.0 / 362_880.0,
-    1.0 / 3_628_800.0,
-    1.0 / 39_916_800.0,
-    1.0 / 479_001_600.0,
-    1.0 / 6_227_020_800.0,
-];
-/// Beyond this the result is not a normal number (or the shift trick's range ends).
-const EXP_LIMIT: f64 = 708.0;
-
-/// e^x for |x| < 708 by range reduction x = k ln 2 + r, |r| <= ln2 / 2, and the degree-13
-/// Taylor polynomial of e^r (Estrin's scheme for the tail, the leading terms last so their
-/// rounding dominates). Outside that range use [`exp`].
-#[inline(always)]
-fn exp_reduced(x: f64) -> f64 {
-    let y = x * LOG2_E + SHIFT;
-    let k = y - SHIFT;
-    let r = (x - k * LN2_HI) - k * LN2_LO;
-    let r2 = r * r;
-    let r4 = r2 * r2;
-    let pair = |a: f64, b: f64| a + b * r;
-    let c = &EXP_C;
-    let q0 = pair(c[0], c[1]) + r2 * pair(c[2], c[3]);
-    let q1 = pair(c[4], c[5]) + r2 * pair(c[6], c[7]);
-    let q2 = pair(c[8], c[9]) + r2 * pair(c[10], c[11]);
-    let q = q0 + r4 * (q1 + r4 * q2);
-    let poly = 1.0 + (r + r2 * q);
-    // 2^k: k sits in the low mantissa bits of y (offset by SHIFT's 2^51, which the shift
-    // into the exponent field drops).
-    let scale = f64::from_bits(y.to_bits().wrapping_add(1023) << 52);
-    poly * scale
-}
-
-/// e^x, within 1 ulp of libm's.
-#[inline(always)]
-pub fn exp(x: f64) -> f64 {
-    if x.abs() < EXP_LIMIT {
-        exp_reduced(x)
-    } else {
-        libm::exp(x)
-    }
-}
-
-/// Replaces each value by its exponential ([`exp`]).
-#[inline(always)]
-pub fn exp_in_place(xs: &mut [f64]) {
-    // The common case, every argument in range, runs branch-free (vectorised).
-    if xs.iter().fold(true, |ok, x| ok & (x.abs() < EXP_LIMIT)) {
-        for x in xs.iter_mut() {
-            *x = exp_reduced(*x);
-        }
-    } else {
-        for x in xs.iter_mut() {
-            *x = exp(*x);
-        }
-    }
-}
-
-const SQRT_2: f64 = std::f64::consts::SQRT_2;
-const MANTISSA: u64 = (1 << 52) - 1;
-/// 2^52 as f64 bits: OR-ing a small integer into the mantissa gives 2^52 + integer.
-const TWO_52_BITS: u64 = 0x4330_0000_0000_0000;
-/// fdlibm's minimax coefficients Lg1..Lg7 of e_log.c, as bit patterns.
-const LG: [f64; 7] = [
-    f64::from_bits(0x3fe5_5555_5555_5593),
-    f64::from_bits(0x3fd9_9999_9997_fa04),
-    f64::from_bits(0x3fd2_4924_9422_9359),
-    f64::from_bits(0x3fcc_71c5_1d8e_78af),
-    f64::from_bits(0x3fc7_4664_96cb_03de),
-    f64::from_bits(0x3fc3_9a09_d078_c69f),
-    f64::from_bits(0x3fc2_f112_df3e_5244),
-];
-
-/// ln x for positive normal finite x: fdlibm's e_log.c without its branches. x = 2^k (1 + f)
-/// with sqrt(2)/2 < 1 + f < sqrt(2), s = f / (2 + f), and a minimax polynomial in s^2.
-#[inline(always)]
-fn ln_normal(x: f64) -> f64 {
-    let bits = x.to_bits();
-    let biased = bits >> 52;
-    let mantissa = bits & MANTISSA;
-    // Scale the mantissa into [1, 2), then halve it when above sqrt(2).
-    let m = f64::from_bits(mantissa | (1023 << 52));
-    let high = u64::from(m > SQRT_2);
-    let m = f64::from_bits(mantissa | ((1023 - high) << 52));
-    // k = biased + high - 1023, converted without an integer-to-float instruction.
-    let k = f64::from_bits(TWO_52_BITS | (biased + high)) - (4_503_599_627_370_496.0 + 1023.0);
-    let f = m - 1.0;
-    let s = f / (2.0 + f);
-    let z = s * s;
-    let w = z * z;
-    let t1 = w * (LG[1] + w * (LG[3] + w * LG[5]));
-    let t2 = z * (LG[0] + w * (LG[2] + w * (LG[4] + w * LG[6])));
-    let r = t2 + t1;
-    let hfsq = 0.5 * f * f;
-    k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f)
-}
-
-/// Whether [`ln_normal`] applies: x positive, normal and finite.
-#[inline(always)]
-fn ln_in_range(x: f64) -> bool {
-    (f64::MIN_POSITIVE..=f64::MAX).contains(&x)
-}
-
-/// ln x, within 1 ulp of libm's.
-#[inline(always)]
-pub fn ln(x: f64) -> f64 {
-    if ln_in_range(x) {
-        ln_normal(x)
-    } else {
-        libm::log(x)
-    }
-}
-
-/// Replaces each value by its natural logarithm ([`ln`]).
-#[inline(always)]
-pub fn ln_in_place(xs: &mut [f64]) {
-    if xs.iter().fold(true, |ok, &x| ok & ln_in_range(x)) {
-        for x in xs.iter_mut() {
-            *x = ln_normal(*x);
-        }
-    } else {
-        for x in xs.iter_mut() {
-            *x = ln(*x);
-        }
-    }
 }
 
 #[cfg(test)]
