@@ -84,7 +84,7 @@ pub fn number(x: f64) -> String {
 }
 
 fn z(p: f64) -> f64 {
-    super::sampling::normal_quantile(p)
+    super::special::normal_quantile(p)
 }
 
 fn invalid(message: String, help: &str) -> DistributionError {

@@ -32,7 +32,7 @@ use statrs::distribution::ContinuousCDF;
 
 /// The standard normal quantile at 0.95: a 90% interval spans `2 * Z95` standard deviations.
 pub fn z95() -> f64 {
-    sampling::normal_quantile(0.95)
+    special::normal_quantile(0.95)
 }
 
 /// The family and parameters of a distribution, after `"A to B"` has been resolved.
@@ -327,12 +327,12 @@ impl Distribution {
         use statrs::distribution as sd;
         match &self.family {
             Family::Constant(v) => f64::from(u8::from(x >= *v)),
-            Family::Normal { mean, sd } => sampling::normal_cdf((x - mean) / sd),
+            Family::Normal { mean, sd } => special::normal_cdf((x - mean) / sd),
             Family::LogNormal { mu, sigma } => {
                 if x <= 0.0 {
                     0.0
                 } else {
-                    sampling::normal_cdf((libm::log(x) - mu) / sigma)
+                    special::normal_cdf((libm::log(x) - mu) / sigma)
                 }
             }
             Family::Uniform { lo, hi } => sd::Uniform::new(*lo, *hi).expect("valid").cdf(x),
@@ -408,8 +408,8 @@ impl Distribution {
         use statrs::distribution as sd;
         match &self.family {
             Family::Constant(v) => *v,
-            Family::Normal { mean, sd } => mean + sd * sampling::normal_quantile(p),
-            Family::LogNormal { mu, sigma } => libm::exp(mu + sigma * sampling::normal_quantile(p)),
+            Family::Normal { mean, sd } => mean + sd * special::normal_quantile(p),
+            Family::LogNormal { mu, sigma } => libm::exp(mu + sigma * special::normal_quantile(p)),
             Family::Uniform { lo, hi } => sd::Uniform::new(*lo, *hi).expect("valid").inverse_cdf(p),
             Family::Triangular { min, mode, max } => sd::Triangular::new(*min, *max, *mode)
                 .expect("valid")
@@ -656,14 +656,14 @@ impl StandardT {
     fn cdf(&self, x: f64) -> f64 {
         match self {
             StandardT::T(df) => special::student_t_cdf(*df, x),
-            StandardT::Normal => sampling::normal_cdf(x),
+            StandardT::Normal => special::normal_cdf(x),
         }
     }
 
     fn sf(&self, x: f64) -> f64 {
         match self {
             StandardT::T(df) => special::student_t_sf(*df, x),
-            StandardT::Normal => sampling::normal_cdf(-x),
+            StandardT::Normal => special::normal_cdf(-x),
         }
     }
 }

@@ -13,7 +13,7 @@
 //! arithmetic on every instruction set ([`math`]), so the bits are the same too. Entities are
 //! numbered groups first, then assets, as in `summary.csv`.
 
-use crate::distribution::sampling;
+use crate::distribution::{sampling, special};
 use rand_distr::Distribution as Sample;
 
 use rand::RngExt as _;
@@ -707,7 +707,7 @@ impl<'m> PathSimulator<'m> {
                         .map(|k| copula.factor[i * m + k] * scratch.copula_normals[k])
                         .sum();
                     scratch.copula_uniforms[i] =
-                        sampling::normal_cdf(y).clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
+                        special::normal_cdf(y).clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
                 }
             }
             let mut at = LaneDraws {

@@ -20,9 +20,10 @@ use crate::stats::order;
 use crate::stats::sensitivity::{DrawOrder, SensitivityRow};
 use crate::stats::state::{Shape, load_paths, save_paths};
 use crate::stats::summary::{
-    DistributionRow, EntityStats, FanStep, QUANTILES, SummaryRow, adoption_fan, annualisation,
-    cvar_of_tail, cvar_tail, distribution_level_array, distribution_rows, entity_stats_from,
-    quantiles_counted, rows as summary_rows, summarize_paths, type7_around, type7_between,
+    DISTRIBUTION_P95, DistributionRow, EntityStats, FanStep, QUANTILES, SummaryRow, adoption_fan,
+    annualisation, cvar_of_tail, cvar_tail, distribution_level_array, distribution_rows,
+    entity_stats_from, quantiles_counted, rows as summary_rows, summarize_paths, type7_around,
+    type7_between,
 };
 
 /// Every summary of a run, however its paths were kept.
@@ -166,8 +167,7 @@ fn every_entity(
             let cvars = [5, 1].map(|percent| cvar_of_tail(tail, n, percent));
             let drawdowns = sim.max_drawdown.column(e);
             let drawdown_percentiles = quantiles_counted(drawdowns, &levels);
-            // Its 95th percentile is the summary's (levels[94] is 0.95 to the bit).
-            let p95_drawdown = drawdown_percentiles[94];
+            let p95_drawdown = drawdown_percentiles[DISTRIBUTION_P95];
             let uplift = sim.uplift.as_ref().map(|u| u.column(e));
             let stats = entity_stats_from(
                 returns,

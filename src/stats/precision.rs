@@ -33,7 +33,7 @@ use crate::stats::summary::{
 /// The Student t quantile at 0.975 with `df` degrees of freedom: the half-width of a 95%
 /// interval of a mean of df + 1 batch estimates, in standard errors.
 fn t975(df: usize) -> f64 {
-    crate::distribution::sampling::student_t_quantile(0.975, df as u32)
+    crate::distribution::special::student_t_quantile(0.975, df as u32)
 }
 
 /// Batches of a run with enough chunks.

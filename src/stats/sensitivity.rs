@@ -88,7 +88,7 @@ const Z95: f64 = 1.959_963_984_540_054;
 /// (Bonferroni).
 fn family_wise_z(tests: usize) -> f64 {
     let alpha = 0.05 / tests.max(1) as f64;
-    crate::distribution::sampling::normal_quantile(1.0 - alpha / 2.0)
+    crate::distribution::special::normal_quantile(1.0 - alpha / 2.0)
 }
 
 /// Pearson correlation; `None` when either side has no variance.
