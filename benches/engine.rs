@@ -19,7 +19,7 @@ use boomsim::model::DEFAULT_MODEL_TEXT;
 use boomsim::model::Model;
 use boomsim::model::parse_model;
 use boomsim::random::{Stream, parameter_id, parameter_rng, path_rng};
-use boomsim::stats::order::ranks;
+use boomsim::stats::order::centred_ranks_and_order_statistics;
 use boomsim::stats::pipeline::{KeepEvery, Summariser};
 use boomsim::stats::sensitivity::sensitivity;
 use boomsim::stats::summary::{
@@ -194,7 +194,9 @@ fn quantile_selection(c: &mut Criterion) {
     group.bench_function("percentiles_99/counting", |b| {
         b.iter(|| quantiles_counted(column, &levels))
     });
-    group.bench_function("ranks/radix_32", |b| b.iter(|| ranks(column)));
+    group.bench_function("ranks/radix_32", |b| {
+        b.iter(|| centred_ranks_and_order_statistics(column, &[]))
+    });
     group.bench_function("ranks/radsort_pairs", |b| {
         b.iter(|| {
             // The previous implementation: (value, index) pairs sorted by all 64 bits.

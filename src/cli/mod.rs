@@ -164,7 +164,7 @@ impl Overrides {
 #[derive(clap::Args)]
 struct SimulationArgs {
     /// Number of paths (N).
-    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=boomsim::engine::MOST_PATHS))]
     paths: u64,
     /// Seed: the same seed gives byte-identical CSV files, whatever the thread count.
     #[arg(long, default_value_t = 1)]

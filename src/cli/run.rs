@@ -59,7 +59,7 @@ pub struct Args {
     #[arg(long, requires = "precision")]
     relative: bool,
     /// With --precision: the most paths to run.
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), requires = "precision")]
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=boomsim::engine::MOST_PATHS), requires = "precision")]
     max_paths: u64,
     #[command(flatten)]
     overrides: Overrides,

@@ -35,6 +35,10 @@ pub const QUANTITIES: usize = 6;
 /// Paths per parallel task. Fixed, so results do not depend on the thread count.
 pub const CHUNK_PATHS: usize = 256;
 
+/// The most paths a run takes (`--paths`, `--max-paths`): every path index, count and rank
+/// fits the 32-bit integers the summaries order paths with.
+pub const MOST_PATHS: u64 = 1_000_000_000;
+
 /// How many paths to run, from which seed, on how many threads, sampled how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RunConfig {

@@ -32,8 +32,28 @@ const DIGITS: usize = 1 << DIGIT_BITS;
 /// Passes over the 32 high bits of a key.
 const PASSES: usize = 32usize.div_ceil(DIGIT_BITS as usize);
 
-/// 1-based ranks of `values` (at most 2^32 of them), in their order; equal values (`==`, so
-/// -0 and +0 too) share the average of their ranks.
+/// 1-based ranks of `values`, in their order; equal values (`==`, so -0 and +0 too) share the
+/// average of their ranks. What [`centred_ranks_and_order_statistics`] finds, as ranks.
+pub fn ranks(values: &[f64]) -> Vec<f64> {
+    let n = values.len() as f64;
+    centred_ranks_and_order_statistics(values, &[])
+        .0
+        .into_iter()
+        .map(|d| (f64::from(d) + n + 1.0) / 2.0)
+        .collect()
+}
+
+/// The most values [`centred_ranks_and_order_statistics`] takes: each doubled centred rank
+/// lies in -(n - 1)..=n - 1, which must fit an `i32` (a run has at most
+/// [`MOST_PATHS`](crate::engine::MOST_PATHS), fewer).
+pub const MOST_RANKED: usize = i32::MAX as usize;
+
+/// The ranks of `values` (at most [`MOST_RANKED`] of them) as doubled deviations from their
+/// mean, 2 * rank - (n + 1), in the values' order, and the values at the 0-based positions
+/// `at` of the column in ascending order (its order statistics), read off the same ordering.
+/// Equal values (`==`, so -0 and +0 too) share the average of their ranks, a whole or half
+/// number, so the doubled deviation is always an integer: sums of their products (Spearman's
+/// correlation) are exact.
 ///
 /// The paths are put in order by the high 32 bits of their keys first (sign, exponent and 20
 /// bits of mantissa): an LSD radix sort of 11-bit digits over (u32 key, u32 path) pairs, three
@@ -43,15 +63,9 @@ const PASSES: usize = 32usize.div_ceil(DIGIT_BITS as usize);
 /// have equal keys and ties are found among neighbours in the order without reading the values
 /// again. The ranks do not depend on the order among equal values, so they are exactly those
 /// of a full sort.
-pub fn ranks(values: &[f64]) -> Vec<f64> {
-    ranks_and_order_statistics(values, &[]).0
-}
-
-/// [`ranks`], and the values at the 0-based positions `at` of the column in ascending order
-/// (its order statistics), read off the same ordering.
-pub fn ranks_and_order_statistics(values: &[f64], at: &[usize]) -> (Vec<f64>, Vec<f64>) {
+pub fn centred_ranks_and_order_statistics(values: &[f64], at: &[usize]) -> (Vec<i32>, Vec<f64>) {
     let n = values.len();
-    assert!(u32::try_from(n).is_ok(), "at most 2^32 paths");
+    assert!(n <= MOST_RANKED, "at most 2^31 - 1 ranked paths");
     let key = |p: u32| order_key(values[p as usize] + 0.0);
     let mut high: Vec<u32> = values
         .iter()
@@ -87,7 +101,10 @@ pub fn ranks_and_order_statistics(values: &[f64], at: &[usize]) -> (Vec<f64>, Ve
         std::mem::swap(&mut high, &mut high_to);
         std::mem::swap(&mut paths, &mut paths_to);
     }
-    let mut out = vec![0.0; n];
+    drop((high_to, paths_to));
+    // Position i (0-based) has rank i + 1: doubled and centred, 2 * i + 1 - n.
+    let mut out = vec![0i32; n];
+    let first = 1 - n as i64;
     let mut i = 0;
     while i < n {
         let mut j = i + 1;
@@ -95,12 +112,13 @@ pub fn ranks_and_order_statistics(values: &[f64], at: &[usize]) -> (Vec<f64>, Ve
             j += 1;
         }
         if j - i == 1 {
-            out[paths[i] as usize] = (i + 1) as f64;
+            out[paths[i] as usize] = (first + 2 * i as i64) as i32;
         } else {
-            // A run sharing the high bits: order it by full key, then average equal keys.
+            // A run sharing the high bits: order it by full key, then average equal keys
+            // (positions a..=b of the run share rank i + (a + b) / 2 + 1).
             let run = &mut paths[i..j];
-            let first = key(run[0]);
-            if run.iter().any(|&p| key(p) != first) {
+            let lowest = key(run[0]);
+            if run.iter().any(|&p| key(p) != lowest) {
                 run.sort_unstable_by_key(|&p| key(p));
             }
             let mut a = 0;
@@ -110,9 +128,9 @@ pub fn ranks_and_order_statistics(values: &[f64], at: &[usize]) -> (Vec<f64>, Ve
                 while b + 1 < run.len() && key(run[b + 1]) == k {
                     b += 1;
                 }
-                let average = (2 * i + a + b) as f64 / 2.0 + 1.0;
+                let doubled = first + (2 * i + a + b) as i64;
                 for &p in &run[a..=b] {
-                    out[p as usize] = average;
+                    out[p as usize] = doubled as i32;
                 }
                 a = b + 1;
             }
@@ -333,6 +351,18 @@ mod tests {
             .map(|i| 1.0 + f64::from(i * 7919 % 5000) / 5000.0)
             .collect();
         assert_eq!(ranks(&narrow), ranks_by_sort(&narrow));
+    }
+
+    #[test]
+    fn centred_ranks_are_doubled_deviations_and_fit_every_run() {
+        let xs = awkward();
+        let n = xs.len() as f64;
+        let (centred, _) = centred_ranks_and_order_statistics(&xs, &[]);
+        for (d, r) in centred.iter().zip(ranks_by_sort(&xs)) {
+            assert_eq!(f64::from(*d), 2.0 * r - (n + 1.0));
+        }
+        assert_eq!(centred.iter().map(|&d| i64::from(d)).sum::<i64>(), 0);
+        assert!(crate::engine::MOST_PATHS as usize <= MOST_RANKED);
     }
 
     fn sorted_of(keys: &[u64]) -> Vec<u64> {

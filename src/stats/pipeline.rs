@@ -158,7 +158,7 @@ fn every_entity(
             at.extend(around(&levels));
             let tail_from = at.len();
             at.extend(0..cvar_tail(n, 5));
-            let (ranks, x) = order::ranks_and_order_statistics(returns, &at);
+            let (ranks, x) = order::centred_ranks_and_order_statistics(returns, &at);
             let between = |k: usize, p: f64| type7_between(n, p, x[2 * k], x[2 * k + 1]);
             let quantiles: [f64; 9] = std::array::from_fn(|k| between(k, QUANTILES[k]));
             let percentiles: [f64; 99] =
@@ -179,7 +179,7 @@ fn every_entity(
                 annual,
             );
             let distribution = distribution_rows(kind, name, percentiles, drawdown_percentiles);
-            (stats, distribution, draws.rows(kind, name, returns, &ranks))
+            (stats, distribution, draws.rows(kind, name, returns, ranks))
         })
         .collect();
     let mut stats = Vec::with_capacity(per_entity.len());

@@ -22,7 +22,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::engine::Simulation;
+use crate::engine::{Isa, Simulation};
 use crate::model::Kind;
 use crate::model::Model;
 use crate::stats::order;
@@ -153,22 +153,108 @@ impl Centred {
     }
 }
 
+/// A column's ranks as doubled deviations from their mean, 2 * rank - (n + 1) (integers: see
+/// [`order::centred_ranks_and_order_statistics`]), and their exact sum of squares: what every
+/// Spearman coefficient of that column shares.
+pub struct CentredRanks {
+    doubled: Vec<i32>,
+    squares: i128,
+}
+
+impl CentredRanks {
+    /// From doubled centred ranks.
+    pub fn new(doubled: Vec<i32>) -> Self {
+        let squares = rank_dots(&doubled, &[&doubled])[0];
+        CentredRanks { doubled, squares }
+    }
+
+    /// Spearman's coefficient of this column with each of `others` (the Pearson correlation of
+    /// the ranks), from exact integer sums; `None` where either side is constant. Equal to
+    /// [`Centred::correlation`] of the ranks to the bit whenever its floating-point sums are
+    /// exact (below about 300,000 paths), and more accurate beyond.
+    pub fn spearmans(&self, others: &[CentredRanks]) -> Vec<Option<f64>> {
+        let columns: Vec<&[i32]> = others.iter().map(|o| &o.doubled[..]).collect();
+        // Doubled deviations make every sum four times the sum of the deviations: scaling by a
+        // power of two is exact.
+        let undouble = |sum: i128| sum as f64 * 0.25;
+        rank_dots(&self.doubled, &columns)
+            .into_iter()
+            .zip(others)
+            .map(|(sxy, other)| {
+                let r = undouble(sxy) / (undouble(self.squares) * undouble(other.squares)).sqrt();
+                r.is_finite().then_some(r)
+            })
+            .collect()
+    }
+}
+
+/// The most products summed into one `i64` before it is added to the `i128` total.
+const RANK_BLOCK: usize = 2048;
+
+/// How many products of values at most `largest` in size one `i64` sums without overflow, at
+/// most [`RANK_BLOCK`].
+fn rank_block(largest: u32) -> usize {
+    let largest = i128::from(largest.max(1));
+    (i128::from(i64::MAX) / (largest * largest)).clamp(1, RANK_BLOCK as i128) as usize
+}
+
+/// For each column b of `columns` (each as long as `a`), the exact sum over i of a[i] * b[i]:
+/// products in `i64`, summed over blocks short enough that no block's sum can overflow (every
+/// |value| is below the column's length), the blocks' sums added in `i128`. Integer sums do
+/// not depend on their order, so the results are the same on every instruction set; the
+/// loop walks `a` a block at a time against every column, so `a` is read from memory once.
+fn rank_dots(a: &[i32], columns: &[&[i32]]) -> Vec<i128> {
+    // A doubled centred rank of n paths is at most n - 1 in size.
+    exact_dots(a, columns, a.len().saturating_sub(1) as u32)
+}
+
+/// [`rank_dots`] of columns whose values are at most `largest` in size.
+fn exact_dots(a: &[i32], columns: &[&[i32]], largest: u32) -> Vec<i128> {
+    let n = a.len();
+    debug_assert!(columns.iter().all(|b| b.len() == n));
+    debug_assert!(
+        a.iter()
+            .chain(columns.iter().copied().flatten())
+            .all(|x| x.unsigned_abs() <= largest)
+    );
+    let block = rank_block(largest);
+    Isa::detect().run(
+        #[inline(always)]
+        || {
+            let mut totals = vec![0i128; columns.len()];
+            for start in (0..n).step_by(block) {
+                let x = &a[start..(start + block).min(n)];
+                for (total, b) in totals.iter_mut().zip(columns) {
+                    let y = &b[start..start + x.len()];
+                    let sum: i64 = x
+                        .iter()
+                        .zip(y)
+                        .map(|(&p, &q)| i64::from(p) * i64::from(q))
+                        .sum();
+                    *total += i128::from(sum);
+                }
+            }
+            totals
+        },
+    )
+}
+
 /// The paths in a parameter's lowest and highest decile of draws.
 pub struct Deciles {
-    /// Indices of paths with draw <= the 10th percentile.
-    pub low: Vec<usize>,
-    /// Indices of paths with draw >= the 90th percentile.
-    pub high: Vec<usize>,
+    /// Indices of paths with draw <= the 10th percentile, ascending.
+    pub low: Vec<u32>,
+    /// Indices of paths with draw >= the 90th percentile, ascending.
+    pub high: Vec<u32>,
 }
 
 impl Deciles {
-    /// The ranks of `draws` and their decile sets, from one ordering of the column: the
-    /// deciles' bounds are its type-7 percentiles at 10% and 90%.
-    pub fn ordered(draws: &[f64]) -> (Vec<f64>, Self) {
+    /// The doubled centred ranks of `draws` and their decile sets, from one ordering of the
+    /// column: the deciles' bounds are its type-7 percentiles at 10% and 90%.
+    pub fn ordered(draws: &[f64]) -> (Vec<i32>, Self) {
         let n = draws.len();
         let around = DECILES.map(|p| type7_around(n, p));
         let at: Vec<usize> = around.iter().flat_map(|&(lo, hi)| [lo, hi]).collect();
-        let (ranks, x) = order::ranks_and_order_statistics(draws, &at);
+        let (ranks, x) = order::centred_ranks_and_order_statistics(draws, &at);
         let [q10, q90] = [0, 1].map(|k| type7_between(n, DECILES[k], x[2 * k], x[2 * k + 1]));
         (ranks, Deciles::bounded(draws, q10, q90))
     }
@@ -180,7 +266,7 @@ impl Deciles {
                 .iter()
                 .enumerate()
                 .filter(|(_, d)| keep(**d))
-                .map(|(i, _)| i)
+                .map(|(i, _)| i as u32)
                 .collect()
         };
         Deciles {
@@ -188,42 +274,84 @@ impl Deciles {
             high: pick(&|d| d >= q90),
         }
     }
+}
 
-    /// The means of `values` over the low and the high set, and the standard error of high
-    /// mean - low mean: sqrt(s_high^2 / n_high + s_low^2 / n_low), each set's sample variance
-    /// about its mean; the error is `None` when a set has fewer than two paths, or the
-    /// variances overflow. Each set's values are gathered once into `gathered` (a buffer the
-    /// caller reuses) and summed from there, in path order both times.
-    pub fn swing(&self, values: &[f64], gathered: &mut Vec<f64>) -> ((f64, f64), Option<f64>) {
-        let mut mean_and_variance = |idx: &[usize]| {
-            gathered.clear();
-            gathered.extend(idx.iter().map(|&i| values[i]));
-            let n = gathered.len();
-            let mean = gathered.iter().sum::<f64>() / n as f64;
-            let variance_of_mean = (n >= 2).then(|| {
-                let squares = gathered.iter().fold(0.0, |sum, &x| {
-                    let d = x - mean;
-                    sum + d * d
-                });
-                squares / (n - 1) as f64 / n as f64
-            });
-            (mean, variance_of_mean)
-        };
-        let (low_mean, low_variance) = mean_and_variance(&self.low);
-        let (high_mean, high_variance) = mean_and_variance(&self.high);
-        let se = low_variance
-            .zip(high_variance)
-            .map(|(low, high)| (low + high).sqrt())
-            .filter(|se| se.is_finite());
-        ((low_mean, high_mean), se)
+/// For each parameter's deciles, the means of `values` over its low and its high set, and the
+/// standard error of high mean - low mean: sqrt(s_high^2 / n_high + s_low^2 / n_low), each
+/// set's sample variance about its mean; the error is `None` when a set has fewer than two
+/// paths, or the variances overflow.
+pub fn swings(deciles: &[Deciles], values: &[f64]) -> Vec<((f64, f64), Option<f64>)> {
+    let sets: Vec<&[u32]> = deciles
+        .iter()
+        .flat_map(|d| [&d.low[..], &d.high[..]])
+        .collect();
+    // -0.0 is where `Iterator::sum` starts: the same bits as summing each set on its own.
+    let sums = set_sums(&sets, values, -0.0, |_, x| x);
+    let means: Vec<f64> = sums
+        .iter()
+        .zip(&sets)
+        .map(|(sum, set)| sum / set.len() as f64)
+        .collect();
+    let squares = set_sums(&sets, values, 0.0, |k, x| {
+        let d = x - means[k];
+        d * d
+    });
+    let variance_of_mean = |k: usize| {
+        let n = sets[k].len();
+        (n >= 2).then(|| squares[k] / (n - 1) as f64 / n as f64)
+    };
+    (0..deciles.len())
+        .map(|j| {
+            let (low, high) = (2 * j, 2 * j + 1);
+            let se = variance_of_mean(low)
+                .zip(variance_of_mean(high))
+                .map(|(low, high)| (low + high).sqrt())
+                .filter(|se| se.is_finite());
+            ((means[low], means[high]), se)
+        })
+        .collect()
+}
+
+/// Sets summed side by side in [`set_sums`].
+const CHAINS: usize = 8;
+
+/// For each set of path indices, `start` plus term(set's number, values[i]) over its indices
+/// i in order: one running sum per set, so each has the bits of a plain in-order sum. Eight
+/// sets advance together, so their additions overlap instead of each waiting on the one before
+/// it (a last group of fewer sets repeats its first, and drops what the repeats sum).
+fn set_sums(
+    sets: &[&[u32]],
+    values: &[f64],
+    start: f64,
+    term: impl Fn(usize, f64) -> f64,
+) -> Vec<f64> {
+    let mut out = Vec::with_capacity(sets.len());
+    for (g, group) in sets.chunks(CHAINS).enumerate() {
+        let id: [usize; CHAINS] =
+            std::array::from_fn(|q| g * CHAINS + if q < group.len() { q } else { 0 });
+        let chain: [&[u32]; CHAINS] = std::array::from_fn(|q| sets[id[q]]);
+        let common = chain.iter().map(|c| c.len()).min().unwrap_or(0);
+        let mut sum = [start; CHAINS];
+        for k in 0..common {
+            for q in 0..CHAINS {
+                sum[q] += term(id[q], values[chain[q][k] as usize]);
+            }
+        }
+        for q in 0..group.len() {
+            for &i in &chain[q][common..] {
+                sum[q] += term(id[q], values[i as usize]);
+            }
+        }
+        out.extend_from_slice(&sum[..group.len()]);
     }
+    out
 }
 
 /// What every entity's rows of `sensitivity.csv` share: each uncertain parameter's name, the
 /// ranks of its draws (centred) and its decile sets, and the family-wise z of the file.
 pub struct DrawOrder {
     parameters: Vec<String>,
-    ranks: Vec<Centred>,
+    ranks: Vec<CentredRanks>,
     deciles: Vec<Deciles>,
     z_family: f64,
 }
@@ -238,11 +366,11 @@ impl DrawOrder {
             .map(|p| p.path)
             .collect();
         let columns: Vec<&[f64]> = sim.draws.iter().collect();
-        let (ranks, deciles): (Vec<Centred>, Vec<Deciles>) = columns
+        let (ranks, deciles): (Vec<CentredRanks>, Vec<Deciles>) = columns
             .par_iter()
             .map(|c| {
                 let (ranks, deciles) = Deciles::ordered(c);
-                (Centred::of(&ranks), deciles)
+                (CentredRanks::new(ranks), deciles)
             })
             .unzip();
         DrawOrder {
@@ -253,23 +381,23 @@ impl DrawOrder {
         }
     }
 
-    /// One entity's rows, from its total returns and their ranks: parameters sorted by |swing|,
-    /// largest first (ties in draw order).
+    /// One entity's rows, from its total returns and their doubled centred ranks
+    /// ([`order::centred_ranks_and_order_statistics`]): parameters sorted by |swing|, largest
+    /// first (ties in draw order).
     pub fn rows(
         &self,
         kind: Kind,
         name: &str,
         returns: &[f64],
-        return_ranks: &[f64],
+        return_ranks: Vec<i32>,
     ) -> Vec<SensitivityRow> {
-        let return_ranks = Centred::of(return_ranks);
-        let mut gathered = Vec::new();
+        let spearmans = CentredRanks::new(return_ranks).spearmans(&self.ranks);
+        let swings = swings(&self.deciles, returns);
         let mut rows: Vec<SensitivityRow> = (0..self.parameters.len())
             .map(|j| {
-                let ((low_mean, high_mean), swing_se) =
-                    self.deciles[j].swing(returns, &mut gathered);
+                let ((low_mean, high_mean), swing_se) = swings[j];
                 let swing = high_mean - low_mean;
-                let spearman = self.ranks[j].correlation(&return_ranks);
+                let spearman = spearmans[j];
                 let n = returns.len();
                 let interval = spearman.and_then(|r| spearman_interval(r, n, Z95));
                 let wide = spearman.and_then(|r| spearman_interval(r, n, self.z_family));
@@ -312,7 +440,8 @@ pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
         .enumerate()
         .flat_map_iter(|(e, &(kind, name))| {
             let returns = sim.total_return.column(e);
-            draws.rows(kind, name, returns, &ranks(returns))
+            let (ranks, _) = order::centred_ranks_and_order_statistics(returns, &[]);
+            draws.rows(kind, name, returns, ranks)
         })
         .collect()
 }
@@ -335,16 +464,113 @@ mod tests {
         assert_eq!(pearson(&x, &[2.0; 5]), None);
     }
 
+    /// Values with ties (a few repeated levels) and without, from a fixed xorshift.
+    fn column(len: usize, seed: u64, levels: u64) -> Vec<f64> {
+        let mut state = seed;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                if levels > 0 {
+                    (state % levels) as f64
+                } else {
+                    (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn spearman_from_integer_ranks_has_the_bits_of_the_float_correlation() {
+        // Below about 300,000 paths the float sums of half-integer deviations are exact, so
+        // the two must agree to the bit; with ties, without, and against a constant column.
+        let n = 20_011;
+        let returns = column(n, 7, 0);
+        let draws = [column(n, 11, 0), column(n, 13, 5), column(n, 17, 1), {
+            let mut c = returns.clone();
+            c.reverse();
+            c
+        }];
+        let centred =
+            |x: &[f64]| CentredRanks::new(order::centred_ranks_and_order_statistics(x, &[]).0);
+        let others: Vec<CentredRanks> = draws.iter().map(|d| centred(d)).collect();
+        let got = centred(&returns).spearmans(&others);
+        for (d, r) in draws.iter().zip(&got) {
+            let expect = Centred::of(&ranks(d)).correlation(&Centred::of(&ranks(&returns)));
+            assert_eq!(r.map(f64::to_bits), expect.map(f64::to_bits));
+        }
+        assert_eq!(got[2], None, "a constant column has no rank correlation");
+        assert!(got[1].unwrap().abs() < 4.0 / (n as f64).sqrt());
+    }
+
+    #[test]
+    fn rank_sums_cannot_overflow_at_any_run_size() {
+        let most = crate::engine::MOST_PATHS as u32;
+        for largest in [0, 1, 2, 1000, 199_999, 3_037_000, most - 1, i32::MAX as u32] {
+            let block = rank_block(largest) as i128;
+            assert!(block >= 1);
+            let largest = i128::from(largest);
+            assert!(
+                block * largest * largest <= i128::from(i64::MAX),
+                "{largest}"
+            );
+        }
+        assert_eq!(rank_block(199_999), RANK_BLOCK);
+        // Products at the extremes of i32 sum exactly over many blocks.
+        let a = vec![i32::MAX; 5000];
+        let b = vec![-i32::MAX; 5000];
+        let expect = 5000 * i128::from(i32::MAX) * i128::from(i32::MAX);
+        assert_eq!(
+            exact_dots(&a, &[&b, &a], i32::MAX as u32),
+            [-expect, expect]
+        );
+    }
+
+    #[test]
+    fn swings_sum_each_set_in_path_order() {
+        // Eleven parameters: a full group of eight sets and a short one; sets of unequal
+        // lengths; the means and errors must have the bits of summing each set on its own.
+        let values = column(4000, 23, 0);
+        let deciles: Vec<Deciles> = (0..11)
+            .map(|j| Deciles::ordered(&column(4000 - 37 * j, 29 + j as u64, 3 + j as u64)).1)
+            .collect();
+        let got = swings(&deciles, &values);
+        for (d, ((low, high), se)) in deciles.iter().zip(got) {
+            let on_its_own = |set: &[u32]| {
+                let xs: Vec<f64> = set.iter().map(|&i| values[i as usize]).collect();
+                let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+                let squares = xs.iter().fold(0.0, |s, &x| s + (x - mean) * (x - mean));
+                (mean, squares / (xs.len() - 1) as f64 / xs.len() as f64)
+            };
+            let ((l, lv), (h, hv)) = (on_its_own(&d.low), on_its_own(&d.high));
+            assert_eq!((low.to_bits(), high.to_bits()), (l.to_bits(), h.to_bits()));
+            assert_eq!(se.unwrap().to_bits(), (lv + hv).sqrt().to_bits());
+        }
+        // A set of negative zeros sums to -0, as `Iterator::sum` does.
+        let zeros = Deciles {
+            low: vec![0, 1],
+            high: vec![2],
+        };
+        let [((low, high), se)] = swings(&[zeros], &[-0.0, -0.0, 1.0])[..] else {
+            panic!("one parameter")
+        };
+        assert_eq!((low.to_bits(), high, se), ((-0.0f64).to_bits(), 1.0, None));
+    }
+
     #[test]
     fn deciles_follow_type_7_percentiles() {
         // 0..=20: q10 = 2, q90 = 18.
         let draws: Vec<f64> = (0..=20).map(f64::from).collect();
         let (ranks, d) = Deciles::ordered(&draws);
-        assert_eq!(ranks, draws.iter().map(|x| x + 1.0).collect::<Vec<_>>());
+        // 2 * rank - (n + 1) with rank = draw + 1 and n = 21.
+        assert_eq!(ranks, (0..=20).map(|x| 2 * x - 20).collect::<Vec<i32>>());
         assert_eq!(d.low, vec![0, 1, 2]);
         assert_eq!(d.high, vec![18, 19, 20]);
         let values: Vec<f64> = draws.iter().map(|x| x * 10.0).collect();
-        let ((low, high), se) = d.swing(&values, &mut Vec::new());
+        let [((low, high), se)] = swings(&[d], &values)[..] else {
+            panic!("one parameter, one swing")
+        };
         assert_eq!((low, high), (10.0, 190.0));
         // Both sets {0, 10, 20} and {180, 190, 200}: variance 100, so se = sqrt(2 * 100 / 3).
         assert!((se.unwrap() - (200.0f64 / 3.0).sqrt()).abs() < 1e-12);
