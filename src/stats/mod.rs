@@ -2,7 +2,7 @@
 //!
 //! [`precision`] (the Monte Carlo error of every headline statistic), [`pipeline`] (the one route from the engine's batches of paths to every summary, exact
 //! or sketched), [`summary`] (every column of `summary.csv`, the adoption fan, the percentiles of
-//! `distributions.csv`), [`order`] (columns put in order by radix sort, for ranks and
+//! `distributions.csv`), [`sums`] (column sums in one fixed order), [`order`] (columns put in order by radix sort, for ranks and
 //! percentiles), [`sensitivity`] (what drives each result), [`sketch`] (constant-memory
 //! quantiles), [`streaming`] (batches of paths folded into sketches and moments) and [`state`]
 //! (the word encoding of saved state, for shards).
@@ -16,3 +16,4 @@ pub mod sketch;
 pub mod state;
 pub mod streaming;
 pub mod summary;
+pub mod sums;

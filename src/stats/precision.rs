@@ -29,6 +29,7 @@ use crate::stats::summary::{
     Annualisation, EntityStats, PathStats, SummaryRow, UpliftStats, annualisation, derive_stats,
     quantiles_and_cvars_selected,
 };
+use crate::stats::sums::mean;
 
 /// The Student t quantile at 0.975 with `df` degrees of freedom: the half-width of a 95%
 /// interval of a mean of df + 1 batch estimates, in standard errors.
@@ -168,7 +169,6 @@ fn headline(
     annual: Annualisation,
 ) -> EntityStats {
     let n = total_return.len() as f64;
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     let share = |v: &[f64], keep: fn(f64) -> bool| {
         v.iter().filter(|&&x| keep(x)).count() as f64 / v.len() as f64
     };
@@ -467,9 +467,8 @@ fn followed(
                 .iter()
                 .map(|r| {
                     let values = &column[r.clone()];
-                    let mean = values.iter().sum::<f64>() / values.len() as f64;
                     let ([], [cvar95]) = quantiles_and_cvars_selected(values, &[], [5]);
-                    [mean, cvar95]
+                    [mean(values), cvar95]
                 })
                 .collect()
         })

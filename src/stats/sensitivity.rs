@@ -29,6 +29,7 @@ use crate::stats::order;
 /// 1-based ranks, ties sharing the average of their ranks.
 pub use crate::stats::order::ranks;
 use crate::stats::summary::{type7_around, type7_between};
+use crate::stats::sums::{dot, sum};
 
 /// The levels whose draws make a parameter's low and high sets.
 const DECILES: [f64; 2] = [0.1, 0.9];
@@ -101,37 +102,6 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
 struct Centred {
     deviations: Vec<f64>,
     squares: f64,
-}
-
-/// Sum of a[i] * b[i] in eight interleaved partial sums (lane k holds i = k mod 8), added
-/// together at the end: a fixed order, so fixed bits, and eight independent chains that
-/// vectorise, where one running sum would wait on every addition.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    interleaved(a, b, |x, y| x * y)
-}
-
-/// Sum of a[i], in [`dot`]'s order: the same bits as `dot(a, ones)` (x * 1 is x), without
-/// the column of ones.
-fn sum(a: &[f64]) -> f64 {
-    interleaved(a, a, |x, _| x)
-}
-
-/// Sum of term(a[i], b[i]) in eight interleaved partial sums (see [`dot`]).
-#[inline(always)]
-fn interleaved(a: &[f64], b: &[f64], term: impl Fn(f64, f64) -> f64) -> f64 {
-    const LANES: usize = 8;
-    let mut partial = [0.0; LANES];
-    let (a_chunks, a_rest) = a.as_chunks::<LANES>();
-    let (b_chunks, b_rest) = b.as_chunks::<LANES>();
-    for (x, y) in a_chunks.iter().zip(b_chunks) {
-        for k in 0..LANES {
-            partial[k] += term(x[k], y[k]);
-        }
-    }
-    for (k, (x, y)) in a_rest.iter().zip(b_rest).enumerate() {
-        partial[k] += term(*x, *y);
-    }
-    partial.iter().sum()
 }
 
 impl Centred {

@@ -13,6 +13,7 @@ use crate::engine::outcome::StepReturns;
 use crate::engine::{Columns, Simulation};
 use crate::model::{Kind, Model};
 use crate::stats::order::{from_order_key, order_key, select_in_place, select_keys};
+use crate::stats::sums::{self, mean};
 
 /// The quantile levels of the `pNN` columns.
 pub const QUANTILES: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99];
@@ -169,13 +170,10 @@ pub fn quantiles_and_cvars_selected<const K: usize, const C: usize>(
     (quantiles, tails.map(|t| -mean(&tail[..t])))
 }
 
-fn mean(values: &[f64]) -> f64 {
-    values.iter().sum::<f64>() / values.len() as f64
-}
-
+/// The sample standard deviation (n - 1) of `values` about `mean`; `None` below two values.
 fn sample_sd(values: &[f64], mean: f64) -> Option<f64> {
     (values.len() >= 2).then(|| {
-        let ss: f64 = values.iter().map(|x| (x - mean) * (x - mean)).sum();
+        let ss = sums::sum_by(values, |x| (x - mean) * (x - mean));
         (ss / (values.len() - 1) as f64).sqrt()
     })
 }
