@@ -55,11 +55,11 @@ pub const MOST_RANKED: usize = i32::MAX as usize;
 /// number, so the doubled deviation is always an integer: sums of their products (Spearman's
 /// correlation) are exact.
 ///
-/// The paths are put in order by the high 32 bits of their keys first (sign, exponent and 20
-/// bits of mantissa): an LSD radix sort of 11-bit digits over (u32 key, u32 path) pairs, three
-/// passes of 8 bytes an element where a sort of (f64, usize) pairs by all 64 bits takes eight
-/// passes of 16. Runs that share those bits (values within about one part in a million, or
-/// equal) are then ordered by their full keys. -0 is keyed as +0 (`x + 0.0`), so equal values
+/// The paths are put in order by 32 bits of their keys first, the column's key range
+/// (smallest to largest key) cut to its top 32 bits: an LSD radix sort of 11-bit digits over
+/// (u32 key, u32 path) pairs, three passes of 8 bytes an element where a sort of (f64, usize)
+/// pairs by all 64 bits takes eight passes of 16. Runs that share those bits (values within
+/// about one part in a million of the range, or equal) are then ordered by their full keys. -0 is keyed as +0 (`x + 0.0`), so equal values
 /// have equal keys and ties are found among neighbours in the order without reading the values
 /// again. The ranks do not depend on the order among equal values, so they are exactly those
 /// of a full sort.
@@ -67,9 +67,16 @@ pub fn centred_ranks_and_order_statistics(values: &[f64], at: &[usize]) -> (Vec<
     let n = values.len();
     assert!(n <= MOST_RANKED, "at most 2^31 - 1 ranked paths");
     let key = |p: u32| order_key(values[p as usize] + 0.0);
+    let (lo, hi) = values.iter().fold((u64::MAX, u64::MIN), |(lo, hi), &x| {
+        let k = order_key(x + 0.0);
+        (lo.min(k), hi.max(k))
+    });
+    // The column's own key range in 32 bits: a narrow column (a parameter's draws) keeps more
+    // of its mantissa, so fewer paths share a 32-bit key and need ordering by the full key.
+    let shift = (64 - hi.saturating_sub(lo).leading_zeros()).saturating_sub(32);
     let mut high: Vec<u32> = values
         .iter()
-        .map(|&x| (order_key(x + 0.0) >> 32) as u32)
+        .map(|&x| ((order_key(x + 0.0) - lo) >> shift) as u32)
         .collect();
     let mut paths: Vec<u32> = (0..n as u32).collect();
     let digit = |h: u32, pass: usize| ((h >> (pass as u32 * DIGIT_BITS)) as usize) & (DIGITS - 1);
@@ -351,6 +358,15 @@ mod tests {
             .map(|i| 1.0 + f64::from(i * 7919 % 5000) / 5000.0)
             .collect();
         assert_eq!(ranks(&narrow), ranks_by_sort(&narrow));
+        // A range of a few hundred ulps (every key bit in the 32 kept), and a column spanning
+        // every finite value (the top 32 bits of the key only).
+        let ulps: Vec<f64> = (0..3000u64)
+            .map(|i| f64::from_bits(1.0f64.to_bits() + i * 7919 % 701))
+            .collect();
+        assert_eq!(ranks(&ulps), ranks_by_sort(&ulps));
+        let mut wide = ulps.clone();
+        wide.extend([f64::MAX, -f64::MAX, 0.0]);
+        assert_eq!(ranks(&wide), ranks_by_sort(&wide));
     }
 
     #[test]
