@@ -6,6 +6,9 @@
 //! All work on order keys: the bits of each `f64` arranged so that unsigned order is
 //! `f64::total_cmp`'s ([`order_key`]), compared as plain integers.
 
+use std::cell::RefCell;
+use std::thread::LocalKey;
+
 /// The bits of `x` arranged so that unsigned integer order is `f64::total_cmp`'s order.
 pub fn order_key(x: f64) -> u64 {
     let bits = x.to_bits();
@@ -22,6 +25,38 @@ pub fn from_order_key(key: u64) -> f64 {
         key & !(1 << 63)
     } else {
         !key
+    })
+}
+
+thread_local! {
+    /// The four sort buffers of [`centred_ranks_and_order_statistics`] (keys and paths, from
+    /// and to), kept by each thread from column to column.
+    static SORT_BUFFERS: RefCell<[Vec<u32>; 4]> = RefCell::default();
+    /// The order keys of [`with_order_keys`], kept by each thread from column to column.
+    static ORDER_KEYS: RefCell<Vec<u64>> = RefCell::default();
+}
+
+/// Runs `f` on a buffer this thread keeps between calls (a fresh one if the thread's is in use
+/// further up its stack). Buffers the size of a column, allocated afresh for each of the
+/// summaries' dozens of columns, come back from the allocator as new pages to fault in one by
+/// one: about 30,000 faults in the summaries of a 200,000-path run.
+fn with_kept<T: Default + 'static, R>(
+    buffer: &'static LocalKey<RefCell<T>>,
+    f: impl FnOnce(&mut T) -> R,
+) -> R {
+    buffer.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut kept) => f(&mut kept),
+        Err(_) => f(&mut T::default()),
+    })
+}
+
+/// Runs `f` on the order keys of `values` ([`order_key`], in the values' order), held in a
+/// buffer this thread keeps between calls.
+pub fn with_order_keys<R>(values: &[f64], f: impl FnOnce(&mut [u64]) -> R) -> R {
+    with_kept(&ORDER_KEYS, |keys| {
+        keys.clear();
+        keys.extend(values.iter().map(|&x| order_key(x)));
+        f(keys)
     })
 }
 
@@ -74,20 +109,42 @@ pub fn centred_ranks_and_order_statistics(values: &[f64], at: &[usize]) -> (Vec<
     // The column's own key range in 32 bits: a narrow column (a parameter's draws) keeps more
     // of its mantissa, so fewer paths share a 32-bit key and need ordering by the full key.
     let shift = (64 - hi.saturating_sub(lo).leading_zeros()).saturating_sub(32);
-    let mut high: Vec<u32> = values
-        .iter()
-        .map(|&x| ((order_key(x + 0.0) - lo) >> shift) as u32)
-        .collect();
-    let mut paths: Vec<u32> = (0..n as u32).collect();
+    with_kept(&SORT_BUFFERS, |[high, paths, high_to, paths_to]| {
+        high.clear();
+        high.extend(
+            values
+                .iter()
+                .map(|&x| ((order_key(x + 0.0) - lo) >> shift) as u32),
+        );
+        paths.clear();
+        paths.extend(0..n as u32);
+        for to in [&mut *high_to, &mut *paths_to] {
+            to.clear();
+            to.resize(n, 0);
+        }
+        radix_sort(high, paths, high_to, paths_to);
+        let out = ranks_in_order(high, paths, key);
+        let statistics = at.iter().map(|&k| values[paths[k] as usize]).collect();
+        (out, statistics)
+    })
+}
+
+/// Sorts `paths` by their keys `high` (the same length), with `high_to` and `paths_to` as room
+/// to move them into (as long); the sorted keys and paths end in `high` and `paths`.
+fn radix_sort(
+    high: &mut Vec<u32>,
+    paths: &mut Vec<u32>,
+    high_to: &mut Vec<u32>,
+    paths_to: &mut Vec<u32>,
+) {
+    let n = high.len();
     let digit = |h: u32, pass: usize| ((h >> (pass as u32 * DIGIT_BITS)) as usize) & (DIGITS - 1);
     let mut counts = [[0u32; DIGITS]; PASSES];
-    for &h in &high {
+    for &h in high.iter() {
         for (pass, count) in counts.iter_mut().enumerate() {
             count[digit(h, pass)] += 1;
         }
     }
-    let mut high_to = vec![0u32; n];
-    let mut paths_to = vec![0u32; n];
     for (pass, count) in counts.iter().enumerate() {
         if n == 0 || count[digit(high[0], pass)] as usize == n {
             continue; // every key has this digit: the pass would move nothing
@@ -98,17 +155,23 @@ pub fn centred_ranks_and_order_statistics(values: &[f64], at: &[usize]) -> (Vec<
             *slot = sum;
             sum += c;
         }
-        for (&h, &p) in high.iter().zip(&paths) {
+        for (&h, &p) in high.iter().zip(paths.iter()) {
             let d = digit(h, pass);
             let at = next[d] as usize;
             next[d] += 1;
             high_to[at] = h;
             paths_to[at] = p;
         }
-        std::mem::swap(&mut high, &mut high_to);
-        std::mem::swap(&mut paths, &mut paths_to);
+        std::mem::swap(high, high_to);
+        std::mem::swap(paths, paths_to);
     }
-    drop((high_to, paths_to));
+}
+
+/// The doubled centred ranks of `paths` (in ascending order of `high`, their 32-bit keys;
+/// `key` gives a path's full key), in path order: runs sharing a 32-bit key are ordered by
+/// their full keys, and equal keys share the average of their ranks.
+fn ranks_in_order(high: &[u32], paths: &mut [u32], key: impl Fn(u32) -> u64) -> Vec<i32> {
+    let n = high.len();
     // Position i (0-based) has rank i + 1: doubled and centred, 2 * i + 1 - n.
     let mut out = vec![0i32; n];
     let first = 1 - n as i64;
@@ -144,8 +207,7 @@ pub fn centred_ranks_and_order_statistics(values: &[f64], at: &[usize]) -> (Vec<
         }
         i = j;
     }
-    let statistics = at.iter().map(|&k| values[paths[k] as usize]).collect();
-    (out, statistics)
+    out
 }
 
 /// Buckets of a selection pass: 2^12 counts fit the first-level cache.
@@ -379,6 +441,29 @@ mod tests {
         }
         assert_eq!(centred.iter().map(|&d| i64::from(d)).sum::<i64>(), 0);
         assert!(crate::engine::MOST_PATHS as usize <= MOST_RANKED);
+    }
+
+    #[test]
+    fn kept_buffers_serve_nested_and_repeated_calls() {
+        // A call inside another on the same thread gets a buffer of its own; later calls reuse
+        // the thread's, shorter or longer, with nothing left over from before.
+        let outer = [3.0, -1.0, 2.0];
+        let inner = [5.0, 4.0];
+        let got = with_order_keys(&outer, |keys| {
+            let nested = with_order_keys(&inner, |k| k.to_vec());
+            assert_eq!(nested, inner.map(order_key));
+            keys.to_vec()
+        });
+        assert_eq!(got, outer.map(order_key));
+        assert_eq!(
+            with_order_keys(&inner, |k| k.to_vec()),
+            inner.map(order_key)
+        );
+        let long: Vec<f64> = (0..50).map(f64::from).collect();
+        assert_eq!(with_order_keys(&long, |k| k.len()), 50);
+        assert_eq!(ranks(&[2.0, 1.0]), vec![2.0, 1.0]);
+        assert_eq!(ranks(&[1.0, 3.0, 2.0, 0.0]), vec![2.0, 4.0, 3.0, 1.0]);
+        assert_eq!(ranks(&[7.0]), vec![1.0]);
     }
 
     fn sorted_of(keys: &[u64]) -> Vec<u64> {

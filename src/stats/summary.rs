@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::engine::outcome::StepReturns;
 use crate::engine::{Columns, Simulation};
 use crate::model::{Kind, Model};
-use crate::stats::order::{from_order_key, order_key, select_in_place, select_keys};
+use crate::stats::order::{from_order_key, select_in_place, select_keys, with_order_keys};
 use crate::stats::sums::{self, mean};
 
 /// The quantile levels of the `pNN` columns.
@@ -150,24 +150,25 @@ pub fn quantiles_and_cvars_selected<const K: usize, const C: usize>(
     percents: [usize; C],
 ) -> ([f64; K], [f64; C]) {
     let n = values.len();
-    let mut keys: Vec<u64> = values.iter().map(|&x| order_key(x)).collect();
     let around = ps.map(|p| type7_around(n, p));
     let tails = percents.map(|p| cvar_tail(n, p));
     let widest = tails.iter().copied().max().unwrap_or(0);
     let mut positions: Vec<usize> = around.iter().flat_map(|&(lo, hi)| [lo, hi]).collect();
     positions.extend(widest.checked_sub(1));
     positions.sort_unstable();
-    // Each selected position holds its order statistic, and the positions before the last of
-    // the tail hold the rest of the tail.
-    select_in_place(&mut keys, &positions);
-    let at = |k: usize| from_order_key(keys[k]);
-    let quantiles = std::array::from_fn(|k| {
-        let (lo, hi) = around[k];
-        type7_between(n, ps[k], at(lo), at(hi))
-    });
-    keys[..widest].sort_unstable();
-    let tail: Vec<f64> = keys[..widest].iter().map(|&k| from_order_key(k)).collect();
-    (quantiles, tails.map(|t| -mean(&tail[..t])))
+    with_order_keys(values, |keys| {
+        // Each selected position holds its order statistic, and the positions before the last
+        // of the tail hold the rest of the tail.
+        select_in_place(keys, &positions);
+        let at = |k: usize| from_order_key(keys[k]);
+        let quantiles = std::array::from_fn(|k| {
+            let (lo, hi) = around[k];
+            type7_between(n, ps[k], at(lo), at(hi))
+        });
+        keys[..widest].sort_unstable();
+        let tail: Vec<f64> = keys[..widest].iter().map(|&k| from_order_key(k)).collect();
+        (quantiles, tails.map(|t| -mean(&tail[..t])))
+    })
 }
 
 /// The sample standard deviation (n - 1) of `values` about `mean`; `None` below two values.
@@ -654,7 +655,6 @@ fn interpolated<const K: usize>(
     select: impl FnOnce(&mut [u64], &[usize]) -> Vec<u64>,
 ) -> [f64; K] {
     let n = values.len();
-    let mut keys: Vec<u64> = values.iter().map(|&x| order_key(x)).collect();
     // The two order statistics around each level, ascending as the levels are.
     let ranks: Vec<usize> = ps
         .iter()
@@ -663,7 +663,7 @@ fn interpolated<const K: usize>(
             [lo, hi]
         })
         .collect();
-    let found = select(&mut keys, &ranks);
+    let found = with_order_keys(values, |keys| select(keys, &ranks));
     let mut k = 0;
     ps.map(|p| {
         let (a, b) = (from_order_key(found[k]), from_order_key(found[k + 1]));
