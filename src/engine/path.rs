@@ -205,25 +205,49 @@ pub struct Scratch {
     /// This step's R_s, and each asset's exp((mu - pi - sigma^2/2) t + sigma W) at t_T.
     revenue: Vec<Lanes>,
     factor_end: Vec<Lanes>,
-    /// This step's X of every entity, and the previous step's.
+    /// This step's X of every entity.
     value: Vec<Lanes>,
-    before: Vec<Lanes>,
-    /// Per entity: running peak, the (value, peak) pair of the deepest fall so far, and the
-    /// step returns' count, first return, and sums of deviations from it, of their squares
-    /// and of squared shortfalls below rf / k.
-    peak: Vec<Lanes>,
-    low_value: Vec<Lanes>,
-    low_peak: Vec<Lanes>,
-    count: Vec<Lanes>,
-    first_return: Vec<Lanes>,
-    sum: Vec<Lanes>,
-    squares: Vec<Lanes>,
-    shortfall: Vec<Lanes>,
+    /// Each entity's running outcomes.
+    running: Vec<Running>,
     /// The baseline's terminal values of each entity, and its sectors' R_s(t_T).
     baseline_terminal: Vec<Lanes>,
     baseline_revenue: Vec<Lanes>,
     copula_normals: Vec<f64>,
     copula_uniforms: Vec<f64>,
+}
+
+/// One entity's running outcomes in a batch, lane by lane: kept together, so a step reaches
+/// them through one index instead of one per quantity.
+#[derive(Debug, Clone, Copy)]
+struct Running {
+    /// The previous step's X.
+    before: Lanes,
+    /// The running peak, and the (value, peak) pair of the deepest fall so far.
+    peak: Lanes,
+    low_value: Lanes,
+    low_peak: Lanes,
+    /// The step returns' count, the first of them, and the sums of their deviations from it,
+    /// of those deviations' squares and of squared shortfalls below rf / k.
+    count: Lanes,
+    first_return: Lanes,
+    sum: Lanes,
+    squares: Lanes,
+    shortfall: Lanes,
+}
+
+impl Running {
+    /// At t_0: X = 1, no step return yet.
+    const START: Running = Running {
+        before: [1.0; W],
+        peak: [1.0; W],
+        low_value: [1.0; W],
+        low_peak: [1.0; W],
+        count: [0.0; W],
+        first_return: [0.0; W],
+        sum: [0.0; W],
+        squares: [0.0; W],
+        shortfall: [0.0; W],
+    };
 }
 
 /// The fixed part of a run: model, grid and derived constants.
@@ -583,15 +607,7 @@ impl<'m> PathSimulator<'m> {
             revenue: zeros(s),
             factor_end: zeros(a),
             value: zeros(e),
-            before: zeros(e),
-            peak: zeros(e),
-            low_value: zeros(e),
-            low_peak: zeros(e),
-            count: zeros(e),
-            first_return: zeros(e),
-            sum: zeros(e),
-            squares: zeros(e),
-            shortfall: zeros(e),
+            running: vec![Running::START; e],
             baseline_terminal: zeros(e),
             baseline_revenue: zeros(s),
             copula_normals: vec![0.0; copula],
@@ -803,16 +819,7 @@ impl<'m> PathSimulator<'m> {
         scratch.w_sector.fill(splat(0.0));
         scratch.w_asset.fill(splat(0.0));
         scratch.growth.fill(splat(1.0));
-        for e in 0..groups + a_count {
-            scratch.before[e] = splat(1.0);
-            scratch.peak[e] = splat(1.0);
-            scratch.low_value[e] = splat(1.0);
-            scratch.low_peak[e] = splat(1.0);
-            scratch.count[e] = splat(0.0);
-            scratch.sum[e] = splat(0.0);
-            scratch.squares[e] = splat(0.0);
-            scratch.shortfall[e] = splat(0.0);
-        }
+        scratch.running.fill(Running::START);
         let rf = self.rf_per_step;
         for j in 1..=steps {
             let t = j as f64 * dt;
@@ -936,8 +943,8 @@ impl<'m> PathSimulator<'m> {
     /// pair, compared by cross-multiplying (no division).
     #[inline(always)]
     fn outcomes_step(&self, j: usize, rf: f64, scratch: &mut Scratch) {
-        for e in 0..self.entities() {
-            let (x, before) = (scratch.value[e], scratch.before[e]);
+        for (&x, r) in scratch.value.iter().zip(scratch.running.iter_mut()) {
+            let before = r.before;
             let counted = mask(|i| before[i] != 0.0);
             let ret = lanes(|i| {
                 if counted[i] {
@@ -948,41 +955,35 @@ impl<'m> PathSimulator<'m> {
             });
             if j == 1 {
                 // X_0 = 1 > 0: the first step return always counts.
-                scratch.first_return[e] = ret;
+                r.first_return = ret;
             }
-            let first = scratch.first_return[e];
+            let first = r.first_return;
             let d = lanes(|i| ret[i] - first[i]);
             let short = lanes(|i| (ret[i] - rf).min(0.0));
-            let (c, s, q, h) = (
-                scratch.count[e],
-                scratch.sum[e],
-                scratch.squares[e],
-                scratch.shortfall[e],
-            );
-            scratch.count[e] = lanes(|i| c[i] + if counted[i] { 1.0 } else { 0.0 });
-            scratch.sum[e] = lanes(|i| s[i] + if counted[i] { d[i] } else { 0.0 });
-            scratch.squares[e] = lanes(|i| q[i] + if counted[i] { d[i] * d[i] } else { 0.0 });
-            scratch.shortfall[e] =
-                lanes(|i| h[i] + if counted[i] { short[i] * short[i] } else { 0.0 });
-            let (old_peak, lv, lp) = (scratch.peak[e], scratch.low_value[e], scratch.low_peak[e]);
+            let (c, s, q, h) = (r.count, r.sum, r.squares, r.shortfall);
+            r.count = lanes(|i| c[i] + if counted[i] { 1.0 } else { 0.0 });
+            r.sum = lanes(|i| s[i] + if counted[i] { d[i] } else { 0.0 });
+            r.squares = lanes(|i| q[i] + if counted[i] { d[i] * d[i] } else { 0.0 });
+            r.shortfall = lanes(|i| h[i] + if counted[i] { short[i] * short[i] } else { 0.0 });
+            let (old_peak, lv, lp) = (r.peak, r.low_value, r.low_peak);
             let p = lanes(|i| old_peak[i].max(x[i]));
             let deeper = mask(|i| x[i] * lp[i] < lv[i] * p[i]);
-            scratch.peak[e] = p;
-            scratch.low_value[e] = lanes(|i| if deeper[i] { x[i] } else { lv[i] });
-            scratch.low_peak[e] = lanes(|i| if deeper[i] { p[i] } else { lp[i] });
-            scratch.before[e] = x;
+            r.peak = p;
+            r.low_value = lanes(|i| if deeper[i] { x[i] } else { lv[i] });
+            r.low_peak = lanes(|i| if deeper[i] { p[i] } else { lp[i] });
+            r.before = x;
         }
     }
 
     /// total_return, max_drawdown and the step returns of every entity (MODEL.md §4).
     #[inline(always)]
     fn record_outcomes(&self, scratch: &Scratch, out: &mut Batch) {
-        for e in 0..self.entities() {
-            let (x, lv, lp) = (scratch.before[e], scratch.low_value[e], scratch.low_peak[e]);
+        for (e, r) in scratch.running.iter().enumerate() {
+            let (x, lv, lp) = (r.before, r.low_value, r.low_peak);
             out.total_return[e] = lanes(|i| x[i] - 1.0);
             out.max_drawdown[e] = lanes(|i| 1.0 - lv[i] / lp[i]);
-            let (count, first) = (scratch.count[e], scratch.first_return[e]);
-            let (sum, squares, short) = (scratch.sum[e], scratch.squares[e], scratch.shortfall[e]);
+            let (count, first) = (r.count, r.first_return);
+            let (sum, squares, short) = (r.sum, r.squares, r.shortfall);
             out.step_returns[e] = std::array::from_fn(|i| {
                 let n = count[i];
                 let mean_d = sum[i] / n;
@@ -1136,13 +1137,8 @@ mod tests {
         let mut scratch = sim.scratch();
         // Every entity's value 1.05^j: each step return is exactly equal.
         let e = sim.entities();
-        for k in 0..e {
-            scratch.before[k] = splat(1.0);
-            scratch.count[k] = splat(0.0);
-            scratch.sum[k] = splat(0.0);
-            scratch.squares[k] = splat(0.0);
-            scratch.shortfall[k] = splat(0.0);
-        }
+        assert_eq!(scratch.running.len(), e);
+        scratch.running.fill(Running::START);
         let mut x = 1.0;
         for j in 1..=20 {
             x *= 1.25;
