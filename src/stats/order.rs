@@ -94,10 +94,11 @@ pub const MOST_RANKED: usize = i32::MAX as usize;
 /// (smallest to largest key) cut to its top 32 bits: an LSD radix sort of 11-bit digits over
 /// (u32 key, u32 path) pairs, three passes of 8 bytes an element where a sort of (f64, usize)
 /// pairs by all 64 bits takes eight passes of 16. Runs that share those bits (values within
-/// about one part in a million of the range, or equal) are then ordered by their full keys. -0 is keyed as +0 (`x + 0.0`), so equal values
-/// have equal keys and ties are found among neighbours in the order without reading the values
-/// again. The ranks do not depend on the order among equal values, so they are exactly those
-/// of a full sort.
+/// about one part in a million of the range, or equal) are then ordered by their full keys.
+/// -0 is keyed as +0 (`x + 0.0`), so equal values have equal keys and ties are found among
+/// neighbours in the order without reading the values again. The ranks do not depend on the
+/// order among equal values, so they are exactly those of a full sort. The sort's buffers are
+/// kept by the thread from call to call.
 pub fn centred_ranks_and_order_statistics(values: &[f64], at: &[usize]) -> (Vec<i32>, Vec<f64>) {
     let n = values.len();
     assert!(n <= MOST_RANKED, "at most 2^31 - 1 ranked paths");
