@@ -29,7 +29,7 @@ use crate::stats::order;
 /// 1-based ranks, ties sharing the average of their ranks.
 pub use crate::stats::order::ranks;
 use crate::stats::summary::{type7_around, type7_between};
-use crate::stats::sums::{dot, sum};
+use crate::stats::sums::{self, dot, sum};
 
 /// The levels whose draws make a parameter's low and high sets.
 const DECILES: [f64; 2] = [0.1, 0.9];
@@ -254,72 +254,32 @@ impl Deciles {
 /// For each parameter's deciles, the means of `values` over its low and its high set, and the
 /// standard error of high mean - low mean: sqrt(s_high^2 / n_high + s_low^2 / n_low), each
 /// set's sample variance about its mean; the error is `None` when a set has fewer than two
-/// paths, or the variances overflow.
+/// paths, or the variances overflow. Each set's values are gathered once into one buffer and
+/// summed there in [`sums`]' order, like every other mean over paths.
 pub fn swings(deciles: &[Deciles], values: &[f64]) -> Vec<((f64, f64), Option<f64>)> {
-    let sets: Vec<&[u32]> = deciles
-        .iter()
-        .flat_map(|d| [&d.low[..], &d.high[..]])
-        .collect();
-    // -0.0 is where `Iterator::sum` starts: the same bits as summing each set on its own.
-    let sums = set_sums(&sets, values, -0.0, |_, x| x);
-    let means: Vec<f64> = sums
-        .iter()
-        .zip(&sets)
-        .map(|(sum, set)| sum / set.len() as f64)
-        .collect();
-    let squares = set_sums(&sets, values, 0.0, |k, x| {
-        let d = x - means[k];
-        d * d
-    });
-    let variance_of_mean = |k: usize| {
-        let n = sets[k].len();
-        (n >= 2).then(|| squares[k] / (n - 1) as f64 / n as f64)
+    let mut gathered = Vec::new();
+    let mut mean_and_variance = |set: &[u32]| {
+        gathered.clear();
+        gathered.extend(set.iter().map(|&i| values[i as usize]));
+        let n = gathered.len();
+        let mean = sums::mean(&gathered);
+        let variance_of_mean = (n >= 2).then(|| {
+            sums::sum_by(&gathered, |x| (x - mean) * (x - mean)) / (n - 1) as f64 / n as f64
+        });
+        (mean, variance_of_mean)
     };
-    (0..deciles.len())
-        .map(|j| {
-            let (low, high) = (2 * j, 2 * j + 1);
-            let se = variance_of_mean(low)
-                .zip(variance_of_mean(high))
+    deciles
+        .iter()
+        .map(|d| {
+            let (low_mean, low_variance) = mean_and_variance(&d.low);
+            let (high_mean, high_variance) = mean_and_variance(&d.high);
+            let se = low_variance
+                .zip(high_variance)
                 .map(|(low, high)| (low + high).sqrt())
                 .filter(|se| se.is_finite());
-            ((means[low], means[high]), se)
+            ((low_mean, high_mean), se)
         })
         .collect()
-}
-
-/// Sets summed side by side in [`set_sums`].
-const CHAINS: usize = 8;
-
-/// For each set of path indices, `start` plus term(set's number, values[i]) over its indices
-/// i in order: one running sum per set, so each has the bits of a plain in-order sum. Eight
-/// sets advance together, so their additions overlap instead of each waiting on the one before
-/// it (a last group of fewer sets repeats its first, and drops what the repeats sum).
-fn set_sums(
-    sets: &[&[u32]],
-    values: &[f64],
-    start: f64,
-    term: impl Fn(usize, f64) -> f64,
-) -> Vec<f64> {
-    let mut out = Vec::with_capacity(sets.len());
-    for (g, group) in sets.chunks(CHAINS).enumerate() {
-        let id: [usize; CHAINS] =
-            std::array::from_fn(|q| g * CHAINS + if q < group.len() { q } else { 0 });
-        let chain: [&[u32]; CHAINS] = std::array::from_fn(|q| sets[id[q]]);
-        let common = chain.iter().map(|c| c.len()).min().unwrap_or(0);
-        let mut sum = [start; CHAINS];
-        for k in 0..common {
-            for q in 0..CHAINS {
-                sum[q] += term(id[q], values[chain[q][k] as usize]);
-            }
-        }
-        for q in 0..group.len() {
-            for &i in &chain[q][common..] {
-                sum[q] += term(id[q], values[i as usize]);
-            }
-        }
-        out.extend_from_slice(&sum[..group.len()]);
-    }
-    out
 }
 
 /// What every entity's rows of `sensitivity.csv` share: each uncertain parameter's name, the
@@ -503,9 +463,9 @@ mod tests {
     }
 
     #[test]
-    fn swings_sum_each_set_in_path_order() {
-        // Eleven parameters: a full group of eight sets and a short one; sets of unequal
-        // lengths; the means and errors must have the bits of summing each set on its own.
+    fn swings_are_each_sets_mean_and_error() {
+        // Eleven parameters with decile sets of unequal lengths (ties): each swing is its
+        // sets' means and the error of their difference, summed in `sums`' order.
         let values = column(4000, 23, 0);
         let deciles: Vec<Deciles> = (0..11)
             .map(|j| Deciles::ordered(&column(4000 - 37 * j, 29 + j as u64, 3 + j as u64)).1)
@@ -514,23 +474,26 @@ mod tests {
         for (d, ((low, high), se)) in deciles.iter().zip(got) {
             let on_its_own = |set: &[u32]| {
                 let xs: Vec<f64> = set.iter().map(|&i| values[i as usize]).collect();
-                let mean = xs.iter().sum::<f64>() / xs.len() as f64;
-                let squares = xs.iter().fold(0.0, |s, &x| s + (x - mean) * (x - mean));
+                let mean = sums::mean(&xs);
+                let squares = sums::sum_by(&xs, |x| (x - mean) * (x - mean));
                 (mean, squares / (xs.len() - 1) as f64 / xs.len() as f64)
             };
             let ((l, lv), (h, hv)) = (on_its_own(&d.low), on_its_own(&d.high));
             assert_eq!((low.to_bits(), high.to_bits()), (l.to_bits(), h.to_bits()));
             assert_eq!(se.unwrap().to_bits(), (lv + hv).sqrt().to_bits());
+            // And within rounding of a plain mean.
+            let plain = d.low.iter().map(|&i| values[i as usize]).sum::<f64>() / d.low.len() as f64;
+            assert!((low - plain).abs() <= 1e-12);
         }
-        // A set of negative zeros sums to -0, as `Iterator::sum` does.
-        let zeros = Deciles {
-            low: vec![0, 1],
-            high: vec![2],
+        // A one-path set has a mean and no error.
+        let single = Deciles {
+            low: vec![0],
+            high: vec![1, 2],
         };
-        let [((low, high), se)] = swings(&[zeros], &[-0.0, -0.0, 1.0])[..] else {
+        let [((low, high), se)] = swings(&[single], &[-0.5, 1.0, 2.0])[..] else {
             panic!("one parameter")
         };
-        assert_eq!((low.to_bits(), high, se), ((-0.0f64).to_bits(), 1.0, None));
+        assert_eq!((low, high, se), (-0.5, 1.5, None));
     }
 
     #[test]
