@@ -39,48 +39,42 @@ fn clock(c: &mut Criterion) {
     group.finish();
 }
 
-/// 12 independent multiply-then-add chains on 512-bit registers: 24 operations a round.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn peak_512(rounds: u64) -> f64 {
-    use std::arch::x86_64::*;
-    let (m, c) = (_mm512_set1_pd(0.999_999_9), _mm512_set1_pd(1e-9));
-    let mut a: [__m512d; 12] = std::array::from_fn(|k| _mm512_set1_pd(1.0 + k as f64));
-    for _ in 0..rounds {
-        for v in a.iter_mut() {
-            *v = _mm512_mul_pd(*v, m);
+/// A function running `rounds` rounds of 12 independent multiply-then-add chains (24
+/// operations a round) on one register width, returning a sum of the chains so nothing is
+/// optimised away.
+macro_rules! mul_add_chains {
+    ($(#[$doc:meta])* $name:ident, $feature:literal, $vector:ident, $set:ident, $mul:ident,
+     $add:ident, $first:expr) => {
+        $(#[$doc])*
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $feature)]
+        fn $name(rounds: u64) -> f64 {
+            use std::arch::x86_64::*;
+            let (m, c) = ($set(0.999_999_9), $set(1e-9));
+            let mut a: [$vector; 12] = std::array::from_fn(|k| $set(1.0 + k as f64));
+            for _ in 0..rounds {
+                for v in a.iter_mut() {
+                    *v = $mul(*v, m);
+                }
+                for v in a.iter_mut() {
+                    *v = $add(*v, c);
+                }
+            }
+            a.iter().map(|&v| $first(v)).sum()
         }
-        for v in a.iter_mut() {
-            *v = _mm512_add_pd(*v, c);
-        }
-    }
-    a.iter().map(|&v| _mm512_reduce_add_pd(v)).sum()
+    };
 }
 
-/// The same on 256-bit registers.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn peak_256(rounds: u64) -> f64 {
-    use std::arch::x86_64::*;
-    let (m, c) = (_mm256_set1_pd(0.999_999_9), _mm256_set1_pd(1e-9));
-    let mut a: [__m256d; 12] = std::array::from_fn(|k| _mm256_set1_pd(1.0 + k as f64));
-    for _ in 0..rounds {
-        for v in a.iter_mut() {
-            *v = _mm256_mul_pd(*v, m);
-        }
-        for v in a.iter_mut() {
-            *v = _mm256_add_pd(*v, c);
-        }
-    }
-    let mut out = [0.0; 4];
-    a.iter()
-        .map(|&v| {
-            // SAFETY: `out` holds four doubles.
-            unsafe { _mm256_storeu_pd(out.as_mut_ptr(), v) };
-            out[0]
-        })
-        .sum()
-}
+mul_add_chains!(
+    /// On 512-bit registers.
+    peak_512, "avx512f", __m512d, _mm512_set1_pd, _mm512_mul_pd, _mm512_add_pd,
+    |v| _mm512_cvtsd_f64(v)
+);
+mul_add_chains!(
+    /// On 256-bit registers.
+    peak_256, "avx2", __m256d, _mm256_set1_pd, _mm256_mul_pd, _mm256_add_pd,
+    |v| _mm256_cvtsd_f64(v)
+);
 
 #[cfg(target_arch = "x86_64")]
 fn peak(c: &mut Criterion) {
