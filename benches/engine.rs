@@ -249,7 +249,7 @@ fn summaries(c: &mut Criterion) {
                 kept.absorb(sim.clone());
                 kept
             },
-            |kept| kept.finish(&model, None),
+            |kept| kept.finish(&model, None, Default::default()),
             criterion::BatchSize::LargeInput,
         )
     });

@@ -11,7 +11,7 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-const SUMMARY_HEADER: &str = "kind,name,label,group,mean_return,sd_return,mcse_mean,p01,p05,p10,p25,p50,p75,p90,p95,p99,median_cagr,ann_return,ann_volatility,sharpe,sortino,var95,var99,cvar95,cvar99,prob_loss,mean_max_drawdown,p95_max_drawdown,uplift_mean,uplift_p05,uplift_p50,uplift_p95,prob_uplift,rank,profile";
+const SUMMARY_HEADER: &str = "kind,name,label,group,mean_return,sd_return,mcse_mean,p01,p05,p10,p25,p50,p75,p90,p95,p99,median_cagr,ann_return,ann_volatility,sharpe,sortino,var95,var99,cvar95,cvar99,prob_loss,mean_max_drawdown,p95_max_drawdown,uplift_mean,uplift_p05,uplift_p50,uplift_p95,prob_uplift,rank,profile,profile_settled";
 
 #[test]
 fn run_writes_the_three_files_with_the_contract_columns() {
@@ -29,10 +29,11 @@ fn run_writes_the_three_files_with_the_contract_columns() {
     assert!(rows[3].starts_with("asset,nvidia,NVIDIA,public_equities,"));
     assert!(!summary.contains("NaN") && !summary.contains("inf"));
     let profiles = ["core", "high-upside", "defensive", "avoid"];
-    assert!(
-        rows.iter()
-            .all(|r| profiles.contains(&r.rsplit(',').next().unwrap()))
-    );
+    assert!(rows.iter().all(|r| {
+        let mut cells = r.rsplit(',');
+        ["true", "false", ""].contains(&cells.next().unwrap())
+            && profiles.contains(&cells.next().unwrap())
+    }));
 
     let adoption = fs::read_to_string(run.join("adoption.csv")).unwrap();
     let mut lines = adoption.lines();

@@ -40,11 +40,12 @@ fn a_sweep_writes_its_grid_and_pivot_ready_csvs() {
     let mut lines = long.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "scenario,adoption.ceiling,sectors.education.elasticity,kind,name,profile,metric,value,se"
+        "scenario,adoption.ceiling,sectors.education.elasticity,kind,name,profile,profile_settled,metric,value,se"
     );
     // 6 scenarios x 13 entities x 30 numeric metrics (the profile is a column).
     assert_eq!(lines.count(), 6 * 13 * 30);
-    assert!(long.contains("\ns04,5 to 10,0.3,group,public_equities,core,mean_return,"));
+    // 600 paths: too few batches to tell whether a profile is settled (an empty cell).
+    assert!(long.contains("\ns04,5 to 10,0.3,group,public_equities,core,,mean_return,"));
     assert!(long.contains(",asset,nvidia,"));
     assert!(long.contains("\ns02,2 to 5,\"normal(0.7, 0.2)\",asset,nvidia,"));
     assert!(!long.lines().skip(1).any(|l| l.contains(",profile,")));

@@ -48,7 +48,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
             fan: adoption_fan(m, &sim),
             distributions: distributions(m, &sim),
             sensitivity: sensitivity(m, &sim),
-            precision: precision(m, &sim, &summarize(m, &sim), sim.paths),
+            precision: precision(m, &sim, &summarize(m, &sim), sim.paths, Default::default()),
             convergence: convergence(m, &sim),
             conditional: Some(ConditionalSummary {
                 condition: condition.text.clone(),

@@ -24,6 +24,9 @@ use crate::spelling::suggest;
 /// adoption fan keeps T + 1 values per path.
 pub const MAX_STEPS: usize = 10_000;
 
+/// `[model].tail_loss_limit` when absent: the worst 5% of paths lose at most half on average.
+pub const DEFAULT_TAIL_LOSS_LIMIT: f64 = 0.5;
+
 /// Why a model could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -168,6 +171,8 @@ enum Bound {
     Any,
     Positive,
     NonNegative,
+    /// A share of the whole, 0 < x <= 1 (`tail_loss_limit`).
+    Fraction,
 }
 
 impl Bound {
@@ -176,6 +181,7 @@ impl Bound {
             Bound::Any => true,
             Bound::Positive => x > 0.0,
             Bound::NonNegative => x >= 0.0,
+            Bound::Fraction => x > 0.0 && x <= 1.0,
         }
     }
 
@@ -184,6 +190,7 @@ impl Bound {
             Bound::Any => "any number",
             Bound::Positive => "> 0",
             Bound::NonNegative => ">= 0",
+            Bound::Fraction => "a fraction in (0, 1]",
         }
     }
 }
@@ -206,13 +213,14 @@ const TOP_KEYS: [&str; 9] = [
     "correlate",
 ];
 const CORRELATE_KEYS: [&str; 2] = ["params", "rho"];
-const MODEL_KEYS: [&str; 6] = [
+const MODEL_KEYS: [&str; 7] = [
     "name",
     "description",
     "horizon_years",
     "steps_per_year",
     "risk_free_rate",
     "expected_return",
+    "tail_loss_limit",
 ];
 const ADOPTION_KEYS: [&str; 7] = [
     "process",
@@ -339,6 +347,8 @@ impl Loader<'_> {
             horizon_years: settings.horizon_years,
             steps_per_year: settings.steps_per_year,
             risk_free_rate: settings.risk_free_rate,
+            expected_return: settings.expected_return,
+            tail_loss_limit: settings.tail_loss_limit,
             adoption: adoption?,
             baseline,
             sectors,
@@ -659,11 +669,19 @@ impl Loader<'_> {
             Some(v)
         } else {
             let key = f.key.get_ref();
+            // A fraction written as a percent (50 for 0.5) gets the fraction it meant.
+            let help = match bound {
+                Bound::Fraction if v > 1.0 && v <= 100.0 => format!(
+                    "`{key}` is a fraction, not a percent: did you mean `{key} = {}`?",
+                    v / 100.0
+                ),
+                _ => format!("set `{key}` to a number {}", bound.text()),
+            };
             self.error(
                 &f.path,
                 f.value.span(),
                 format!("`{key}` must be {}, got {v}", bound.text()),
-                Some(format!("set `{key}` to a number {}", bound.text())),
+                Some(help),
             );
             None
         }
@@ -780,11 +798,12 @@ impl Loader<'_> {
         if d.is_constant() {
             return self.check_bound(f, d.quantile(0.5), bound).map(|_| d);
         }
-        let (lo, _) = d.support();
+        let (lo, hi) = d.support();
         let ok = match bound {
             Bound::Any => true,
             Bound::Positive => lo > 0.0 || (lo == 0.0 && d.lower_end_open()),
             Bound::NonNegative => lo >= 0.0,
+            Bound::Fraction => lo > 0.0 && hi <= 1.0,
         };
         if ok {
             return Some(d);
@@ -901,6 +920,13 @@ impl Loader<'_> {
         }
         let risk_free_rate = self.constant(h, "risk_free_rate", Some(0.0), Bound::Any, "0.03");
         let expected_return = self.constant(h, "expected_return", Some(0.0), Bound::Any, "0.07");
+        let tail_loss_limit = self.constant(
+            h,
+            "tail_loss_limit",
+            Some(DEFAULT_TAIL_LOSS_LIMIT),
+            Bound::Fraction,
+            "0.5",
+        );
         Some(Settings {
             name: name?,
             description,
@@ -908,6 +934,7 @@ impl Loader<'_> {
             steps_per_year: steps_per_year?,
             risk_free_rate: risk_free_rate?,
             expected_return: expected_return?,
+            tail_loss_limit: tail_loss_limit?,
         })
     }
 
@@ -1398,6 +1425,7 @@ struct Settings {
     steps_per_year: u32,
     risk_free_rate: f64,
     expected_return: f64,
+    tail_loss_limit: f64,
 }
 
 /// Cholesky factor L (row-major, lower-triangular) of a positive semi-definite matrix, with

@@ -49,6 +49,11 @@ pub struct Model {
     pub steps_per_year: u32,
     /// Annual risk-free rate for Sharpe and Sortino.
     pub risk_free_rate: AnnualRate,
+    /// `[model].expected_return`: the annual return of a fairly priced asset (each asset's
+    /// default), from which the profiles' hurdle comes ([`Model::hurdle`]).
+    pub expected_return: AnnualRate,
+    /// `[model].tail_loss_limit`, 0 < x <= 1: a cvar95 at or below it is low risk (§5 profile).
+    pub tail_loss_limit: f64,
     /// The adoption index process of the boom scenario.
     pub adoption: Adoption,
     /// The counterfactual: adoption keys overridden, when `[baseline]` exists.
@@ -74,6 +79,13 @@ impl Model {
             .map(|g| (Kind::Group, g.name.as_str()))
             .chain(self.assets.iter().map(|a| (Kind::Asset, a.name.as_str())))
             .collect()
+    }
+
+    /// The total return over the horizon of an asset whose revenue growth meets what its
+    /// price expects, exp(mu H) - 1 with mu = `[model].expected_return`: the line between a
+    /// high and an ordinary mean return in the profiles (docs/model.md, `profile`).
+    pub fn hurdle(&self) -> f64 {
+        libm::exp(self.expected_return * self.horizon_years) - 1.0
     }
 
     /// T = round(H * k), the number of steps.

@@ -155,7 +155,7 @@ pub fn group_table(rows: &[SummaryRow], precision: &[PrecisionRow]) -> String {
             ties.join("; ")
         );
     }
-    let batches = precision.first().map_or(0, |p| p.batches);
+    let batches = precision.iter().find_map(|p| p.batches).unwrap_or(0);
     if batches < crate::stats::precision::MIN_BATCHES {
         out.push_str("(too few paths for error bars: run at least 2048 paths)\n");
     } else if !noisy.is_empty() {

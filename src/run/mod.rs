@@ -236,6 +236,7 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
         rounds: Vec::new(),
         converged: false,
         unconverged: Vec::new(),
+        sampling: request.config.sampling,
     });
     let mut done: usize = 0;
     for paths in rounds {
@@ -260,7 +261,8 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
             break;
         }
     }
-    let summaries = pool.install(|| summariser.finish(model, prepared.condition.as_ref()));
+    let summaries = pool
+        .install(|| summariser.finish(model, prepared.condition.as_ref(), request.config.sampling));
     let mut request = request.clone();
     request.config.paths = done;
     let mut outcome = write(

@@ -545,7 +545,7 @@ pub fn merge(
     for (dir, h) in &shards {
         restore_shard(dir, h, state.as_mut())?;
     }
-    let summaries = pool.install(|| state.finish(model, condition));
+    let summaries = pool.install(|| state.finish(model, condition, first.sampling));
     Ok(write(&request, &prepared, &pool, summaries, started, None)?)
 }
 

@@ -263,18 +263,29 @@ fn long_csv(varies: &[Vary], runs: &[(Scenario, RunOutcome)]) -> Result<Vec<u8>,
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["scenario".to_string()];
     header.extend(varies.iter().map(|v| v.key.clone()));
-    header.extend(["kind", "name", "profile", "metric", "value", "se"].map(String::from));
+    header.extend(
+        [
+            "kind",
+            "name",
+            "profile",
+            "profile_settled",
+            "metric",
+            "value",
+            "se",
+        ]
+        .map(String::from),
+    );
     w.write_record(&header).map_err(format_error)?;
     for (scenario, outcome) in runs {
         let (columns, cells) = summary_cells(&outcome.rows)?;
         for (row, summary) in cells.iter().zip(&outcome.rows) {
             // kind, name, label, group, then the metrics; `value` holds numbers only, so the
-            // entity's profile (a word) is a column of its own.
+            // entity's profile (a word) and whether it is settled are columns of their own.
             let numeric = columns
                 .iter()
                 .zip(row)
                 .skip(4)
-                .filter(|(m, _)| *m != "profile");
+                .filter(|(m, _)| *m != "profile" && *m != "profile_settled");
             for (metric, value) in numeric {
                 // The metric's Monte Carlo standard error, where precision.csv gives one.
                 let se = outcome
@@ -291,6 +302,9 @@ fn long_csv(varies: &[Vary], runs: &[(Scenario, RunOutcome)]) -> Result<Vec<u8>,
                     row[0].clone(),
                     row[1].clone(),
                     summary.profile.name().to_string(),
+                    summary
+                        .profile_settled
+                        .map_or(String::new(), |s| s.to_string()),
                     metric.clone(),
                     value.clone(),
                     se,

@@ -1,6 +1,7 @@
 //! Statistics across paths: pure mathematics over the engine's per-path columns, no I/O.
 //!
-//! [`precision`] (the Monte Carlo error of every headline statistic), [`pipeline`] (the one route from the engine's batches of paths to every summary, exact
+//! [`precision`] (the Monte Carlo error of every headline statistic, with [`interval`] for the
+//! order-statistic and share intervals), [`pipeline`] (the one route from the engine's batches of paths to every summary, exact
 //! or sketched), [`summary`] (every column of `summary.csv`, the adoption fan, the percentiles of
 //! `distributions.csv`), [`sums`] (column sums in one fixed order), [`order`] (columns put in order by radix sort, for ranks and
 //! percentiles), [`sensitivity`] (what drives each result), [`sketch`] (constant-memory
@@ -8,6 +9,7 @@
 //! (the word encoding of saved state, for shards).
 
 pub mod allocation;
+pub mod interval;
 pub mod order;
 pub mod pipeline;
 pub mod precision;

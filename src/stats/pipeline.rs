@@ -10,10 +10,13 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
+use crate::engine::Sampling;
 use crate::engine::condition::Condition;
 use crate::engine::{Accumulator, Gathered, Simulation};
 use crate::model::Model;
-use crate::stats::precision::{ConvergencePoint, PrecisionRow, convergence, precision};
+use crate::stats::precision::{
+    ConvergencePoint, PrecisionRow, convergence, precision, settle_profiles,
+};
 use rayon::prelude::*;
 
 use crate::stats::order;
@@ -93,9 +96,14 @@ pub trait Summariser: Accumulator + Send {
     /// Appends a shard's saved state, of the given shape (shards come in path order).
     /// `Err(name)` names a state file that does not hold what the shape says.
     fn restore(&mut self, shape: &Shape, files: &StateFiles) -> Result<(), &'static str>;
-    /// The summaries of every path absorbed or restored; the summary rows over the paths
-    /// meeting `condition` too.
-    fn finish(self: Box<Self>, model: &Model, condition: Option<&Condition>) -> Summaries;
+    /// The summaries of every path absorbed or restored (drawn as `sampling` says); the
+    /// summary rows over the paths meeting `condition` too.
+    fn finish(
+        self: Box<Self>,
+        model: &Model,
+        condition: Option<&Condition>,
+        sampling: Sampling,
+    ) -> Summaries;
 }
 
 /// Keeps every path: exact quantiles, tails and ranks.
@@ -222,7 +230,12 @@ impl Summariser for KeepEvery {
         Ok(())
     }
 
-    fn finish(self: Box<Self>, model: &Model, condition: Option<&Condition>) -> Summaries {
+    fn finish(
+        self: Box<Self>,
+        model: &Model,
+        condition: Option<&Condition>,
+        sampling: Sampling,
+    ) -> Summaries {
         let sim = self
             .paths
             .finish()
@@ -233,9 +246,11 @@ impl Summariser for KeepEvery {
             })),
             _ => None,
         };
-        let (rows, distributions, sensitivity) = every_entity(model, &sim);
+        let (mut rows, distributions, sensitivity) = every_entity(model, &sim);
+        let precision = precision(model, &sim, &rows, sim.paths, sampling);
+        settle_profiles(model, &mut rows, &precision);
         Summaries {
-            precision: precision(model, &sim, &rows, sim.paths),
+            precision,
             convergence: convergence(model, &sim),
             rows,
             fan: adoption_fan(model, &sim),

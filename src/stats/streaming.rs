@@ -591,13 +591,20 @@ impl Summariser for Sketched {
         Ok(())
     }
 
-    fn finish(self: Box<Self>, model: &Model, condition: Option<&Condition>) -> Summaries {
+    fn finish(
+        self: Box<Self>,
+        model: &Model,
+        condition: Option<&Condition>,
+        sampling: crate::engine::Sampling,
+    ) -> Summaries {
         let this = *self;
         let kept = this
             .reservoir
             .finish()
             .unwrap_or_else(|| Simulation::empty(model, condition.is_some()));
-        let rows = summary_rows(model, &this.all.entity_stats(model, &this.step_returns));
+        let mut rows = summary_rows(model, &this.all.entity_stats(model, &this.step_returns));
+        let precision = precision(model, &kept, &rows, this.all.paths() as usize, sampling);
+        crate::stats::precision::settle_profiles(model, &mut rows, &precision);
         let conditional = match (condition, &this.conditional) {
             (Some(c), Some((summary, steps))) => {
                 Some(ConditionalSummary::of(c, summary.paths() as usize, || {
@@ -607,7 +614,7 @@ impl Summariser for Sketched {
             _ => None,
         };
         Summaries {
-            precision: precision(model, &kept, &rows, this.all.paths() as usize),
+            precision,
             convergence: convergence(model, &kept),
             rows,
             fan: this.all.fan(model),

@@ -18,8 +18,9 @@ use crate::stats::sums::{self, mean};
 /// The quantile levels of the `pNN` columns.
 pub const QUANTILES: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99];
 
-/// Where an entity stands against the median entity of its kind (MODEL.md §5). *High return*:
-/// p50 >= the median p50 and p50 > -1; *low risk*: cvar95 <= the median cvar95 and cvar95 < 1.
+/// Where an entity stands against two fixed, stated thresholds (docs/model.md, `profile`).
+/// *High return*: mean_return above the hurdle exp(mu H) - 1 ([`Model::hurdle`]); *low risk*:
+/// cvar95 at or below `[model].tail_loss_limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
@@ -85,6 +86,9 @@ pub struct SummaryRow {
     /// 1 = highest sharpe among entities of the same kind.
     pub rank: usize,
     pub profile: Profile,
+    /// Whether more paths could not flip `profile`: both its tests hold beyond their 95%
+    /// intervals (`true`), or either could (`false`); empty without intervals.
+    pub profile_settled: Option<bool>,
 }
 
 /// Type-7 quantile (linear interpolation between order statistics; numpy's default, Excel's
@@ -376,8 +380,9 @@ pub fn annualisation(model: &Model) -> Annualisation {
 pub fn rows(model: &Model, stats: &[EntityStats]) -> Vec<SummaryRow> {
     let g = model.groups.len();
     let (group_stats, asset_stats) = stats.split_at(g);
-    let group_rp = rank_and_profile(&group_stats.iter().collect::<Vec<_>>());
-    let asset_rp = rank_and_profile(&asset_stats.iter().collect::<Vec<_>>());
+    let thresholds = Thresholds::of(model);
+    let group_rp = rank_and_profile(&group_stats.iter().collect::<Vec<_>>(), thresholds);
+    let asset_rp = rank_and_profile(&asset_stats.iter().collect::<Vec<_>>(), thresholds);
     let mut rows = Vec::with_capacity(stats.len());
     for (i, grp) in model.groups.iter().enumerate() {
         rows.push(row(
@@ -403,9 +408,62 @@ pub fn rows(model: &Model, stats: &[EntityStats]) -> Vec<SummaryRow> {
     rows
 }
 
+/// The two lines a profile is drawn by (docs/model.md, `profile`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// A mean_return above it is high return: exp(mu H) - 1.
+    pub hurdle: f64,
+    /// A cvar95 at or below it is low risk: `[model].tail_loss_limit`.
+    pub tail_loss_limit: f64,
+}
+
+impl Thresholds {
+    /// The model's.
+    pub fn of(model: &Model) -> Self {
+        Thresholds {
+            hurdle: model.hurdle(),
+            tail_loss_limit: model.tail_loss_limit,
+        }
+    }
+
+    /// The profile of a mean return and a cvar95.
+    pub fn profile(self, mean_return: f64, cvar95: f64) -> Profile {
+        match (self.high_return(mean_return), self.low_risk(cvar95)) {
+            (true, true) => Profile::Core,
+            (true, false) => Profile::HighUpside,
+            (false, true) => Profile::Defensive,
+            (false, false) => Profile::Avoid,
+        }
+    }
+
+    fn high_return(self, mean_return: f64) -> bool {
+        mean_return > self.hurdle
+    }
+
+    fn low_risk(self, cvar95: f64) -> bool {
+        cvar95 <= self.tail_loss_limit
+    }
+
+    /// Whether the 95% intervals of mean_return and cvar95 each lie wholly on one side of
+    /// their threshold, the threshold counting on the side its rule puts it (a mean return at
+    /// the hurdle is not high return, a cvar95 at the limit is low risk); `None` without both.
+    pub fn settled(
+        self,
+        mean_return: Option<(f64, f64)>,
+        cvar95: Option<(f64, f64)>,
+    ) -> Option<bool> {
+        let ((mean_lo, mean_hi), (cvar_lo, cvar_hi)) = (mean_return?, cvar95?);
+        let side = |lo: bool, hi: bool| lo == hi;
+        Some(
+            side(self.high_return(mean_lo), self.high_return(mean_hi))
+                && side(self.low_risk(cvar_lo), self.low_risk(cvar_hi)),
+        )
+    }
+}
+
 /// Ranks (by sharpe, highest first, empty last, ties in input order) and profiles entities of
 /// one kind. Returns (rank, profile) in input order.
-pub fn rank_and_profile(stats: &[&EntityStats]) -> Vec<(usize, Profile)> {
+pub fn rank_and_profile(stats: &[&EntityStats], thresholds: Thresholds) -> Vec<(usize, Profile)> {
     let mut order: Vec<usize> = (0..stats.len()).collect();
     order.sort_by(|&a, &b| match (stats[a].sharpe, stats[b].sharpe) {
         (Some(x), Some(y)) => y.total_cmp(&x),
@@ -417,25 +475,10 @@ pub fn rank_and_profile(stats: &[&EntityStats]) -> Vec<(usize, Profile)> {
     for (r, &i) in order.iter().enumerate() {
         rank[i] = r + 1;
     }
-    let p50: Vec<f64> = stats.iter().map(|s| s.quantiles[4]).collect();
-    let cvar: Vec<f64> = stats.iter().map(|s| s.cvar95).collect();
-    let (median_p50, median_cvar) = (median(&p50), median(&cvar));
     stats
         .iter()
         .enumerate()
-        .map(|(i, s)| {
-            // MODEL.md §5: a median total loss is never high return, and an entity whose worst
-            // 5% of paths lose everything is never low risk, whatever the other entities do.
-            let upside = s.quantiles[4] >= median_p50 && s.quantiles[4] > -1.0;
-            let safe = s.cvar95 <= median_cvar && s.cvar95 < 1.0;
-            let profile = match (upside, safe) {
-                (true, true) => Profile::Core,
-                (true, false) => Profile::HighUpside,
-                (false, true) => Profile::Defensive,
-                (false, false) => Profile::Avoid,
-            };
-            (rank[i], profile)
-        })
+        .map(|(i, s)| (rank[i], thresholds.profile(s.mean_return, s.cvar95)))
         .collect()
 }
 
@@ -484,6 +527,7 @@ fn row(
         prob_uplift: s.uplift.map(|u| u.prob),
         rank: rp.0,
         profile: rp.1,
+        profile_settled: None,
     }
 }
 
@@ -824,11 +868,10 @@ mod tests {
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
     }
 
-    fn stats(p50: f64, cvar95: f64, sharpe: Option<f64>) -> EntityStats {
-        let mut q = [0.0; 9];
-        q[4] = p50;
+    fn stats(mean_return: f64, cvar95: f64, sharpe: Option<f64>) -> EntityStats {
+        let q = [0.0; 9];
         EntityStats {
-            mean_return: 0.0,
+            mean_return,
             sd_return: None,
             mcse_mean: None,
             quantiles: q,
@@ -846,16 +889,20 @@ mod tests {
         }
     }
 
+    const THRESHOLDS: Thresholds = Thresholds {
+        hurdle: 1.0,
+        tail_loss_limit: 0.5,
+    };
+
     #[test]
-    fn ranks_by_sharpe_with_empty_last_and_profiles_against_medians() {
+    fn ranks_by_sharpe_with_empty_last_and_profiles_by_fixed_thresholds() {
         let s = [
-            stats(0.5, 0.1, Some(0.2)),  // p50 high, cvar low -> core
-            stats(0.9, 0.6, None),       // high, high -> high-upside, empty sharpe last
-            stats(0.1, 0.05, Some(0.9)), // low, low -> defensive
-            stats(0.2, 0.7, Some(-0.1)), // low, high -> avoid
+            stats(1.5, 0.1, Some(0.2)),  // above the hurdle, low tail -> core
+            stats(3.0, 0.9, None),       // above, deep tail -> high-upside, empty sharpe last
+            stats(0.2, 0.05, Some(0.9)), // below, low tail -> defensive
+            stats(0.8, 0.7, Some(-0.1)), // below, deep tail -> avoid
         ];
-        // medians: p50 (0.2 + 0.5) / 2 = 0.35; cvar95 (0.1 + 0.6) / 2 = 0.35
-        let rp = rank_and_profile(&s.iter().collect::<Vec<_>>());
+        let rp = rank_and_profile(&s.iter().collect::<Vec<_>>(), THRESHOLDS);
         assert_eq!(
             rp,
             vec![
@@ -865,35 +912,35 @@ mod tests {
                 (3, Profile::Avoid),
             ]
         );
+        // Absolute: the same entity keeps its profile whatever the others are.
+        let alone = rank_and_profile(&[&s[3]], THRESHOLDS);
+        assert_eq!(alone[0].1, Profile::Avoid);
     }
 
     #[test]
-    fn a_total_loss_is_never_high_return_nor_low_risk() {
-        // Most entities lose everything in the median path and in their worst 5%, so the
-        // medians over entities are themselves -1 and 1: ties no longer make them look good.
-        let s = [
-            stats(-1.0, 1.0, Some(0.1)), // median total loss, tail total loss -> avoid
-            stats(-1.0, 1.0, Some(0.2)), // same
-            stats(-1.0, 1.0, Some(0.3)), // same
-            stats(0.4, 0.2, Some(0.5)),  // above both medians' good side -> core
-            stats(-1.0, 0.9, Some(0.0)), // safe tail but median total loss -> defensive
-        ];
-        // medians: p50 -1.0, cvar95 1.0
-        let rp = rank_and_profile(&s.iter().collect::<Vec<_>>());
-        let profiles: Vec<Profile> = rp.iter().map(|r| r.1).collect();
+    fn the_thresholds_count_on_the_side_their_rule_puts_them() {
+        // A mean at the hurdle is not high return; a cvar95 at the limit is low risk.
+        assert_eq!(THRESHOLDS.profile(1.0, 0.5), Profile::Defensive);
         assert_eq!(
-            profiles,
-            vec![
-                Profile::Avoid,
-                Profile::Avoid,
-                Profile::Avoid,
-                Profile::Core,
-                Profile::Defensive,
-            ]
+            THRESHOLDS.profile(1.0 + 1e-12, 0.5 + 1e-12),
+            Profile::HighUpside
         );
-        // A median at exactly -1 with a tail just short of a total loss: still not high return.
-        let s = [stats(-1.0, 0.99, Some(0.1)), stats(-1.0, 0.99, Some(0.2))];
-        let rp = rank_and_profile(&s.iter().collect::<Vec<_>>());
-        assert!(rp.iter().all(|r| r.1 == Profile::Defensive));
+        let t = THRESHOLDS;
+        // Settled: both intervals on one side; the threshold itself on its rule's side.
+        assert_eq!(t.settled(Some((1.1, 1.4)), Some((0.1, 0.5))), Some(true));
+        assert_eq!(t.settled(Some((0.5, 1.0)), Some((0.51, 0.9))), Some(true));
+        assert_eq!(t.settled(Some((0.9, 1.1)), Some((0.1, 0.2))), Some(false));
+        assert_eq!(t.settled(Some((1.2, 1.3)), Some((0.4, 0.6))), Some(false));
+        assert_eq!(t.settled(None, Some((0.1, 0.2))), None);
+        assert_eq!(t.settled(Some((1.2, 1.3)), None), None);
+    }
+
+    #[test]
+    fn the_hurdle_is_the_fair_assets_expected_total_return() {
+        let model = crate::model::parse_model(crate::model::DEFAULT_MODEL_TEXT, "python-5x.toml")
+            .expect("default model");
+        // 7% a year over 10 years: exp(0.7) - 1 = +101.4%.
+        assert!((model.hurdle() - libm::expm1(0.7)).abs() < 1e-15);
+        assert_eq!(model.tail_loss_limit, 0.5);
     }
 }
