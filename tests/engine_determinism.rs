@@ -74,6 +74,10 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
                 condition: None,
                 condition_matched: None,
                 stopping: None,
+                profile_thresholds: boomsim::stats::summary::Thresholds::of(m),
+                expected_return: m.expected_return,
+                paths_kept_whole: paths,
+                allocate_command: String::new(),
             },
         };
         let exports: [&dyn Export; 7] = [

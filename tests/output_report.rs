@@ -272,7 +272,7 @@ elasticity = 1
     assert!(
         titles
             .iter()
-            .any(|t| t.contains("median total return -100.0%"))
+            .any(|t| t.contains("mean total return -100.0%, median -100.0%"))
     );
     // A loss cannot pass 100%: the x axis stops there.
     let ticks = x_ticks(&svg);

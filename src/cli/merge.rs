@@ -37,7 +37,7 @@ impl Args {
             self.xlsx,
         )
         .map_err(|e| Failure::of(&e))?;
-        print(&super::run::summary_text(&outcome));
+        print(&outcome.text());
         if self.report {
             let page = outcome.out_dir.join("report.html");
             print(&format!("Report: {}\n", page.display()));

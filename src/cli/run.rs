@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use boomsim::model::Kind;
-use boomsim::output::terminal::{drivers_table, group_table};
 use boomsim::run::shard::{parse_spec, run_shard};
 use boomsim::run::{ModelSource, RunOutcome, RunRequest, plan_runs, run};
 use boomsim::spelling::suggest;
@@ -135,7 +134,7 @@ impl Args {
                     for w in &outcome.warnings {
                         eprintln!("warning: {w}");
                     }
-                    print(&summary_text(&outcome));
+                    print(&outcome.text());
                     if self.report {
                         let page = outcome.out_dir.join("report.html");
                         print(&format!("Report: {}\n", page.display()));
@@ -171,82 +170,6 @@ impl Args {
         ));
         Ok(())
     }
-}
-
-/// What a finished run (or merge) prints: the ranked groups, their drivers, where the files
-/// are.
-pub fn summary_text(outcome: &RunOutcome) -> String {
-    let m = &outcome.manifest;
-    let mut text = format!(
-        "{}: {} paths, seed {}, {} threads, {:.2} s\n\n{}\n\
-         Total returns over {} years; cvar95 = average loss of the worst 5% of paths;\n\
-         uplift_mean = boom minus baseline; ranked by Sharpe ratio.\n\n{}",
-        m.model_name,
-        m.paths,
-        m.seed,
-        m.threads,
-        m.elapsed_seconds,
-        group_table(&outcome.rows, &outcome.precision),
-        outcome.horizon_years,
-        drivers_table(
-            &outcome.rows,
-            &outcome.sensitivity,
-            3,
-            outcome.sensitivity_paths
-        ),
-    );
-    if let Some(s) = &outcome.stopping {
-        let rule = &s.rule;
-        let within = if rule.relative {
-            format!("{}% of its value", 100.0 * rule.target)
-        } else {
-            format!("±{}", rule.target)
-        };
-        let rounds: Vec<String> = s.rounds.iter().map(|r| r.paths.to_string()).collect();
-        text.push_str(&if s.converged {
-            format!(
-                "\n--precision: stopped at {} paths (rounds of {}): every group's {} within {within} (95%)\n",
-                m.paths,
-                rounds.join(", "),
-                rule.statistics.join(", ")
-            )
-        } else {
-            format!(
-                "\n--precision: stopped at --max-paths {} (rounds of {}) before every group's {} was within {within}; see the warning\n",
-                m.paths,
-                rounds.join(", "),
-                rule.statistics.join(", ")
-            )
-        });
-    }
-    if let (Some(matched), Some(condition)) = (outcome.matched, &m.condition) {
-        text.push_str(&format!(
-            "\n--where \"{condition}\": {matched} of {} paths ({:.1}%) match; summarised in summary_where.csv\n",
-            m.paths,
-            100.0 * matched as f64 / m.paths as f64
-        ));
-    }
-    let mut files = vec![
-        "summary.csv",
-        "adoption.csv",
-        "sensitivity.csv",
-        "distributions.csv",
-        "precision.csv",
-        "convergence.csv",
-    ];
-    if m.condition.is_some() {
-        files.push("summary_where.csv");
-    }
-    if m.samples {
-        files.push("samples.csv");
-    }
-    files.push("manifest.json");
-    text.push_str(&format!(
-        "\nWritten to {}/ ({})\n",
-        outcome.out_dir.display(),
-        files.join(", ")
-    ));
-    text
 }
 
 /// The best-ranked group of a run, for one line of a sweep's listing.

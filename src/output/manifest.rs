@@ -48,6 +48,17 @@ pub struct Manifest {
     /// converged (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopping: Option<crate::stats::precision::Stopping>,
+    /// The profiles' thresholds: the hurdle exp(mu H) - 1 for mean_return and
+    /// `[model].tail_loss_limit` for cvar95.
+    pub profile_thresholds: crate::stats::summary::Thresholds,
+    /// `[model].expected_return` (mu), the hurdle's annual rate.
+    pub expected_return: f64,
+    /// The paths kept whole (all of them, or a sketched run's first): what sensitivity.csv
+    /// and samples.csv come from.
+    pub paths_kept_whole: usize,
+    /// The command that places capital for this model: `boomsim allocate` with the same model
+    /// and `--set`s.
+    pub allocate_command: String,
 }
 
 /// Hex SHA-256 of bytes.

@@ -70,6 +70,9 @@ struct SummaryRecord {
     uplift_mean: Option<f64>,
     rank: usize,
     profile: String,
+    /// Empty (`None`) for runs too small to tell, and in folders written before it existed.
+    #[serde(default)]
+    profile_settled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -106,6 +109,7 @@ struct PrecisionRecord {
     kind: String,
     name: String,
     statistic: String,
+    estimate: Option<f64>,
     lo95: Option<f64>,
     hi95: Option<f64>,
 }
@@ -134,13 +138,30 @@ pub struct RunFolder {
 }
 
 impl RunFolder {
-    /// The 95% half-width of an entity's statistic, when precision.csv gives one.
-    fn half_width(&self, kind: &str, name: &str, statistic: &str) -> Option<f64> {
+    /// The larger distance from an entity's statistic to the ends of its 95% interval, when
+    /// precision.csv gives one: what a `±` shows (an interval lopsided at an atom is never
+    /// understated).
+    fn reach(&self, kind: &str, name: &str, statistic: &str) -> Option<f64> {
         let p = self
             .precision
             .iter()
             .find(|p| p.kind == kind && p.name == name && p.statistic == statistic)?;
-        Some((p.hi95? - p.lo95?) / 2.0)
+        let x = p.estimate?;
+        Some((x - p.lo95?).max(p.hi95? - x).max(0.0))
+    }
+
+    /// A number of the manifest.
+    fn manifest_number(&self, key: &str) -> Option<f64> {
+        self.manifest.get(key)?.as_f64()
+    }
+
+    /// The profiles' thresholds (hurdle, tail-loss limit), when the manifest records them.
+    fn thresholds(&self) -> Option<(f64, f64)> {
+        let t = self.manifest.get("profile_thresholds")?;
+        Some((
+            t.get("hurdle")?.as_f64()?,
+            t.get("tail_loss_limit")?.as_f64()?,
+        ))
     }
 }
 
@@ -187,7 +208,7 @@ fn check_finite(folder: &RunFolder, dir: &Path) -> Result<(), ReportError> {
     };
     let finite = |x: f64| x.is_finite();
     for (i, r) in folder.summary.iter().enumerate() {
-        let values = [r.p05, r.p50, r.p95, r.cvar95];
+        let values = [r.mean_return, r.p05, r.p50, r.p95, r.cvar95];
         let optional = [r.sharpe, r.uplift_mean];
         if !values.into_iter().all(finite) || !optional.into_iter().flatten().all(finite) {
             return Err(bad("summary.csv", i + 2, &format!("a value of {}", r.name)));
@@ -556,9 +577,10 @@ fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-/// Risk (cvar95) against reward (p50) for groups and assets, coloured by profile. Every point
-/// is numbered beside it (numbers of points on one spot share a label), the key on the right
-/// names them, and each point and label has a hover title with its figures.
+/// Risk (cvar95) against reward (mean return) for groups and assets, coloured by profile, with
+/// the profiles' two thresholds as lines. Every point is numbered beside it (numbers of points
+/// on one spot share a label), the key on the right names them, and each point and label has a
+/// hover title with its figures.
 fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
     const NAME: &str = "risk_reward.svg";
     const PLOT_WIDTH: u32 = 700;
@@ -568,34 +590,20 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
     // Groups first, then assets, each in rank order: the numbers follow the tables.
     let mut entities: Vec<&SummaryRecord> = folder.summary.iter().collect();
     entities.sort_by_key(|r| (r.kind != "group", r.rank));
-    // What the data can take: a loss in the worst 5% is at most 100% (cvar95 <= 1), a median
+    // The thresholds the profiles are drawn by; the axes reach them.
+    let thresholds = folder.thresholds();
+    // What the data can take: a loss in the worst 5% is at most 100% (cvar95 <= 1), a mean
     // return at least -100%; the axes stop there.
     let xs = {
-        let (lo, hi) = pad(range(entities.iter().map(|r| r.cvar95)));
+        let limit = thresholds.map(|t| t.1);
+        let (lo, hi) = pad(range(entities.iter().map(|r| r.cvar95).chain(limit)));
         (lo, hi.min(1.0))
     };
     let ys = {
-        let (lo, hi) = pad(range(entities.iter().map(|r| r.p50)));
+        let hurdle = thresholds.map(|t| t.0);
+        let (lo, hi) = pad(range(entities.iter().map(|r| r.mean_return).chain(hurdle)));
         (lo.max(-1.0), hi)
     };
-    let assets: Vec<&SummaryRecord> = entities
-        .iter()
-        .copied()
-        .filter(|r| r.kind == "asset")
-        .collect();
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        let m = v.len() / 2;
-        if v.is_empty() {
-            0.0
-        } else if v.len() % 2 == 1 {
-            v[m]
-        } else {
-            (v[m - 1] + v[m]) / 2.0
-        }
-    };
-    let mx = median(assets.iter().map(|r| r.cvar95).collect());
-    let my = median(assets.iter().map(|r| r.p50).collect());
     let key_lines = entities.len() + 3;
     let height = (120.0 + KEY_LINE * key_lines as f64).max(540.0) as u32;
     let mut overlay = Overlay::new();
@@ -613,36 +621,38 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
             (xs, ys),
             (
                 "cvar95: average loss of the worst 5% of paths (%)",
-                "median total return (%)",
+                "mean total return (%)",
             ),
         )?;
-        // Quadrants shaded in the colour of the profile they give (against the asset medians).
-        let (qx, qy) = (mx.clamp(xs.0, xs.1), my.clamp(ys.0, ys.1));
-        for (i, [(x0, x1), (y0, y1)]) in [
-            [(xs.0, qx), (qy, ys.1)],
-            [(qx, xs.1), (qy, ys.1)],
-            [(xs.0, qx), (ys.0, qy)],
-            [(qx, xs.1), (ys.0, qy)],
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        // Quadrants shaded in the colour of the profile they give, split at the thresholds.
+        if let Some((hurdle, limit)) = thresholds {
+            let (qx, qy) = (limit.clamp(xs.0, xs.1), hurdle.clamp(ys.0, ys.1));
+            for (i, [(x0, x1), (y0, y1)]) in [
+                [(xs.0, qx), (qy, ys.1)],
+                [(qx, xs.1), (qy, ys.1)],
+                [(xs.0, qx), (ys.0, qy)],
+                [(qx, xs.1), (ys.0, qy)],
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                try_draw!(
+                    NAME,
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [(x0, y0), (x1, y1)],
+                        PALETTE[i].mix(0.07).filled()
+                    )))
+                );
+            }
+            let dashed = BLACK.mix(0.4);
             try_draw!(
                 NAME,
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    [(x0, y0), (x1, y1)],
-                    PALETTE[i].mix(0.07).filled()
-                )))
+                chart.draw_series([
+                    PathElement::new(vec![(qx, ys.0), (qx, ys.1)], dashed),
+                    PathElement::new(vec![(xs.0, qy), (xs.1, qy)], dashed),
+                ])
             );
         }
-        let dashed = BLACK.mix(0.4);
-        try_draw!(
-            NAME,
-            chart.draw_series([
-                PathElement::new(vec![(qx, ys.0), (qx, ys.1)], dashed),
-                PathElement::new(vec![(xs.0, qy), (xs.1, qy)], dashed),
-            ])
-        );
         // Markers, in pixels.
         let pixel = |x: f64, y: f64| {
             let (px, py) = chart.backend_coord(&(x, y));
@@ -655,7 +665,10 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
             x1: f64::from(xr.end),
             y1: f64::from(yr.end),
         };
-        let at: Vec<(f64, f64)> = entities.iter().map(|r| pixel(r.cvar95, r.p50)).collect();
+        let at: Vec<(f64, f64)> = entities
+            .iter()
+            .map(|r| pixel(r.cvar95, r.mean_return))
+            .collect();
         let size = |r: &SummaryRecord| if r.kind == "group" { 8.0 } else { 5.0 };
         let markers: Vec<Bounds> = entities
             .iter()
@@ -664,13 +677,19 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
             .collect();
         let tooltip = |k: usize, r: &SummaryRecord| {
             format!(
-                "{k}. {} ({} {}): median total return {:+.1}%, cvar95 {:.1}%, profile {}, rank {} of the {}s",
+                "{k}. {} ({} {}): mean total return {:+.1}%, median {:+.1}%, cvar95 {:.1}%, profile {}{}, rank {} of the {}s",
                 r.label,
                 r.kind,
                 r.name,
+                100.0 * r.mean_return,
                 100.0 * r.p50,
                 100.0 * r.cvar95,
                 r.profile,
+                if r.profile_settled == Some(true) {
+                    ""
+                } else {
+                    " (not settled)"
+                },
                 r.rank,
                 r.kind
             )
@@ -773,7 +792,7 @@ fn risk_reward_chart(folder: &RunFolder) -> Result<Chart, ReportError> {
         file: NAME,
         title: "Risk against reward".into(),
         caption: format!(
-            "Up is a higher median return, right a deeper loss in the worst 5% of paths: top-left is best. Each point is numbered (the key on the right names it; points on one spot share a label) and shows its figures on hover. Triangles are groups, dots assets; colours are the profiles of summary.csv, and each quadrant is shaded in the colour of the profile it gives (split at the assets' medians, the grey lines). The axes stop where the data must: a loss cannot pass 100%, nor a median return fall below -100%.{}",
+            "Up is a higher mean return, right a deeper loss in the worst 5% of paths: top-left is best. Each point is numbered (the key on the right names it; points on one spot share a label) and shows its figures on hover. Triangles are groups, dots assets; colours are the profiles of summary.csv, and each quadrant is shaded in the colour of the profile it gives, split at the profiles' two thresholds (the grey lines: the hurdle for the mean return, the tail-loss limit for cvar95). The axes stop where the data must: a loss cannot pass 100%, nor a return fall below -100%.{}",
             if crowded > 0 {
                 format!(
                     " {crowded} labels found no free place and overlap; hover over the points to tell them apart."
@@ -1065,37 +1084,77 @@ fn cell(x: Option<f64>, pct: bool) -> String {
     }
 }
 
-/// A percentage with its 95% half-width in points, when precision.csv has one.
-fn with_error(text: String, half_width: Option<f64>) -> String {
-    match half_width {
-        Some(h) => format!("{text} <small>&plusmn;{:.1}</small>", 100.0 * h),
-        None => text,
+/// A percentage with its `±` in points (the larger distance to its 95% interval's ends), when
+/// precision.csv has one wider than the last digit shown.
+fn with_error(text: String, reach: Option<f64>) -> String {
+    match reach {
+        Some(r) if 100.0 * r >= 0.05 => format!("{text} <small>&plusmn;{:.1}</small>", 100.0 * r),
+        _ => text,
     }
 }
 
 fn table(folder: &RunFolder, rows: &[&SummaryRecord]) -> String {
     let mut t = String::from(
-        "<div class=\"scroll\"><table><thead><tr><th>rank</th><th>name</th><th>p05</th><th>p50</th><th>p95</th><th>cvar95 (loss)</th><th>sharpe</th><th>uplift vs baseline</th><th>profile</th></tr></thead><tbody>\n",
+        "<div class=\"scroll\"><table><thead><tr><th>rank</th><th>name</th><th>mean</th><th>p05</th><th>p50</th><th>p95</th><th>cvar95 (loss)</th><th>sharpe</th><th>uplift vs baseline</th><th>profile</th></tr></thead><tbody>\n",
     );
     let mut rows = rows.to_vec();
     rows.sort_by_key(|r| r.rank);
     for r in rows {
-        let hw = |statistic: &str| folder.half_width(&r.kind, &r.name, statistic);
+        let reach = |statistic: &str| folder.reach(&r.kind, &r.name, statistic);
+        let profile = match r.profile_settled {
+            Some(true) => xml_text(&r.profile),
+            _ => format!("{} ?", xml_text(&r.profile)),
+        };
         t.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             r.rank,
             xml_text(&r.label),
-            with_error(cell(Some(r.p05), true), hw("p05")),
-            with_error(cell(Some(r.p50), true), hw("p50")),
-            with_error(cell(Some(r.p95), true), hw("p95")),
-            with_error(format!("{:.1}%", 100.0 * r.cvar95), hw("cvar95")),
+            with_error(cell(Some(r.mean_return), true), reach("mean_return")),
+            with_error(cell(Some(r.p05), true), reach("p05")),
+            with_error(cell(Some(r.p50), true), reach("p50")),
+            with_error(cell(Some(r.p95), true), reach("p95")),
+            with_error(format!("{:.1}%", 100.0 * r.cvar95), reach("cvar95")),
             cell(r.sharpe, false),
-            with_error(cell(r.uplift_mean, true), hw("uplift_mean")),
-            xml_text(&r.profile)
+            with_error(cell(r.uplift_mean, true), reach("uplift_mean")),
+            profile
         ));
     }
     t.push_str("</tbody></table></div>\n");
     t
+}
+
+/// What the tables' `±` and profiles mean, with the run's thresholds; a note when drivers come
+/// from a sketched run's first paths; the command that places capital.
+fn reading_notes(folder: &RunFolder) -> String {
+    let mut notes = String::from(
+        "<p><small>&plusmn; = the larger distance from the value to the ends of its 95% interval, in percentage points (precision.csv). cvar95 = the average loss of the worst 5% of paths.",
+    );
+    if let Some((hurdle, limit)) = folder.thresholds() {
+        let rate = folder
+            .manifest_number("expected_return")
+            .map_or(String::new(), |mu| {
+                format!(
+                    ", what a fairly priced asset earns at {:.1}% a year",
+                    100.0 * mu
+                )
+            });
+        notes.push_str(&format!(
+            " Profile: <b>high return</b> = mean above {:+.1}%{rate}; <b>low risk</b> = cvar95 at most {:.1}% (the model's tail_loss_limit). core = both, high-upside = high return only, defensive = low risk only, avoid = neither; ? = not settled: the 95% intervals straddle a threshold, so more paths could change it.",
+            100.0 * hurdle,
+            100.0 * limit
+        ));
+    }
+    notes.push_str("</small></p>\n");
+    if let (Some(kept), Some(paths)) = (
+        folder.manifest_number("paths_kept_whole"),
+        folder.manifest_number("paths"),
+    ) && kept < paths
+    {
+        notes.push_str(&format!(
+            "<p><small>The drivers (and samples.csv) come from the first {kept} of the {paths} paths: a sketched run keeps only those whole.</small></p>\n"
+        ));
+    }
+    notes
 }
 
 /// The self-contained page: no scripts, fonts or images from anywhere; the SVGs inline.
@@ -1137,8 +1196,9 @@ pub fn html(folder: &RunFolder, charts: &[Chart]) -> String {
     );
     page.push_str("<h2>Groups, ranked by Sharpe ratio</h2>\n");
     page.push_str(&table(folder, &groups));
-    page.push_str("<h2>Assets</h2>\n");
+    page.push_str("<h2>Assets, ranked by Sharpe ratio</h2>\n");
     page.push_str(&table(folder, &assets));
+    page.push_str(&reading_notes(folder));
     for c in charts {
         let svg = c
             .svg
@@ -1149,6 +1209,12 @@ pub fn html(folder: &RunFolder, charts: &[Chart]) -> String {
             xml_text(&c.title),
             svg,
             xml_text(&c.caption)
+        ));
+    }
+    if let Some(command) = m.get("allocate_command").and_then(|c| c.as_str()) {
+        page.push_str(&format!(
+            "<h2>Where to place capital</h2>\n<p>The long-only portfolios with the least tail loss for each target return, checked on fresh paths: <code>{}</code></p>\n",
+            xml_text(command)
         ));
     }
     page.push_str("</body>\n</html>\n");

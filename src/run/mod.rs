@@ -12,8 +12,8 @@ use std::time::Instant;
 use crate::engine::condition::{Condition, ConditionError};
 use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, simulate_into, thread_pool};
 use crate::output::{
-    Manifest, OutputError, RunReport, SPREADSHEET_ROWS, WriteOptions, first_non_finite, sha256_hex,
-    write_run,
+    Manifest, OutputError, RunReport, SPREADSHEET_ROWS, WriteOptions, first_non_finite,
+    run_exports, sha256_hex, write_run,
 };
 use crate::stats::pipeline::{KeepEvery, Summaries, Summariser};
 use crate::stats::precision::{FIRST_ROUND, StopRule, Stopping};
@@ -23,7 +23,8 @@ use crate::stats::streaming::{Sketched, exact_fits};
 use crate::model::{
     DEFAULT_MODEL_PATH, DEFAULT_MODEL_TEXT, LoadError, Model, Override, load_file, parse_model_with,
 };
-use crate::stats::summary::SummaryRow;
+use crate::output::terminal::RunText;
+use crate::stats::summary::{SummaryRow, Thresholds};
 
 /// Writes the built-in default model, with its comments, to `path` to edit: refused (an
 /// `AlreadyExists` error) when `path` exists, so nothing a user wrote is replaced.
@@ -201,6 +202,54 @@ pub struct RunOutcome {
     pub warnings: Vec<String>,
     /// What the stopping rule did, with `--precision`.
     pub stopping: Option<Stopping>,
+    /// The files written, in order.
+    pub files: Vec<&'static str>,
+}
+
+impl RunOutcome {
+    /// What a person reads after the run.
+    pub fn text(&self) -> String {
+        RunText {
+            manifest: &self.manifest,
+            rows: &self.rows,
+            precision: &self.precision,
+            sensitivity: &self.sensitivity,
+            kept_paths: self.sensitivity_paths,
+            horizon_years: self.horizon_years,
+            stopping: self.stopping.as_ref(),
+            matched: self.matched,
+            out_dir: &self.out_dir,
+            files: &self.files,
+        }
+        .render()
+    }
+}
+
+/// The `boomsim allocate` command for a run's model: the same file (none for the built-in
+/// model) and `--set`s, quoted for a POSIX shell where they need it.
+pub fn allocate_command(request: &RunRequest) -> String {
+    let mut words = vec!["boomsim".to_string(), "allocate".to_string()];
+    if let ModelSource::File(p) = &request.model {
+        words.push(p.display().to_string());
+    }
+    for set in &request.sets {
+        words.push("--set".into());
+        words.push(set.clone());
+    }
+    words
+        .iter()
+        .map(|w| {
+            let plain = w
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+            if plain && !w.is_empty() {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The run folder: `--out`, or `output/<model name>/`.
@@ -497,6 +546,10 @@ pub fn write(
         condition: conditional.as_ref().map(|c| c.condition.clone()),
         condition_matched: conditional.as_ref().map(|c| c.matched),
         stopping: stopping.cloned(),
+        profile_thresholds: Thresholds::of(model),
+        expected_return: model.expected_return,
+        paths_kept_whole: sim.paths,
+        allocate_command: allocate_command(request),
     };
     let mut warnings = Vec::new();
     if request.samples && sim.paths < paths {
@@ -529,7 +582,9 @@ pub fn write(
         cancel: request.hooks.cancel.as_deref(),
     };
     write_run(&out_dir, &report, options)?;
+    let files = run_exports(&report).iter().map(|e| e.file_name()).collect();
     Ok(RunOutcome {
+        files,
         out_dir,
         matched: report.conditional.as_ref().map(|c| c.matched),
         rows: report.rows,

@@ -409,7 +409,7 @@ pub fn rows(model: &Model, stats: &[EntityStats]) -> Vec<SummaryRow> {
 }
 
 /// The two lines a profile is drawn by (docs/model.md, `profile`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Thresholds {
     /// A mean_return above it is high return: exp(mu H) - 1.
     pub hurdle: f64,
