@@ -7,8 +7,8 @@
 //! -> [`engine`] (paths in parallel: adoption, sectors, assets, outcomes) -> [`stats`]
 //! (summaries across paths) -> [`output`] (run folders: CSV, JSON, report; the terminal)
 //! -> [`run`] (one run, shards, sweeps: what the command line asks for). [`input`],
-//! [`spelling`], [`random`] and [`elementary`] (exp and ln with the same bits on every machine)
-//! are foundations every stage may use.
+//! [`number`] (the numbers a user types), [`spelling`], [`random`] and [`elementary`] (exp and
+//! ln with the same bits on every machine) are foundations every stage may use.
 //! `docs/model.md` defines every number.
 
 pub mod distribution;
@@ -16,6 +16,7 @@ pub mod elementary;
 pub mod engine;
 pub mod input;
 pub mod model;
+pub mod number;
 pub mod output;
 pub mod random;
 pub mod run;

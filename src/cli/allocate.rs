@@ -4,8 +4,11 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use boomsim::engine::RunConfig;
+use boomsim::number::{self, Range};
 use boomsim::run::ModelSource;
-use boomsim::run::allocate::{AllocateOutcome, AllocateRequest, allocate};
+use boomsim::run::allocate::{
+    AllocateOutcome, AllocateRequest, MAX_SCENARIOS, MIN_RESAMPLES, Named, allocate,
+};
 
 use super::{Failure, Overrides, command_line, hooks, print};
 
@@ -15,39 +18,46 @@ pub struct Args {
     model: Option<PathBuf>,
     /// In-sample paths the portfolios are optimised on (at most 50,000 scenarios: half that
     /// with --boom-probability below 1).
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(256..=50_000))]
+    #[arg(long, default_value_t = 10_000, value_parser = in_sample, allow_negative_numbers = true)]
     paths: u64,
-    /// Out-of-sample paths every portfolio is checked on (a stream of their own).
-    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(2_048..=100_000_000))]
+    /// Out-of-sample paths every portfolio is checked on (a stream of their own; their asset
+    /// returns are kept, 8 bytes x assets a path, at most 1 GiB).
+    #[arg(long, default_value_t = 100_000, value_parser = out_of_sample, allow_negative_numbers = true)]
     test_paths: u64,
+    /// Further in-sample sets of --paths paths each portfolio is solved on again, to show how
+    /// much its weights would move with other paths (weight_lo, weight_hi).
+    #[arg(long, default_value_t = 8, value_parser = resamples, allow_negative_numbers = true)]
+    resamples: u64,
     /// Seed.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::seed, allow_negative_numbers = true)]
     seed: u64,
-    /// Worker threads for the simulation [default: every core].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    /// Worker threads for the simulation and the solves [default: every core].
+    #[arg(long, value_parser = super::threads, allow_negative_numbers = true)]
     threads: Option<u64>,
-    /// CVaR level in percent: the mean loss of the worst (100 - LEVEL)% of paths.
-    #[arg(long, default_value_t = 95.0, value_parser = level)]
+    /// CVaR level, a fraction: 0.95 is the mean loss of the worst 5% of paths.
+    #[arg(long, default_value_t = 0.95, value_parser = level, allow_negative_numbers = true)]
     cvar: f64,
     /// Frontier points, from the minimum-CVaR portfolio to the highest-mean one.
-    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(2..=200))]
+    #[arg(long, default_value_t = 15, value_parser = points, allow_negative_numbers = true)]
     points: u64,
-    /// The largest share of the budget in one asset.
-    #[arg(long, default_value_t = 1.0, value_parser = share)]
+    /// The largest share of the budget in one asset, a fraction (0.3 = 30%).
+    #[arg(long, default_value_t = 1.0, value_parser = share, allow_negative_numbers = true)]
     max_weight: f64,
-    /// A group's share of the budget, GROUP=MIN..MAX (repeatable), e.g.
+    /// A group's share of the budget, GROUP=MIN..MAX in fractions (repeatable), e.g.
     /// private_startups=0..0.2.
-    #[arg(long = "group", value_name = "GROUP=MIN..MAX", value_parser = group_bounds)]
+    #[arg(long = "group", value_name = "GROUP=MIN..MAX", value_parser = group_bounds, allow_negative_numbers = true)]
     groups: Vec<(String, f64, f64)>,
     /// Hold none of this asset (repeatable).
     #[arg(long, value_name = "ASSET")]
     exclude: Vec<String>,
-    /// Also the portfolio with the highest mean whose CVaR is at most this (0.3 = 30%).
-    #[arg(long, value_name = "CVAR", allow_negative_numbers = true)]
+    /// Also the portfolio with the highest mean whose CVaR is at most this, a fraction
+    /// (0.3 = a mean loss of 30% in the worst paths; negative for a gain).
+    #[arg(long, value_name = "CVAR", value_parser = cvar_limit, allow_negative_numbers = true)]
     max_cvar: Option<f64>,
-    /// How likely the boom is: each path's boom outcome counts with this probability and its
-    /// baseline outcome (the model's [baseline], same draws and shocks) with the rest.
-    #[arg(long, default_value_t = 1.0, value_parser = probability)]
+    /// How likely the boom is, a fraction: each path's boom outcome counts with this
+    /// probability and its baseline outcome (the model's [baseline], same draws and shocks)
+    /// with the rest.
+    #[arg(long, default_value_t = 1.0, value_parser = probability, allow_negative_numbers = true)]
     boom_probability: f64,
     /// Output folder [default: output/<model name>-allocate/].
     #[arg(long)]
@@ -66,38 +76,53 @@ pub struct Args {
     overrides: Overrides,
 }
 
+/// `--cvar LEVEL`: a fraction above 0.5 and below 1.
 fn level(arg: &str) -> Result<f64, String> {
-    match arg.parse::<f64>() {
-        Ok(x) if x > 50.0 && x < 100.0 => Ok(x / 100.0),
-        _ => Err("expected a level in percent above 50 and below 100, e.g. 95".into()),
-    }
+    number::fraction(arg, Range::open(0.5, 1.0), "0.95")
 }
 
+/// `--max-weight W`.
 fn share(arg: &str) -> Result<f64, String> {
-    match arg.parse::<f64>() {
-        Ok(x) if x > 0.0 && x <= 1.0 => Ok(x),
-        _ => Err("expected a share of the budget above 0 and at most 1, e.g. 0.3".into()),
-    }
+    number::fraction(arg, Range::open_closed(0.0, 1.0), "0.3")
 }
 
+/// `--boom-probability P`.
 fn probability(arg: &str) -> Result<f64, String> {
-    match arg.parse::<f64>() {
-        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
-        _ => Err("expected a probability from 0 to 1, e.g. 0.6".into()),
-    }
+    number::fraction(arg, Range::closed(0.0, 1.0), "0.6")
 }
 
+/// `--max-cvar X`: a loss as a fraction, at most 1 (everything lost); negative for a gain.
+fn cvar_limit(arg: &str) -> Result<f64, String> {
+    number::fraction(arg, Range::closed(-100.0, 1.0), "0.2")
+}
+
+/// `--paths N`.
+fn in_sample(arg: &str) -> Result<u64, String> {
+    number::whole(arg, 256, MAX_SCENARIOS as u64)
+}
+
+/// `--test-paths M`.
+fn out_of_sample(arg: &str) -> Result<u64, String> {
+    number::whole(arg, 2_048, 1 << 32)
+}
+
+/// `--resamples R`.
+fn resamples(arg: &str) -> Result<u64, String> {
+    number::whole(arg, MIN_RESAMPLES as u64, 63)
+}
+
+/// `--points K`.
+fn points(arg: &str) -> Result<u64, String> {
+    number::whole(arg, 2, 200)
+}
+
+/// `--group GROUP=MIN..MAX`.
 fn group_bounds(arg: &str) -> Result<(String, f64, f64), String> {
-    let help = "expected GROUP=MIN..MAX with 0 <= MIN <= MAX <= 1, e.g. private_startups=0..0.2";
-    let (name, bounds) = arg.split_once('=').ok_or(help)?;
-    let (lo, hi) = bounds.split_once("..").ok_or(help)?;
-    let (lo, hi): (f64, f64) = (
-        lo.trim().parse().map_err(|_| help)?,
-        hi.trim().parse().map_err(|_| help)?,
-    );
-    if !(0.0..=1.0).contains(&lo) || !(lo..=1.0).contains(&hi) {
-        return Err(help.into());
-    }
+    let example = "private_startups=0..0.2";
+    let (name, bounds) = arg
+        .split_once('=')
+        .ok_or(format!("expected GROUP=MIN..MAX, e.g. {example}"))?;
+    let (lo, hi) = number::fraction_range(bounds, Range::closed(0.0, 1.0), "0..0.2")?;
     Ok((name.trim().to_string(), lo, hi))
 }
 
@@ -113,7 +138,7 @@ impl Args {
             antithetic: false,
         };
         let bar = simulation.progress_bar(1);
-        bar.set_length(self.paths + self.test_paths);
+        bar.set_length(self.paths * (self.resamples + 1) + self.test_paths);
         let request = AllocateRequest {
             model: ModelSource::or_default(self.model),
             sets: self.overrides.sets,
@@ -124,6 +149,7 @@ impl Args {
                 ..Default::default()
             },
             test_paths: self.test_paths as usize,
+            resamples: self.resamples as usize,
             alpha: self.cvar,
             points: self.points as usize,
             max_weight: self.max_weight,
@@ -157,57 +183,99 @@ impl Args {
     }
 }
 
-/// What `allocate` prints: the named portfolios, their weights by asset and by group, in and
-/// out of sample, and where the files are.
+/// A portfolio's weights by asset, each with its range over the in-sample sets where it
+/// moves by more than half a point.
+fn by_asset(n: &Named, assets: &[(String, String)]) -> String {
+    let held: Vec<String> = (0..assets.len())
+        .filter(|&k| n.weights[k] >= 0.0005 || n.weight_hi[k] >= 0.005)
+        .map(|k| {
+            let (w, lo, hi) = (n.weights[k], n.weight_lo[k], n.weight_hi[k]);
+            if hi - lo >= 0.005 {
+                format!(
+                    "{} {:.1}% ({:.1}-{:.1}%)",
+                    assets[k].0,
+                    100.0 * w,
+                    100.0 * lo,
+                    100.0 * hi
+                )
+            } else {
+                format!("{} {:.1}%", assets[k].0, 100.0 * w)
+            }
+        })
+        .collect();
+    held.join(", ")
+}
+
+/// A portfolio's weights by group.
+fn by_group(n: &Named, o: &AllocateOutcome) -> String {
+    o.groups
+        .iter()
+        .map(|g| {
+            let w: f64 = n
+                .weights
+                .iter()
+                .zip(&o.assets)
+                .filter(|(_, (_, group))| group == g)
+                .map(|(w, _)| w)
+                .sum();
+            format!("{g} {:.1}%", 100.0 * w)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What `allocate` prints: the named portfolios (each once, with every name it carries),
+/// their weights by asset (with their range over the in-sample sets) and by group, in and
+/// out of sample, the highest-mean end of the frontier, and where the files are.
 fn text(o: &AllocateOutcome) -> String {
-    let level = 100.0 * o.alpha;
+    let tail = 100.0 * (1.0 - o.alpha);
     let mut t = format!(
-        "Mean-CVaR portfolios: {} in-sample scenarios (an LP of {} variables, solved in {:.1} s); every figure\n\
-         is a total return over the model's horizon; CVaR{level:.0} = mean loss of the worst {:.0}% of paths.\n",
+        "Mean-CVaR portfolios of the model's assets: {} sets of {} in-sample scenarios each (an LP of {} variables\n\
+         per portfolio; all solved in {:.1} s); figures are total returns over the model's horizon;\n\
+         CVaR = mean loss of the worst {tail:.0}% of paths. A weight's (lo-hi) is its least and most over the\n\
+         {} sets: how much it would move with other paths.\n",
+        o.sets,
         o.scenarios,
         o.scenarios + o.assets.len() + 1,
         o.solve_seconds,
-        100.0 - level
+        o.sets
     );
-    for n in &o.named {
-        let _ = writeln!(
-            t,
-            "\n{}: mean {:+.1}%, CVaR {:.1}% in sample; on fresh paths mean {:+.1}%, CVaR {:.1}%, p05 {:+.1}%, P(loss) {:.1}%",
-            n.title,
+    let figures = |n: &Named| {
+        let gap = match n.gap.1 {
+            Some(se) => format!(
+                "; fresh minus in-sample mean {:+.1} ±{:.1} points (2 se)",
+                100.0 * n.gap.0,
+                200.0 * se
+            ),
+            None => String::new(),
+        };
+        format!(
+            "mean {:+.1}%, CVaR {:.1}% in sample; on fresh paths mean {:+.1}%, CVaR {:.1}%, p05 {:+.1}%, P(loss) {:.1}%{gap}",
             100.0 * n.in_sample.mean,
             100.0 * n.in_sample.cvar,
             100.0 * n.test.mean,
             100.0 * n.test.cvar,
             100.0 * n.test.p05,
             100.0 * n.test.prob_loss
-        );
-        let held: Vec<String> = n
-            .weights
-            .iter()
-            .zip(&o.assets)
-            .filter(|(w, _)| **w >= 0.0005)
-            .map(|(w, (name, _))| format!("{name} {:.1}%", 100.0 * w))
-            .collect();
-        let _ = writeln!(t, "  assets: {}", held.join(", "));
-        let by_group: Vec<String> = o
-            .groups
-            .iter()
-            .map(|g| {
-                let w: f64 = n
-                    .weights
-                    .iter()
-                    .zip(&o.assets)
-                    .filter(|(_, (_, group))| group == g)
-                    .map(|(w, _)| w)
-                    .sum();
-                format!("{g} {:.1}%", 100.0 * w)
-            })
-            .collect();
-        let _ = writeln!(t, "  groups: {}", by_group.join(", "));
+        )
+    };
+    for n in &o.named {
+        let _ = writeln!(t, "\n{}: {}", n.title, figures(n));
+        let _ = writeln!(t, "  assets: {}", by_asset(n, &o.assets));
+        let _ = writeln!(t, "  groups: {}", by_group(n, o));
     }
+    let h = &o.highest;
     let _ = writeln!(
         t,
-        "\nWritten to {}/ (frontier.csv: {} portfolios in and out of sample; allocation.csv: their weights; manifest.json)",
+        "\nThe highest-mean end ({}): {}\n  assets: {}\n  a corner of the frontier: with other paths it can flip whole to another asset, as its ranges show.",
+        h.title,
+        figures(h),
+        by_asset(h, &o.assets)
+    );
+    let _ = writeln!(
+        t,
+        "\nWritten to {}/ (frontier.csv: {} portfolios in and out of sample; allocation.csv: their weights with their ranges; manifest.json)\n\
+         These are the optimal weights of the model's assumptions, not advice: a portfolio is only as good as the distributions behind it.",
         o.out_dir.display(),
         o.frontier.len()
     );

@@ -11,8 +11,13 @@ pub struct Args {
     /// A distribution, e.g. "2 to 10" or "normal(1.4, 0.3) in [0, 3]".
     distribution: String,
     /// Histogram bins.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=200))]
+    #[arg(long, default_value_t = 20, value_parser = bins, allow_negative_numbers = true)]
     bins: u64,
+}
+
+/// `--bins N`.
+fn bins(arg: &str) -> Result<u64, String> {
+    boomsim::number::whole(arg, 1, 200)
 }
 
 impl Args {

@@ -5,15 +5,17 @@ use std::path::PathBuf;
 use boomsim::distribution::fit::{FitFamily, FitRequest, answer};
 use boomsim::output::terminal::fit_text;
 
+use boomsim::number;
+
 use super::{Failure, print};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The 5th percentile.
-    #[arg(long, conflicts_with_all = ["min", "mode", "max", "data"])]
+    #[arg(long, value_parser = value, conflicts_with_all = ["min", "mode", "max", "data"])]
     p05: Option<f64>,
     /// The 95th percentile.
-    #[arg(long, conflicts_with_all = ["min", "mode", "max", "data"])]
+    #[arg(long, value_parser = value, conflicts_with_all = ["min", "mode", "max", "data"])]
     p95: Option<f64>,
     /// A quantile, as LEVEL=VALUE (e.g. 0.1=2); give two.
     #[arg(long = "q", value_name = "P=V", value_parser = quantile, conflicts_with_all = ["min", "mode", "max", "data"])]
@@ -23,13 +25,13 @@ pub struct Args {
     #[arg(long, value_parser = family, conflicts_with_all = ["min", "mode", "max", "data"])]
     family: Option<FitFamily>,
     /// PERT minimum.
-    #[arg(long, requires_all = ["mode", "max"], conflicts_with = "data")]
+    #[arg(long, value_parser = value, requires_all = ["mode", "max"], conflicts_with = "data")]
     min: Option<f64>,
     /// PERT mode (most likely value).
-    #[arg(long, requires_all = ["min", "max"], conflicts_with = "data")]
+    #[arg(long, value_parser = value, requires_all = ["min", "max"], conflicts_with = "data")]
     mode: Option<f64>,
     /// PERT maximum.
-    #[arg(long, requires_all = ["min", "mode"], conflicts_with = "data")]
+    #[arg(long, value_parser = value, requires_all = ["min", "mode"], conflicts_with = "data")]
     max: Option<f64>,
     /// A CSV file of observations.
     #[arg(long, requires = "column")]
@@ -39,11 +41,20 @@ pub struct Args {
     column: Option<String>,
 }
 
-/// `--q LEVEL=VALUE`.
+/// A value of a quantile: any finite number.
+fn value(arg: &str) -> Result<f64, String> {
+    number::finite(arg)
+}
+
+/// `--q LEVEL=VALUE`: LEVEL a fraction strictly between 0 and 1, VALUE finite.
 fn quantile(arg: &str) -> Result<(f64, f64), String> {
-    arg.split_once('=')
-        .and_then(|(p, v)| Some((p.trim().parse().ok()?, v.trim().parse().ok()?)))
-        .ok_or_else(|| "expected LEVEL=VALUE, e.g. --q 0.1=2 (the 10th percentile is 2)".into())
+    let (p, v) = arg
+        .split_once('=')
+        .ok_or("expected LEVEL=VALUE, e.g. --q 0.1=2 (the 10th percentile is 2)")?;
+    let level = number::fraction(p, number::Range::open(0.0, 1.0), "0.1")
+        .map_err(|e| format!("LEVEL: {e}"))?;
+    let value = number::finite(v).map_err(|e| format!("VALUE: {e}"))?;
+    Ok((level, value))
 }
 
 /// `--family NAME`.

@@ -15,7 +15,7 @@ pub struct Args {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Worker threads for the summary [default: every core].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    #[arg(long, value_parser = super::threads, allow_negative_numbers = true)]
     threads: Option<u64>,
     /// Also write report.html and charts/ (as `boomsim report` does).
     #[arg(long)]

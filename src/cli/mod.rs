@@ -24,6 +24,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use boomsim::engine::{Hooks, RunConfig, Sampling};
 use boomsim::model::Override;
+use boomsim::number;
 use boomsim::run::SummaryMethod;
 
 /// Monte Carlo simulation of the returns and risks created when a technology's adoption grows
@@ -164,13 +165,13 @@ impl Overrides {
 #[derive(clap::Args)]
 struct SimulationArgs {
     /// Number of paths (N).
-    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=boomsim::engine::MOST_PATHS))]
+    #[arg(long, default_value_t = 100_000, value_parser = paths, allow_negative_numbers = true)]
     paths: u64,
     /// Seed: the same seed gives byte-identical CSV files, whatever the thread count.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = seed, allow_negative_numbers = true)]
     seed: u64,
     /// Worker threads [default: every core].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    #[arg(long, value_parser = threads, allow_negative_numbers = true)]
     threads: Option<u64>,
     /// No progress bar (there is none anyway when stderr is not a terminal or under CI).
     #[arg(long)]
@@ -189,6 +190,21 @@ struct SimulationArgs {
     /// parameters); lowers the error of outcomes that move monotonically with the shocks.
     #[arg(long)]
     antithetic: bool,
+}
+
+/// `--paths N`: a whole number of paths (every numeric flag reads through `boomsim::number`).
+fn paths(arg: &str) -> Result<u64, String> {
+    number::whole(arg, 1, boomsim::engine::MOST_PATHS)
+}
+
+/// `--seed S`.
+fn seed(arg: &str) -> Result<u64, String> {
+    number::whole(arg, 0, u64::MAX)
+}
+
+/// `--threads T`.
+fn threads(arg: &str) -> Result<u64, String> {
+    number::whole(arg, 1, 4096)
 }
 
 /// `--sampling`.

@@ -49,7 +49,7 @@ pub struct Args {
     /// every group's mean_return, p05, p50, p95 and cvar95 is at most this (0.005 = half a
     /// percentage point), or --max-paths is reached. Replaces --paths; the paths are those of
     /// a fixed-size run, so a run that stops at N has the bytes of --paths N (same --summary).
-    #[arg(long, value_name = "HALF-WIDTH", value_parser = positive, conflicts_with_all = ["shard", "paths"])]
+    #[arg(long, value_name = "HALF-WIDTH", value_parser = positive, allow_negative_numbers = true, conflicts_with_all = ["shard", "paths"])]
     precision: Option<f64>,
     /// With --precision: the statistics that must converge, from precision.csv's names.
     #[arg(long, value_name = "STAT[,STAT]", value_delimiter = ',', value_parser = statistic, requires = "precision")]
@@ -58,18 +58,19 @@ pub struct Args {
     #[arg(long, requires = "precision")]
     relative: bool,
     /// With --precision: the most paths to run.
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=boomsim::engine::MOST_PATHS), requires = "precision")]
+    #[arg(long, default_value_t = 1_000_000, value_parser = super::paths, allow_negative_numbers = true, requires = "precision")]
     max_paths: u64,
     #[command(flatten)]
     overrides: Overrides,
 }
 
-/// A positive, finite number.
+/// `--precision H`: a positive half-width.
 fn positive(arg: &str) -> Result<f64, String> {
-    match arg.parse::<f64>() {
-        Ok(x) if x > 0.0 && x.is_finite() => Ok(x),
-        _ => Err("expected a positive number, e.g. 0.005 (half a percentage point)".into()),
-    }
+    boomsim::number::in_range(
+        arg,
+        boomsim::number::Range::open_closed(0.0, f64::INFINITY),
+        "0.005 (half a percentage point)",
+    )
 }
 
 /// One of precision.csv's statistics.

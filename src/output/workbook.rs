@@ -194,9 +194,11 @@ pub fn column_style(sheet: &str, column: &str) -> Style {
         ("sensitivity", "low_mean" | "high_mean" | "swing" | "swing_se" | "contribution") => {
             Style::Percent
         }
-        ("frontier", "point") | ("convergence", "paths") | ("precision", "batches") => Style::Count,
-        ("frontier", c) if c != "status" => Style::Percent,
-        ("allocation", "weight") => Style::Percent,
+        ("frontier" | "allocation", "portfolio")
+        | ("convergence", "paths")
+        | ("precision", "batches") => Style::Count,
+        ("frontier", c) if c != "status" && c != "name" => Style::Percent,
+        ("allocation", "weight" | "weight_lo" | "weight_hi") => Style::Percent,
         _ => Style::Plain,
     }
 }
@@ -783,10 +785,18 @@ fn frontier_chart(frontier: &Table) -> Option<Chart> {
     if frontier.rows.is_empty() {
         return None;
     }
-    let end = last_row(frontier);
+    // The frontier's points: the rows with a target (the --max-cvar portfolio, last, has none).
+    let target = frontier.column("target");
+    let points = (0..frontier.rows.len())
+        .take_while(|&r| target.is_none_or(|c| frontier.number(r, c).is_some()))
+        .count();
+    if points == 0 {
+        return None;
+    }
+    let end = points as u32;
     let mut chart = new_chart(
         ChartType::ScatterStraightWithMarkers,
-        "Efficient frontier: mean return against CVaR 95%",
+        "Efficient frontier: mean return against CVaR",
     );
     let pairs = [
         ("cvar", "mean", "in sample (solved on)", 0x0072B2),
@@ -818,7 +828,7 @@ fn frontier_chart(frontier: &Table) -> Option<Chart> {
     }
     chart
         .x_axis()
-        .set_name("CVaR 95% (mean loss in the worst 5% of paths)")
+        .set_name("CVaR (mean loss in the worst paths, at the level of manifest.json)")
         .set_num_format("0%");
     chart
         .y_axis()

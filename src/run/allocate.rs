@@ -1,23 +1,34 @@
 //! `boomsim allocate`: a frontier of mean-CVaR portfolios over the model's assets, solved on
-//! in-sample paths and checked on out-of-sample ones, written to a folder whole.
+//! in-sample paths, solved again on further in-sample sets to show how far each weight would
+//! move with other paths, checked on out-of-sample paths, and written to a folder whole.
 //!
-//! In-sample paths are paths 0..N of the seed; out-of-sample paths are paths 2^40 ..
-//! 2^40 + M of the same seed: streams of their own (a path's numbers depend only on (seed,
-//! path index)), so the check is on paths the optimiser never saw, and the whole command is
+//! In-sample paths are paths 0..N of the seed; the j-th further set is paths j 2^34 ..
+//! j 2^34 + N; out-of-sample paths are paths 2^40 .. 2^40 + M: streams of their own (a path's
+//! numbers depend only on (seed, path index)), so each set is what another seed would have
+//! given, the check is on paths the optimiser never saw, and the whole command is
 //! reproducible. With `--boom-probability P`, every path counts twice: its boom outcome with
 //! probability P/N and its baseline outcome (same draws and shocks) with (1 - P)/N.
+//!
+//! Memory: 8 bytes x assets x outcomes a path for the in-sample sets (at most 50,000 paths
+//! each, R + 1 sets) and the out-of-sample paths (at most [`TEST_BYTES`]), plus one block of
+//! 16,384 paths' outcomes while simulating, plus the linear programs (about 100 bytes x
+//! (assets + 3) x scenarios each, one per thread).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{ModelSource, RunError, prepare};
-use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, Simulation, simulate_chunks, thread_pool};
+use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, simulate_chunks, thread_pool};
 use crate::model::Model;
 use crate::output::{OutputError, csv_bytes, sha256_hex, write_file, write_folder};
 use crate::spelling::suggest;
 use crate::stats::allocation::{
-    AllocationError, Constraints, Evaluation, Goal, Scenarios, check_feasible, evaluate, solve,
+    AllocationError, Constraints, Evaluation, Goal, Scenarios, Solution, check_feasible, evaluate,
+    solve,
 };
 use crate::stats::precision::BATCHES;
 
@@ -27,6 +38,27 @@ pub const TEST_OFFSET: usize = 1 << 40;
 /// The most in-sample scenarios the linear program takes (paths, twice with a boom
 /// probability below 1): its size grows with them, and beyond this a solve takes minutes.
 pub const MAX_SCENARIOS: usize = 50_000;
+
+/// The fewest further in-sample sets each portfolio is solved on again (`--resamples`).
+pub const MIN_RESAMPLES: usize = 8;
+
+/// The first path of the j-th further in-sample set is j times this: streams of their own,
+/// below the out-of-sample paths for up to 63 sets of at most 50,000 paths.
+pub const RESAMPLE_OFFSET: usize = 1 << 34;
+
+/// The most bytes of out-of-sample asset returns kept (8 bytes x assets x outcomes a path):
+/// `--test-paths` beyond it is refused with the figure.
+pub const TEST_BYTES: usize = 1 << 30;
+
+/// Paths simulated at a time for a scenario set: only their asset returns are kept.
+const SCENARIO_BLOCK: usize = 64 * CHUNK_PATHS;
+
+/// A weight of at least this share is reported as moving when its range over the in-sample
+/// sets reaches further than [`STABLE_MOVE`] from it.
+pub const STABLE_WEIGHT: f64 = 0.05;
+
+/// See [`STABLE_WEIGHT`]: five percentage points.
+pub const STABLE_MOVE: f64 = 0.05;
 
 /// What `allocate` is asked.
 #[derive(Debug, Clone)]
@@ -39,6 +71,8 @@ pub struct AllocateRequest {
     pub config: RunConfig,
     /// Out-of-sample paths.
     pub test_paths: usize,
+    /// Further in-sample sets each portfolio is solved on again (at least [`MIN_RESAMPLES`]).
+    pub resamples: usize,
     /// CVaR level, e.g. 0.95.
     pub alpha: f64,
     /// Frontier points.
@@ -81,9 +115,17 @@ pub enum AllocateError {
         /// What would be valid.
         help: String,
     },
-    /// No portfolio meets the constraints.
-    #[error("no portfolio meets the constraints: {0}")]
+    /// No portfolio meets the constraints, or the solver was stopped.
+    #[error("{}", solve_message(.0))]
     Solve(#[from] AllocationError),
+}
+
+/// An allocation error in words: an interrupt as it is, anything else as no portfolio found.
+fn solve_message(e: &AllocationError) -> String {
+    match e {
+        AllocationError::Interrupted => e.to_string(),
+        _ => format!("no portfolio meets the constraints: {e}"),
+    }
 }
 
 impl From<OutputError> for AllocateError {
@@ -92,18 +134,25 @@ impl From<OutputError> for AllocateError {
     }
 }
 
-/// One point of the frontier (`frontier.csv`).
+/// One portfolio of `frontier.csv`: a frontier point, or the `--max-cvar` portfolio after
+/// them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FrontierPoint {
-    /// 1 = the minimum-CVaR portfolio, up to the highest-mean one.
-    pub point: usize,
-    /// The mean it was asked to reach (in-sample).
-    pub target: f64,
+    /// The key shared with `allocation.csv`: 1 = the minimum-CVaR portfolio, up to the
+    /// highest-mean one; the `--max-cvar` portfolio is the next number.
+    pub portfolio: usize,
+    /// Its names, space-separated: `min_cvar`, `best_ratio`, `max_cvar` (empty for the other
+    /// frontier points; one portfolio carries two names when they coincide).
+    pub name: String,
+    /// The mean it was asked to reach (in-sample; empty for the `--max-cvar` portfolio).
+    pub target: Option<f64>,
     /// Mean return, CVaR, p05 and probability of loss on the in-sample paths.
     pub mean: f64,
     pub cvar: f64,
     pub p05: f64,
     pub prob_loss: f64,
+    /// Standard error of the in-sample mean (batch means, 32 batches).
+    pub mean_se: Option<f64>,
     /// The same on the out-of-sample paths.
     pub test_mean: f64,
     pub test_cvar: f64,
@@ -119,45 +168,78 @@ pub struct FrontierPoint {
 /// One weight (`allocation.csv`, long form).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Weight {
-    /// The frontier point, or a named portfolio (`min_cvar`, `best_ratio`, `max_cvar`).
-    pub portfolio: String,
+    /// The portfolio's number in `frontier.csv`.
+    pub portfolio: usize,
+    /// Its names, as in `frontier.csv`.
+    pub name: String,
     /// The asset.
     pub asset: String,
     /// Its group.
     pub group: String,
     /// Its share of the budget.
     pub weight: f64,
+    /// The least and the most it took over this in-sample set and the `--resamples` further
+    /// ones of the same size (the same portfolio solved on other paths).
+    pub weight_lo: f64,
+    pub weight_hi: f64,
 }
 
-/// A named portfolio of the terminal.
+/// A portfolio as the terminal and the report name it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Named {
-    /// What it is.
-    pub name: &'static str,
+    /// Its names (`min_cvar`, `best_ratio`, `max_cvar`; two when they coincide; none for the
+    /// highest-mean end of the frontier).
+    pub names: Vec<&'static str>,
     /// In words.
     pub title: String,
-    /// Its weights, one per asset.
+    /// Its number in `frontier.csv`.
+    pub portfolio: usize,
+    /// Its weights, one per asset, and their least and most over the in-sample sets.
     pub weights: Vec<f64>,
+    pub weight_lo: Vec<f64>,
+    pub weight_hi: Vec<f64>,
     /// In-sample and out-of-sample evaluations.
     pub in_sample: Evaluation,
     pub test: Evaluation,
+    /// The out-of-sample mean minus the in-sample mean, and its standard error (the two sets'
+    /// batch errors combined).
+    pub gap: (f64, Option<f64>),
+}
+
+impl Named {
+    /// The weights of at least [`STABLE_WEIGHT`] whose range over the in-sample sets reaches
+    /// further than [`STABLE_MOVE`] from them, as (asset index, weight, lo, hi).
+    pub fn moving(&self) -> Vec<(usize, f64, f64, f64)> {
+        (0..self.weights.len())
+            .filter_map(|k| {
+                let (w, lo, hi) = (self.weights[k], self.weight_lo[k], self.weight_hi[k]);
+                let moves = (w - lo).max(hi - w) > STABLE_MOVE + 1e-12;
+                (w.max(hi) >= STABLE_WEIGHT && moves).then_some((k, w, lo, hi))
+            })
+            .collect()
+    }
 }
 
 /// What a finished allocation reports.
 pub struct AllocateOutcome {
     /// The folder written.
     pub out_dir: PathBuf,
-    /// The frontier.
+    /// The frontier (and the `--max-cvar` portfolio).
     pub frontier: Vec<FrontierPoint>,
-    /// The named portfolios.
+    /// The named portfolios: min_cvar (with best_ratio when they coincide), best_ratio,
+    /// max_cvar.
     pub named: Vec<Named>,
+    /// The highest-mean end of the frontier, with its spread: a corner that can flip whole.
+    pub highest: Named,
     /// Asset names and their groups, in model order.
     pub assets: Vec<(String, String)>,
     /// Group names.
     pub groups: Vec<String>,
-    /// In-sample scenarios and LP variables.
+    /// In-sample scenarios of each set.
     pub scenarios: usize,
-    /// Seconds spent solving.
+    /// In-sample sets solved: this one and the resamples.
+    pub sets: usize,
+    /// Seconds spent solving (all sets, wall clock).
     pub solve_seconds: f64,
     /// The CVaR level.
     pub alpha: f64,
@@ -173,6 +255,7 @@ struct AllocateManifest<'a> {
     model_sha256: String,
     seed: u64,
     in_sample_paths: String,
+    resample_paths: Vec<String>,
     out_of_sample_paths: String,
     scenarios: usize,
     lp_variables: usize,
@@ -182,50 +265,60 @@ struct AllocateManifest<'a> {
     groups: Vec<String>,
     excluded: &'a [String],
     max_cvar: Option<f64>,
+    points: usize,
     solve_seconds: f64,
     command_line: &'a [String],
 }
 
-/// The assets' total returns (boom, and baseline when asked) of every path of `sim`.
-fn scenarios(model: &Model, sim: &Simulation, boom_probability: f64) -> Scenarios {
-    let (a, g, n) = (model.assets.len(), model.groups.len(), sim.paths);
-    let outcomes = if boom_probability < 1.0 { 2 } else { 1 };
-    let mut returns = Vec::with_capacity(outcomes * n * a);
-    let mut probability = Vec::with_capacity(outcomes * n);
-    for i in 0..n {
-        returns.extend((0..a).map(|k| sim.total_return.get(i, g + k)));
-        probability.push(boom_probability / n as f64);
-    }
-    if let Some(uplift) = &sim.uplift
-        && outcomes == 2
-    {
-        for i in 0..n {
-            // The baseline's total return: the boom's minus the uplift.
-            returns.extend((0..a).map(|k| sim.total_return.get(i, g + k) - uplift.get(i, g + k)));
-            probability.push((1.0 - boom_probability) / n as f64);
-        }
-    }
-    Scenarios {
-        assets: a,
-        returns,
-        probability,
-    }
-}
-
-/// Simulates `paths` paths from path `first` (a multiple of the chunk size).
-fn simulate(
+/// The assets' total returns of `paths` paths from path `first` (a multiple of the chunk
+/// size), each with its probability: the boom outcome of every path, then (with a boom
+/// probability below 1) its baseline outcome. Simulated a block at a time, keeping only the
+/// asset returns: 8 bytes x assets x outcomes a path, plus one block's outcomes.
+fn scenario_set(
     model: &Model,
     config: &RunConfig,
-    first: usize,
-    paths: usize,
+    (first, paths): (usize, usize),
+    boom_probability: f64,
     hooks: &Hooks,
-) -> Result<Simulation, RunError> {
-    let config = RunConfig {
-        paths: first + paths,
-        ..*config
-    };
-    let chunks = first / CHUNK_PATHS..(first + paths).div_ceil(CHUNK_PATHS);
-    Ok(simulate_chunks(model, &config, chunks, None, hooks)?)
+) -> Result<Scenarios, RunError> {
+    let (a, g) = (model.assets.len(), model.groups.len());
+    let two = boom_probability < 1.0;
+    let mut boom = Vec::with_capacity(paths * a);
+    let mut baseline = Vec::with_capacity(if two { paths * a } else { 0 });
+    let mut done = 0;
+    while done < paths {
+        let n = SCENARIO_BLOCK.min(paths - done);
+        let config = RunConfig {
+            paths: first + done + n,
+            ..*config
+        };
+        let chunks = (first + done) / CHUNK_PATHS..(first + done + n).div_ceil(CHUNK_PATHS);
+        let sim = simulate_chunks(model, &config, chunks, None, hooks)?;
+        for i in 0..sim.paths {
+            boom.extend((0..a).map(|k| sim.total_return.get(i, g + k)));
+        }
+        if let (true, Some(uplift)) = (two, &sim.uplift) {
+            for i in 0..sim.paths {
+                // The baseline's total return: the boom's minus the uplift.
+                baseline
+                    .extend((0..a).map(|k| sim.total_return.get(i, g + k) - uplift.get(i, g + k)));
+            }
+        }
+        done += n;
+    }
+    let mut probability = vec![boom_probability / paths as f64; paths];
+    if two {
+        probability.extend(std::iter::repeat_n(
+            (1.0 - boom_probability) / paths as f64,
+            paths,
+        ));
+        boom.extend(baseline);
+    }
+    Ok(Scenarios {
+        assets: a,
+        returns: boom,
+        probability,
+    })
 }
 
 /// Standard errors of a portfolio's mean and CVaR on the test scenarios, by batch means over
@@ -269,8 +362,136 @@ fn test_errors(
     (se(&means), se(&cvars))
 }
 
-/// Runs an allocation: simulate, build the constraints, solve the frontier and the named
-/// portfolios, evaluate each out of sample, and write the folder whole.
+/// The portfolios of one in-sample set: the frontier's points (minimum CVaR first, highest
+/// mean last), which of them has the best mean per unit of CVaR, and the `--max-cvar`
+/// portfolio (`None` when no portfolio has a CVaR that low).
+struct SetSolution {
+    points: Vec<(f64, Solution)>,
+    best: usize,
+    max_cvar: Option<Solution>,
+}
+
+/// Solves the portfolios of one in-sample set.
+fn solve_set(
+    train: &Scenarios,
+    constraints: &Constraints,
+    request: &AllocateRequest,
+    cancel: Option<&Arc<AtomicBool>>,
+) -> Result<SetSolution, AllocationError> {
+    let alpha = request.alpha;
+    let lowest = solve(train, constraints, Goal::MinCvar(None), alpha, cancel)?;
+    let highest = solve(train, constraints, Goal::MaxMean(None), alpha, cancel)?;
+    let (mean_lo, mean_hi) = (
+        evaluate(train, &lowest.weights, alpha).mean,
+        evaluate(train, &highest.weights, alpha).mean,
+    );
+    let points = request.points.max(2);
+    let mut solved = Vec::with_capacity(points);
+    for k in 0..points {
+        let target = mean_lo + (mean_hi - mean_lo) * k as f64 / (points - 1) as f64;
+        let solution = if k == 0 {
+            lowest.clone()
+        } else {
+            // Just below the highest mean, so rounding cannot make the last target infeasible.
+            let t = if k == points - 1 {
+                target - 1e-9 * target.abs().max(1.0)
+            } else {
+                target
+            };
+            solve(train, constraints, Goal::MinCvar(Some(t)), alpha, cancel)?
+        };
+        solved.push((target, solution));
+    }
+    // Best return per unit of CVaR along the frontier; with no tail loss at all (CVaR <= 0)
+    // the ratio is unbounded, so the highest mean among those.
+    let evaluations: Vec<Evaluation> = solved
+        .iter()
+        .map(|(_, s)| evaluate(train, &s.weights, alpha))
+        .collect();
+    let best = evaluations
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.cvar <= 0.0)
+        .max_by(|a, b| a.1.mean.total_cmp(&b.1.mean))
+        .or_else(|| {
+            evaluations
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.cvar > 0.0)
+                .max_by(|a, b| (a.1.mean / a.1.cvar).total_cmp(&(b.1.mean / b.1.cvar)))
+        })
+        .map_or(0, |(k, _)| k);
+    let max_cvar = match request.max_cvar {
+        None => None,
+        Some(limit) => match solve(
+            train,
+            constraints,
+            Goal::MaxMean(Some(limit)),
+            alpha,
+            cancel,
+        ) {
+            Ok(s) => Some(s),
+            Err(AllocationError::Infeasible(_)) => None,
+            Err(e) => return Err(e),
+        },
+    };
+    Ok(SetSolution {
+        points: solved,
+        best,
+        max_cvar,
+    })
+}
+
+/// Which portfolio of each set a row of `frontier.csv` is: a frontier point, the best-ratio
+/// point, the `--max-cvar` portfolio. A row can be several at once (the minimum-CVaR point
+/// can also have the best ratio); its weights' range is over all of them in every set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    Point(usize),
+    BestRatio,
+    MaxCvar,
+}
+
+impl SetSolution {
+    fn weights(&self, role: Role) -> Option<&[f64]> {
+        match role {
+            Role::Point(k) => Some(&self.points[k].1.weights),
+            Role::BestRatio => Some(&self.points[self.best].1.weights),
+            Role::MaxCvar => self.max_cvar.as_ref().map(|s| s.weights.as_slice()),
+        }
+    }
+}
+
+/// A row of `frontier.csv` before it is evaluated: its number, names, roles, target and
+/// solution in the main set.
+type Row<'a> = (
+    usize,
+    Vec<&'static str>,
+    Vec<Role>,
+    Option<f64>,
+    &'a Solution,
+);
+
+/// Each weight's least and most over every set's portfolios in `roles`.
+fn spread(sets: &[SetSolution], roles: &[Role], assets: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut lo = vec![f64::INFINITY; assets];
+    let mut hi = vec![f64::NEG_INFINITY; assets];
+    for set in sets {
+        for &role in roles {
+            if let Some(w) = set.weights(role) {
+                for k in 0..assets {
+                    lo[k] = lo[k].min(w[k]);
+                    hi[k] = hi[k].max(w[k]);
+                }
+            }
+        }
+    }
+    (lo, hi)
+}
+
+/// Runs an allocation: simulate every set, build the constraints, solve each set's portfolios
+/// (in parallel), evaluate this set's out of sample with the weights' ranges over the sets,
+/// and write the folder whole.
 pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateError> {
     let run = super::RunRequest {
         model: request.model.clone(),
@@ -313,10 +534,34 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
                 "{paths} in-sample paths make {} scenarios; the linear program takes at most {MAX_SCENARIOS} (it has one variable and two constraints per scenario)",
                 paths * outcomes
             ),
+            format!("give --paths {} or fewer", MAX_SCENARIOS / outcomes),
+        ));
+    }
+    let assets = model.assets.len();
+    let per_path = 8 * assets * outcomes;
+    if request.test_paths.saturating_mul(per_path) > TEST_BYTES {
+        return Err(flag(
+            "--test-paths",
             format!(
-                "give --paths {} or fewer; the out-of-sample check (--test-paths) may be as large as you like",
-                MAX_SCENARIOS / outcomes
+                "{} out-of-sample paths keep {} MB of asset returns (8 bytes x {assets} assets x {outcomes} outcome(s) a path); the limit is {} MB",
+                request.test_paths,
+                request.test_paths.saturating_mul(per_path) >> 20,
+                TEST_BYTES >> 20
             ),
+            format!(
+                "give --test-paths {} or fewer: the error of the out-of-sample figures falls only as 1/sqrt(paths)",
+                TEST_BYTES / per_path
+            ),
+        ));
+    }
+    if request.resamples < MIN_RESAMPLES {
+        return Err(flag(
+            "--resamples",
+            format!(
+                "{} further in-sample sets are too few to show how far a weight moves",
+                request.resamples
+            ),
+            format!("give --resamples {MIN_RESAMPLES} or more"),
         ));
     }
     let asset_names: Vec<&str> = model.assets.iter().map(|a| a.name.as_str()).collect();
@@ -350,62 +595,101 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
         groups,
         excluded,
     };
-    check_feasible(model.assets.len(), &constraints)?;
+    check_feasible(assets, &constraints)?;
     let out_dir = request
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-allocate", model.name)));
     crate::output::check_replaceable(&out_dir)?;
     let pool = thread_pool(request.config.threads).map_err(RunError::from)?;
-    let (train, test) = pool.install(|| -> Result<_, RunError> {
-        Ok((
-            simulate(model, &request.config, 0, paths, &request.hooks)?,
-            simulate(
-                model,
-                &request.config,
-                TEST_OFFSET,
-                request.test_paths,
-                &request.hooks,
-            )?,
-        ))
+    let hooks = &request.hooks;
+    let firsts: Vec<usize> = (0..=request.resamples)
+        .map(|j| j * RESAMPLE_OFFSET)
+        .collect();
+    let (trains, test_set) = pool.install(|| -> Result<_, RunError> {
+        let trains = firsts
+            .iter()
+            .map(|&first| {
+                scenario_set(
+                    model,
+                    &request.config,
+                    (first, paths),
+                    request.boom_probability,
+                    hooks,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let test = scenario_set(
+            model,
+            &request.config,
+            (TEST_OFFSET, request.test_paths),
+            request.boom_probability,
+            hooks,
+        )?;
+        Ok((trains, test))
     })?;
-    let train = scenarios(model, &train, request.boom_probability);
-    let test_set = scenarios(model, &test, request.boom_probability);
     let alpha = request.alpha;
+    let cancel = hooks.cancel.as_ref();
     let started = std::time::Instant::now();
-    let lowest = solve(&train, &constraints, Goal::MinCvar(None), alpha)?;
-    let highest = solve(&train, &constraints, Goal::MaxMean(None), alpha)?;
-    let (mean_lo, mean_hi) = (
-        evaluate(&train, &lowest.weights, alpha).mean,
-        evaluate(&train, &highest.weights, alpha).mean,
-    );
+    let sets: Vec<SetSolution> = pool.install(|| {
+        trains
+            .par_iter()
+            .map(|train| solve_set(train, &constraints, request, cancel))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    let solve_seconds = started.elapsed().as_secs_f64();
+    let train = &trains[0];
+    let main = &sets[0];
+    let points = main.points.len();
+    let mut warnings = Vec::new();
+    if request.max_cvar.is_some() && main.max_cvar.is_none() {
+        warnings.push(format!(
+            "--max-cvar {}: no portfolio has a CVaR that low; the least is {:.4} (the minimum-CVaR portfolio)",
+            request.max_cvar.unwrap_or_default(),
+            evaluate(train, &main.points[0].1.weights, alpha).cvar
+        ));
+    }
+    // The rows: every frontier point, then the --max-cvar portfolio.
+    let mut rows: Vec<Row> = main
+        .points
+        .iter()
+        .enumerate()
+        .map(|(k, (target, s))| {
+            let mut names = Vec::new();
+            let mut roles = vec![Role::Point(k)];
+            if k == 0 {
+                names.push("min_cvar");
+            }
+            if k == main.best {
+                names.push("best_ratio");
+                roles.push(Role::BestRatio);
+            }
+            (k + 1, names, roles, Some(*target), s)
+        })
+        .collect();
+    if let Some(s) = &main.max_cvar {
+        rows.push((points + 1, vec!["max_cvar"], vec![Role::MaxCvar], None, s));
+    }
     let mut frontier = Vec::new();
-    let mut solutions = Vec::new();
-    let points = request.points.max(2);
-    for k in 0..points {
-        let target = mean_lo + (mean_hi - mean_lo) * k as f64 / (points - 1) as f64;
-        let solution = if k == 0 {
-            lowest.clone()
-        } else {
-            // Just below the highest mean, so rounding cannot make the last target infeasible.
-            let t = if k == points - 1 {
-                target - 1e-9 * target.abs().max(1.0)
-            } else {
-                target
-            };
-            solve(&train, &constraints, Goal::MinCvar(Some(t)), alpha)?
-        };
-        let inside = evaluate(&train, &solution.weights, alpha);
-        let outside = evaluate(&test_set, &solution.weights, alpha);
-        let (mean_se, cvar_se) =
-            test_errors(&test_set, request.test_paths, &solution.weights, alpha);
+    let mut weights = Vec::new();
+    let mut every = Vec::new();
+    let group_of = |k: usize| model.groups[model.assets[k].group].name.clone();
+    for (portfolio, names, roles, target, solution) in &rows {
+        let w = &solution.weights;
+        let inside = evaluate(train, w, alpha);
+        let outside = evaluate(&test_set, w, alpha);
+        let (in_mean_se, _) = test_errors(train, paths, w, alpha);
+        let (mean_se, cvar_se) = test_errors(&test_set, request.test_paths, w, alpha);
+        let name = names.join(" ");
         frontier.push(FrontierPoint {
-            point: k + 1,
-            target,
+            portfolio: *portfolio,
+            name: name.clone(),
+            target: *target,
             mean: inside.mean,
             cvar: inside.cvar,
             p05: inside.p05,
             prob_loss: inside.prob_loss,
+            mean_se: in_mean_se,
             test_mean: outside.mean,
             test_cvar: outside.cvar,
             test_p05: outside.p05,
@@ -414,57 +698,67 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
             test_cvar_se: cvar_se,
             status: solution.status.clone(),
         });
-        solutions.push(solution);
-    }
-    let mut named = Vec::new();
-    let name_it = |name, title: String, weights: &[f64]| Named {
-        name,
-        title,
-        weights: weights.to_vec(),
-        in_sample: evaluate(&train, weights, alpha),
-        test: evaluate(&test_set, weights, alpha),
-    };
-    named.push(name_it("min_cvar", "minimum CVaR".into(), &lowest.weights));
-    // Best return per unit of CVaR along the frontier; with no tail loss at all (CVaR <= 0)
-    // the ratio is unbounded, so the highest mean among those.
-    let best = frontier
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.cvar <= 0.0)
-        .max_by(|a, b| a.1.mean.total_cmp(&b.1.mean))
-        .or_else(|| {
-            frontier
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.cvar > 0.0)
-                .max_by(|a, b| (a.1.mean / a.1.cvar).total_cmp(&(b.1.mean / b.1.cvar)))
-        })
-        .map(|(k, _)| k)
-        .unwrap_or(0);
-    named.push(name_it(
-        "best_ratio",
-        format!(
-            "best mean return per unit of CVaR (frontier point {})",
-            best + 1
-        ),
-        &solutions[best].weights,
-    ));
-    let mut warnings = Vec::new();
-    if let Some(limit) = request.max_cvar {
-        match solve(&train, &constraints, Goal::MaxMean(Some(limit)), alpha) {
-            Ok(s) => named.push(name_it(
-                "max_cvar",
-                format!("highest mean with CVaR at most {:.1}%", 100.0 * limit),
-                &s.weights,
-            )),
-            Err(AllocationError::Infeasible(_)) => warnings.push(format!(
-                "--max-cvar {limit}: no portfolio has a CVaR that low; the least is {:.4} (the minimum-CVaR portfolio)",
-                frontier[0].cvar
-            )),
-            Err(e) => return Err(e.into()),
+        let (lo, hi) = spread(&sets, roles, assets);
+        for k in 0..assets {
+            weights.push(Weight {
+                portfolio: *portfolio,
+                name: name.clone(),
+                asset: model.assets[k].name.clone(),
+                group: group_of(k),
+                weight: w[k],
+                weight_lo: lo[k],
+                weight_hi: hi[k],
+            });
         }
+        let gap_se = match (in_mean_se, mean_se) {
+            (Some(a), Some(b)) => Some((a * a + b * b).sqrt()),
+            _ => None,
+        };
+        every.push(Named {
+            names: names.clone(),
+            title: title(names, *portfolio),
+            portfolio: *portfolio,
+            weights: w.clone(),
+            weight_lo: lo,
+            weight_hi: hi,
+            in_sample: inside,
+            test: outside,
+            gap: (outside.mean - inside.mean, gap_se),
+        });
     }
-    let solve_seconds = started.elapsed().as_secs_f64();
+    let highest = every[points - 1].clone();
+    let named: Vec<Named> = every.into_iter().filter(|n| !n.names.is_empty()).collect();
+    // How far the named portfolios' weights move with other in-sample paths.
+    let moving: Vec<String> = named
+        .iter()
+        .filter(|n| !n.names.contains(&"max_cvar"))
+        .filter_map(|n| {
+            let m = n.moving();
+            (!m.is_empty()).then(|| {
+                let list: Vec<String> = m
+                    .iter()
+                    .map(|&(k, w, lo, hi)| {
+                        format!(
+                            "{} {:.1}% ({:.1}-{:.1}%)",
+                            model.assets[k].name,
+                            100.0 * w,
+                            100.0 * lo,
+                            100.0 * hi
+                        )
+                    })
+                    .collect();
+                format!("{}: {}", n.names.join("/"), list.join(", "))
+            })
+        })
+        .collect();
+    if !moving.is_empty() {
+        warnings.push(format!(
+            "weights that move more than {:.0} points with other in-sample paths (the least and most over {} sets of {paths} paths): {}; run more --paths to pin them",
+            100.0 * STABLE_MOVE,
+            sets.len(),
+            moving.join("; ")
+        ));
+    }
     let (lo_test, lo_in) = (named[0].test.cvar, named[0].in_sample.cvar);
     let (_, se) = test_errors(&test_set, request.test_paths, &named[0].weights, alpha);
     if let Some(se) = se
@@ -476,24 +770,6 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
             100.0 * lo_test
         ));
     }
-    let group_of = |k: usize| model.groups[model.assets[k].group].name.clone();
-    let mut weights = Vec::new();
-    let mut push = |portfolio: String, w: &[f64]| {
-        for (k, &v) in w.iter().enumerate() {
-            weights.push(Weight {
-                portfolio: portfolio.clone(),
-                asset: model.assets[k].name.clone(),
-                group: group_of(k),
-                weight: v,
-            });
-        }
-    };
-    for (k, s) in solutions.iter().enumerate() {
-        push(format!("{}", k + 1), &s.weights);
-    }
-    for n in &named {
-        push(n.name.to_string(), &n.weights);
-    }
     let manifest = AllocateManifest {
         boomsim_version: env!("CARGO_PKG_VERSION"),
         model_name: &model.name,
@@ -501,9 +777,13 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
         model_sha256: sha256_hex(&prepared.bytes),
         seed: request.config.seed,
         in_sample_paths: format!("0..{paths}"),
+        resample_paths: firsts[1..]
+            .iter()
+            .map(|f| format!("{f}..{}", f + paths))
+            .collect(),
         out_of_sample_paths: format!("{TEST_OFFSET}..{}", TEST_OFFSET + request.test_paths),
         scenarios: train.len(),
-        lp_variables: train.len() + model.assets.len() + 1,
+        lp_variables: train.len() + assets + 1,
         cvar_level: alpha,
         boom_probability: request.boom_probability,
         max_weight: request.max_weight,
@@ -514,6 +794,7 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
             .collect(),
         excluded: &request.exclude,
         max_cvar: request.max_cvar,
+        points,
         solve_seconds,
         command_line: &request.command_line,
     };
@@ -544,13 +825,32 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
         out_dir,
         frontier,
         named,
-        assets: (0..model.assets.len())
+        highest,
+        assets: (0..assets)
             .map(|k| (model.assets[k].name.clone(), group_of(k)))
             .collect(),
         groups: model.groups.iter().map(|g| g.name.clone()).collect(),
         scenarios: train.len(),
+        sets: sets.len(),
         solve_seconds,
         alpha,
         warnings,
     })
+}
+
+/// A portfolio's names in words.
+fn title(names: &[&'static str], portfolio: usize) -> String {
+    let words: Vec<String> = names
+        .iter()
+        .map(|n| match *n {
+            "min_cvar" => "minimum CVaR".to_string(),
+            "best_ratio" => "best mean return per unit of CVaR".to_string(),
+            _ => "highest mean within --max-cvar".to_string(),
+        })
+        .collect();
+    if words.is_empty() {
+        format!("frontier point {portfolio}")
+    } else {
+        format!("{} (portfolio {portfolio})", words.join(", also the "))
+    }
 }

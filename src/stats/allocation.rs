@@ -15,6 +15,9 @@
 //! Clarabel, an interior-point solver in pure Rust (also CVXPY's default). This module is pure
 //! mathematics: the scenarios come from the engine, the files from `run::allocate`.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
     DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus, SupportedConeT,
@@ -156,12 +159,20 @@ pub enum AllocationError {
     /// The solver stopped without a solution.
     #[error("the solver stopped with status {0}")]
     Solver(String),
+    /// Ctrl-C or SIGTERM stopped the solver between two of its iterations.
+    #[error("interrupted: nothing was written, and any earlier result was left as it was")]
+    Interrupted,
 }
 
 /// Checks that some long-only portfolio meets the constraints, or says which cannot be met.
 pub fn check_feasible(assets: usize, c: &Constraints) -> Result<(), AllocationError> {
     let free = |members: &[usize]| members.iter().filter(|a| !c.excluded.contains(a)).count();
     let all: Vec<usize> = (0..assets).collect();
+    if free(&all) == 0 {
+        return Err(AllocationError::Infeasible(format!(
+            "--exclude leaves none of the {assets} assets to hold: exclude fewer"
+        )));
+    }
     let room = free(&all) as f64 * c.max_weight;
     if room < 1.0 - 1e-12 {
         return Err(AllocationError::Infeasible(format!(
@@ -208,13 +219,18 @@ pub fn check_feasible(assets: usize, c: &Constraints) -> Result<(), AllocationEr
 }
 
 /// Solves one portfolio: the budget (weights sum to 1), long only, the constraints, and the
-/// goal, at CVaR level `alpha` on `scenarios`.
+/// goal, at CVaR level `alpha` on `scenarios`. Setting `cancel` stops the solver at its next
+/// iteration (each takes well under a second at the most scenarios allowed).
 pub fn solve(
     scenarios: &Scenarios,
     c: &Constraints,
     goal: Goal,
     alpha: f64,
+    cancel: Option<&Arc<AtomicBool>>,
 ) -> Result<Solution, AllocationError> {
+    if cancel.is_some_and(|f| f.load(Ordering::Relaxed)) {
+        return Err(AllocationError::Interrupted);
+    }
     let (a, n) = (scenarios.assets, scenarios.len());
     let means = scenarios.means();
     // Variables: w (a), z (1), u (n, only when CVaR is in the problem).
@@ -294,10 +310,15 @@ pub fn solve(
     let p = CscMatrix::zeros((vars, vars));
     let mut solver = DefaultSolver::new(&p, &q, &matrix, &b, &cones, settings)
         .map_err(|e| AllocationError::Solver(format!("{e:?}")))?;
+    if let Some(flag) = cancel {
+        let flag = Arc::clone(flag);
+        solver.set_termination_callback(move |_| flag.load(Ordering::Relaxed));
+    }
     solver.solve();
     let status = solver.solution.status;
     match status {
         SolverStatus::Solved | SolverStatus::AlmostSolved => {}
+        SolverStatus::CallbackTerminated => return Err(AllocationError::Interrupted),
         SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => {
             return Err(AllocationError::Infeasible(
                 "no portfolio meets the constraints and the goal together".into(),
