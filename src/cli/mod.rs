@@ -183,11 +183,13 @@ struct SimulationArgs {
     summary: Method,
     /// How parameters are drawn: `mc` (plain Monte Carlo) or `lhs` (Latin hypercube:
     /// stratified per chunk of 256 paths; lowers the error of means driven by the uncertain
-    /// parameters).
+    /// parameters' own effects, and nothing else: no gain on the default model, see
+    /// docs/guide.md).
     #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
     sampling: SamplingArg,
     /// Antithetic pairs: every second path negates the shocks of the one before (same
-    /// parameters); lowers the error of outcomes that move monotonically with the shocks.
+    /// parameters); lowers the error only of outcomes nearly linear in the shocks with fixed
+    /// parameters, and raises it when parameters are uncertain (docs/guide.md).
     #[arg(long)]
     antithetic: bool,
 }
