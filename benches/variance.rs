@@ -116,7 +116,9 @@ fn main() {
             },
         ),
     ];
-    println!("{seeds} seeds x {paths} paths; sd of each estimate over the seeds, and its ratio to plain Monte Carlo's");
+    println!(
+        "{seeds} seeds x {paths} paths; sd of each estimate over the seeds, and its ratio to plain Monte Carlo's"
+    );
     for (label, text) in [
         ("default (python-5x)", DEFAULT_MODEL_TEXT),
         ("parameter-driven", PARAMETER_DRIVEN),

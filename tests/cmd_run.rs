@@ -344,3 +344,65 @@ fn init_writes_the_default_model_and_never_overwrites() {
     assert!(boomsim(dir.path(), &["init"]).status.success());
     assert!(dir.path().join("python-5x.toml").is_file());
 }
+
+/// The run answers the question: the groups and the leading assets with their error bars, what
+/// the profiles mean (with the model's thresholds), and the command that places capital; no
+/// entity whose worst 5% of paths lose more than half is called `core` or `defensive`.
+#[test]
+fn the_run_answers_the_question_with_absolute_profiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = boomsim(dir.path(), &["run", "--paths", "20000", "--out", "r"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for needle in [
+        "Groups, ranked by Sharpe ratio:",
+        "The 5 leading assets of 10 (summary.csv has every one), ranked by Sharpe ratio:",
+        "high return = mean above +101.4% (what a fairly priced asset earns at 7.0% a year,",
+        "low risk = cvar95 at most 50.0% ([model].tail_loss_limit)",
+        "± = the larger distance from the value to the ends of its",
+        "? = not settled",
+        "Where to place capital:",
+        "  boomsim allocate\n",
+    ] {
+        assert!(stdout.contains(needle), "{needle}\n{stdout}");
+    }
+    let (header, rows) = common::read_csv(&dir.path().join("r/summary.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for r in &rows {
+        let cvar: f64 = r[col("cvar95")].parse().unwrap();
+        let profile = r[col("profile")].as_str();
+        if cvar > 0.5 {
+            assert!(!["core", "defensive"].contains(&profile), "{r:?}");
+        }
+    }
+    let manifest = fs::read_to_string(dir.path().join("r/manifest.json")).unwrap();
+    assert!(manifest.contains("\"tail_loss_limit\": 0.5"), "{manifest}");
+    assert!(
+        manifest.contains("\"allocate_command\": \"boomsim allocate\""),
+        "{manifest}"
+    );
+}
+
+/// A sketched run says that its drivers come from its first paths only.
+#[test]
+fn a_sketched_run_says_its_drivers_come_from_the_first_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = boomsim(
+        dir.path(),
+        &[
+            "run",
+            "--paths",
+            "120000",
+            "--summary",
+            "sketch",
+            "--out",
+            "s",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("(drivers from the first 100000 of the 120000 paths"),
+        "{stdout}"
+    );
+}

@@ -450,7 +450,7 @@ pub fn drivers_table(
     groups.sort_by_key(|r| r.rank);
     let mut o = String::from(
         "Top drivers (swing: mean total return when the parameter is in its top 10% of draws,\n\
-         minus in its bottom 10%, +- its standard error; only drivers beyond 3 standard errors\n\
+         minus in its bottom 10%, ± its standard error; only drivers beyond 3 standard errors\n\
          whose rank correlation is clearly not 0; sensitivity.csv has every parameter):\n",
     );
     let width = groups.iter().map(|g| g.name.len()).max().unwrap_or(0);
