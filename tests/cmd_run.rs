@@ -327,8 +327,13 @@ fn init_writes_the_default_model_and_never_overwrites() {
     let out = boomsim(dir.path(), &["init", "mine/model.toml"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let path = dir.path().join("mine/model.toml");
+    // The default model, named after the file so its results never replace the default's.
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
+        boomsim::model::starter_text("model")
+    );
+    assert_eq!(
+        boomsim::model::starter_text("python-5x"),
         boomsim::model::DEFAULT_MODEL_TEXT
     );
     assert!(

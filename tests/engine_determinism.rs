@@ -58,6 +58,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
             samples: true,
             manifest: Manifest {
                 boomsim_version: "test",
+                command: "run",
                 model_name: m.name.clone(),
                 model_path: String::new(),
                 model_sha256: String::new(),

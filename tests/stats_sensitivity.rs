@@ -446,7 +446,15 @@ exposure = { s = 0.5 }
     );
     let out = boomsim(
         dir.path(),
-        &["run", "tiny.toml", "--paths", "1048575", "--samples"],
+        &[
+            "run",
+            "tiny.toml",
+            "--paths",
+            "1048575",
+            "--samples",
+            "--out",
+            "fits",
+        ],
     );
     assert!(out.status.success());
     assert!(

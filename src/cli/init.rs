@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use boomsim::run::init_model;
+use boomsim::model::init_model;
 
 use super::{Failure, print};
 
@@ -16,14 +16,14 @@ pub struct Args {
 impl Args {
     pub fn execute(self) -> Result<(), Failure> {
         let shown = self.path.display();
-        init_model(&self.path).map_err(|e| match e.kind() {
+        let name = init_model(&self.path).map_err(|e| match e.kind() {
             std::io::ErrorKind::AlreadyExists => Failure::of(&format!(
                 "{shown} already exists, and init never overwrites a file\n  help: give another path, e.g. boomsim init my-model.toml"
             )),
             _ => Failure::of(&format!("cannot write {shown}: {e}")),
         })?;
         print(&format!(
-            "Wrote the default model to {shown}\nEdit it, check it with `boomsim check {shown}`, run it with `boomsim run {shown}`.\n"
+            "Wrote the default model to {shown}, named `{name}` (its results go to output/{name}/)\nEdit it, check it with `boomsim check {shown}`, run it with `boomsim run {shown}`.\n"
         ));
         Ok(())
     }

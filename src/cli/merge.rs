@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use boomsim::run::shard::merge;
+use boomsim::run::shard::{MergeRequest, merge};
 
-use super::{Failure, command_line, print};
+use super::{Failure, command_line, hooks, print};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,6 +14,14 @@ pub struct Args {
     /// Output folder [default: output/<model name>/].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The model file the shards ran, when the path they recorded does not lead to it from
+    /// here (another working folder or node); the SHA-256 of its texts must match theirs.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Accepted for scripts that pass it to every command: merge shows no progress bar.
+    #[arg(long)]
+    #[allow(dead_code)]
+    quiet: bool,
     /// Worker threads for the summary [default: every core].
     #[arg(long, value_parser = super::threads, allow_negative_numbers = true)]
     threads: Option<u64>,
@@ -27,16 +35,20 @@ pub struct Args {
 
 impl Args {
     pub fn execute(self) -> Result<(), Failure> {
-        let threads = self.threads.map(|t| t as usize);
-        let outcome = merge(
-            &self.shards,
-            self.out,
-            threads,
-            command_line(),
-            self.report,
-            self.xlsx,
-        )
-        .map_err(|e| Failure::of(&e))?;
+        let request = MergeRequest {
+            dirs: self.shards,
+            out: self.out,
+            model: self.model,
+            threads: self.threads.map(|t| t as usize),
+            command_line: command_line(),
+            report: self.report,
+            xlsx: self.xlsx,
+            hooks: hooks(&indicatif::ProgressBar::hidden()),
+        };
+        let outcome = merge(&request).map_err(|e| Failure::of(&e))?;
+        for w in &outcome.warnings {
+            eprintln!("warning: {w}");
+        }
         print(&outcome.text());
         if self.report {
             let page = outcome.out_dir.join("report.html");

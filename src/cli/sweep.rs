@@ -57,18 +57,58 @@ impl Args {
         let result = sweep(&request);
         bar.finish_and_clear();
         let outcome = result.map_err(|e| Failure::of(&e))?;
+        for w in &outcome.warnings {
+            eprintln!("warning: {w}");
+        }
         print(&listing(&outcome, &request.varies, request.base.xlsx));
-        Ok(())
+        if outcome.failed.is_empty() {
+            return Ok(());
+        }
+        let failures: Vec<String> = outcome
+            .failed
+            .iter()
+            .map(|(scenario, why)| {
+                format!(
+                    "{} ({}): {why}",
+                    scenario.id,
+                    scenario.sets(&request.varies).join(", ")
+                )
+            })
+            .collect();
+        Err(Failure::of(&format!(
+            "{} of {} scenarios could not run; the others are in {}/ (manifest.json lists the failed ones):\n{}",
+            outcome.failed.len(),
+            outcome.failed.len() + outcome.runs.len(),
+            outcome.out_dir.display(),
+            failures.join("\n")
+        )))
     }
 }
 
 /// What `sweep` prints: the scenarios and where the files are.
 fn listing(outcome: &SweepOutcome, varies: &[Vary], xlsx: bool) -> String {
-    let mut text = format!("{} scenarios:\n", outcome.runs.len());
-    for (scenario, run) in &outcome.runs {
-        let sets = scenario.sets(varies).join("  ");
-        let best = super::run::best_group(run);
-        text.push_str(&format!("  {}  {sets}  {best}\n", scenario.id));
+    let mut text = format!("{} scenarios:\n", outcome.runs.len() + outcome.failed.len());
+    let mut rows: Vec<(&str, String, String)> = outcome
+        .runs
+        .iter()
+        .map(|(s, run)| {
+            (
+                s.id.as_str(),
+                s.sets(varies).join("  "),
+                super::run::best_group(run),
+            )
+        })
+        .chain(outcome.failed.iter().map(|(s, _)| {
+            (
+                s.id.as_str(),
+                s.sets(varies).join("  "),
+                "failed".to_string(),
+            )
+        }))
+        .collect();
+    rows.sort();
+    for (id, sets, best) in rows {
+        text.push_str(&format!("  {id}  {sets}  {best}\n"));
     }
     text.push_str(&format!(
         "\nWritten to {}/ (one folder per scenario, sweep.csv, sweep_wide.csv, manifest.json)\n",

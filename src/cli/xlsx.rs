@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use boomsim::output::workbook::{workbook_name, write_workbook};
+use boomsim::output::{foreign_entries, record_workbook};
 
 use super::{Failure, print};
 
@@ -20,7 +21,22 @@ impl Args {
                 self.dir.display()
             )));
         }
-        write_workbook(&self.dir, &workbook_name(&self.dir)).map_err(|e| Failure::of(&e))?;
+        let name = workbook_name(&self.dir);
+        // A workbook the user saved or edited there (other bytes than the one boomsim wrote,
+        // whose SHA-256 the manifest records) is theirs: never replaced.
+        if foreign_entries(&self.dir)
+            .map_err(|e| Failure::of(&format!("cannot read {}: {e}", self.dir.display())))?
+            .iter()
+            .any(|p| p.as_os_str() == name.as_str())
+        {
+            return Err(Failure::of(&format!(
+                "{} is not the workbook boomsim wrote there (its bytes differ from the one manifest.json records, or none is recorded), so it is not replaced\n  help: move or rename it, then run `boomsim xlsx {}` again",
+                self.dir.join(&name).display(),
+                self.dir.display()
+            )));
+        }
+        let path = write_workbook(&self.dir, &name).map_err(|e| Failure::of(&e))?;
+        record_workbook(&self.dir, &path).map_err(|e| Failure::of(&e))?;
         print(&written(&self.dir));
         Ok(())
     }

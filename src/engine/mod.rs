@@ -244,7 +244,7 @@ impl std::fmt::Debug for Hooks {
 }
 
 impl Hooks {
-    fn cancelled(&self) -> bool {
+    pub fn cancelled(&self) -> bool {
         self.cancel
             .as_ref()
             .is_some_and(|c| c.load(Ordering::Relaxed))

@@ -26,6 +26,68 @@ pub const DEFAULT_MODEL_PATH: &str = "models/python-5x.toml";
 /// The default model, built into the binary so `boomsim run` works from any folder.
 pub const DEFAULT_MODEL_TEXT: &str = include_str!("../../models/python-5x.toml");
 pub use load::{LoadError, load_file, parse_model, parse_model_with};
+
+/// The name `boomsim init` gives a model written to `path`: the file's stem, with anything but
+/// letters, digits, `-`, `_` and `.` made `-` (a model's name is its output folder's), so that
+/// running the copy never replaces the default model's results.
+pub fn name_for(path: &std::path::Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = name.trim_start_matches('.').to_string();
+    if name.is_empty() {
+        "model".into()
+    } else {
+        name
+    }
+}
+
+/// The built-in default model's text, comments and all, named `name` instead of `python-5x`.
+pub fn starter_text(name: &str) -> String {
+    let default = "name = \"python-5x\"";
+    DEFAULT_MODEL_TEXT
+        .lines()
+        .map(|line| {
+            if line.starts_with(default) {
+                line.replacen(default, &format!("name = \"{name}\""), 1)
+                    .replacen("output/python-5x/", &format!("output/{name}/"), 1)
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// Writes the built-in default model, with its comments, to `path` to edit, named after the
+/// file ([`name_for`]); refused (an `AlreadyExists` error) when `path` exists, so nothing a
+/// user wrote is replaced. Returns the name it gave.
+pub fn init_model(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Write as _;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let name = name_for(path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(starter_text(&name).as_bytes())?;
+    file.sync_all()?;
+    Ok(name)
+}
 pub use source::{Flag, Override};
 pub use source::{Location, SourceText, Sources};
 

@@ -13,6 +13,8 @@ use super::{Export, RunReport};
 pub struct Manifest {
     /// The boomsim version that ran.
     pub boomsim_version: &'static str,
+    /// The command that wrote the folder: `run` or `merge`.
+    pub command: &'static str,
     /// `[model].name`.
     pub model_name: String,
     /// The model file as given (or the built-in default).
@@ -70,6 +72,22 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// `manifest.json`.
+impl Manifest {
+    /// Who writes the folder: this command for this model, with the seed and paths a
+    /// replaced folder is compared on.
+    pub fn owner(&self) -> super::Owner {
+        super::Owner {
+            command: self.command,
+            model_name: self.model_name.clone(),
+            model_sha256: self.model_sha256.clone(),
+            settings: vec![
+                ("seed", self.seed.to_string()),
+                ("paths", self.paths.to_string()),
+            ],
+        }
+    }
+}
+
 pub struct ManifestJson;
 
 impl Export for ManifestJson {

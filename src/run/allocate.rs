@@ -250,6 +250,7 @@ pub struct AllocateOutcome {
 #[derive(Serialize)]
 struct AllocateManifest<'a> {
     boomsim_version: &'static str,
+    command: &'static str,
     model_name: &'a str,
     model_path: String,
     model_sha256: String,
@@ -600,7 +601,16 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-allocate", model.name)));
-    crate::output::check_replaceable(&out_dir)?;
+    let owner = crate::output::Owner {
+        command: "allocate",
+        model_name: model.name.clone(),
+        model_sha256: sha256_hex(&prepared.bytes),
+        settings: vec![
+            ("seed", request.config.seed.to_string()),
+            ("in_sample_paths", format!("0..{paths}")),
+        ],
+    };
+    let replacing = crate::output::check_replaceable(&out_dir, &owner)?;
     let pool = thread_pool(request.config.threads).map_err(RunError::from)?;
     let hooks = &request.hooks;
     let firsts: Vec<usize> = (0..=request.resamples)
@@ -641,7 +651,7 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
     let train = &trains[0];
     let main = &sets[0];
     let points = main.points.len();
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = replacing.into_iter().collect();
     if request.max_cvar.is_some() && main.max_cvar.is_none() {
         warnings.push(format!(
             "--max-cvar {}: no portfolio has a CVaR that low; the least is {:.4} (the minimum-CVaR portfolio)",
@@ -772,6 +782,7 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
     }
     let manifest = AllocateManifest {
         boomsim_version: env!("CARGO_PKG_VERSION"),
+        command: "allocate",
         model_name: &model.name,
         model_path: request.model.display(),
         model_sha256: sha256_hex(&prepared.bytes),
@@ -808,7 +819,7 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
     let mut json =
         serde_json::to_vec_pretty(&manifest).map_err(|e| io(std::io::Error::other(e)))?;
     json.push(b'\n');
-    write_folder(&out_dir, |dir: &Path| -> Result<(), OutputError> {
+    write_folder(&out_dir, &owner, |dir: &Path| -> Result<(), OutputError> {
         write_file(dir, "frontier.csv", &frontier_csv)?;
         write_file(dir, "allocation.csv", &weights_csv)?;
         write_file(dir, "manifest.json", &json)?;

@@ -12,7 +12,7 @@ use std::time::Instant;
 use crate::engine::condition::{Condition, ConditionError};
 use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, simulate_into, thread_pool};
 use crate::output::{
-    Manifest, OutputError, RunReport, SPREADSHEET_ROWS, WriteOptions, first_non_finite,
+    Manifest, OutputError, Owner, RunReport, SPREADSHEET_ROWS, WriteOptions, first_non_finite,
     run_exports, sha256_hex, write_run,
 };
 use crate::stats::pipeline::{KeepEvery, Summaries, Summariser};
@@ -25,21 +25,6 @@ use crate::model::{
 };
 use crate::output::terminal::RunText;
 use crate::stats::summary::{SummaryRow, Thresholds};
-
-/// Writes the built-in default model, with its comments, to `path` to edit: refused (an
-/// `AlreadyExists` error) when `path` exists, so nothing a user wrote is replaced.
-pub fn init_model(path: &Path) -> std::io::Result<()> {
-    use std::io::Write as _;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    file.write_all(DEFAULT_MODEL_TEXT.as_bytes())?;
-    file.sync_all()
-}
 
 /// Where a model comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,6 +163,11 @@ pub enum RunError {
     /// Outputs could not be written; an earlier result was left as it was.
     #[error("{0}")]
     Output(#[from] OutputError),
+    /// No scenario of a sweep could run.
+    #[error(
+        "every scenario of the sweep failed, so nothing was written; the first: {0}\n  help: the varied values make the model's paths overflow: narrow them"
+    )]
+    EveryScenarioFailed(String),
 }
 
 /// What a finished run reports.
@@ -263,7 +253,10 @@ fn out_dir(request: &RunRequest, model: &Model) -> PathBuf {
 /// Runs a request: load, simulate, summarise, write the folder whole.
 pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
     let prepared = prepare(request)?;
-    crate::output::check_replaceable(&out_dir(request, &prepared.model))?;
+    let replacing = crate::output::check_replaceable(
+        &out_dir(request, &prepared.model),
+        &owner("run", request, &prepared),
+    )?;
     let started = Instant::now();
     let pool = thread_pool(request.config.threads)?;
     let model = &prepared.model;
@@ -320,8 +313,9 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
         &pool,
         summaries,
         started,
-        stopping.as_ref(),
+        (stopping.as_ref(), "run"),
     )?;
+    outcome.warnings.extend(replacing);
     if let Some(s) = stopping {
         if !s.converged {
             outcome.warnings.push(format!(
@@ -334,6 +328,19 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
         outcome.stopping = Some(s);
     }
     Ok(outcome)
+}
+
+/// Who writes a request's folder: `command` for its model, compared on the seed and paths.
+pub fn owner(command: &'static str, request: &RunRequest, prepared: &Prepared) -> Owner {
+    Owner {
+        command,
+        model_name: prepared.model.name.clone(),
+        model_sha256: sha256_hex(&prepared.bytes),
+        settings: vec![
+            ("seed", request.config.seed.to_string()),
+            ("paths", request.config.paths.to_string()),
+        ],
+    }
 }
 
 /// The path counts of a stopping rule's rounds: 16,384 doubling (whole blocks, so each round's
@@ -480,7 +487,7 @@ pub fn write(
     pool: &rayon::ThreadPool,
     summaries: Summaries,
     started: Instant,
-    stopping: Option<&Stopping>,
+    (stopping, command): (Option<&Stopping>, &'static str),
 ) -> Result<RunOutcome, RunError> {
     let model = &prepared.model;
     let Summaries {
@@ -530,6 +537,7 @@ pub fn write(
     }
     let manifest = Manifest {
         boomsim_version: env!("CARGO_PKG_VERSION"),
+        command,
         model_name: model.name.clone(),
         model_path: request.model.display(),
         model_sha256: sha256_hex(&prepared.bytes),

@@ -36,6 +36,11 @@ const FORMAT: u32 = 4;
 pub struct ShardHeader {
     /// `boomsim-shard`, so a run folder is not taken for a shard.
     pub kind: String,
+    /// The command that wrote it (`shard`) and the model's name: who may replace the folder.
+    #[serde(default)]
+    pub command: String,
+    #[serde(default)]
+    pub model_name: String,
     /// The shard format.
     pub format: u32,
     /// The boomsim version that wrote it.
@@ -196,6 +201,16 @@ pub enum ShardError {
         "the model {0} has changed since the shards ran (its SHA-256 differs)\n  help: rerun the shards with the model as it is now"
     )]
     ModelChanged(String),
+    /// No model at hand has the texts the shards ran.
+    #[error(
+        "no model here has the texts the shards ran (SHA-256 {sha256}); tried {tried}\n  help: give the model file the shards ran with `boomsim merge --model PATH DIR...`"
+    )]
+    ModelNotFound {
+        /// What was tried, and why each failed.
+        tried: String,
+        /// The shards' model SHA-256.
+        sha256: String,
+    },
     /// Loading, simulating or writing failed as in any run.
     #[error("{0}")]
     Run(#[from] RunError),
@@ -265,7 +280,11 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}.shard-{k}-of-{n}", model.name)));
-    crate::output::check_replaceable(&out_dir)?;
+    let owner = crate::output::Owner {
+        command: "shard",
+        ..super::owner("shard", request, &prepared)
+    };
+    crate::output::check_replaceable(&out_dir, &owner)?;
     let pool = thread_pool(request.config.threads)?;
     let condition = prepared.condition.as_ref();
     let first_path = chunks.start * CHUNK_PATHS;
@@ -291,6 +310,8 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
     let reservoir = state.reservoir();
     let header = ShardHeader {
         kind: "boomsim-shard".into(),
+        command: "shard".into(),
+        model_name: model.name.clone(),
         format: FORMAT,
         boomsim_version: env!("CARGO_PKG_VERSION").into(),
         model_path: match &request.model {
@@ -320,7 +341,7 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         manifest_sha256: String::new(),
     };
     let mut header = header;
-    write_folder(&out_dir, |dir: &Path| -> Result<(), OutputError> {
+    write_folder(&out_dir, &owner, |dir: &Path| -> Result<(), OutputError> {
         let io = |path: PathBuf| {
             move |source| OutputError::Io {
                 path,
@@ -410,17 +431,81 @@ fn restore_shard(
     })
 }
 
+/// What `merge` is asked.
+#[derive(Debug, Clone, Default)]
+pub struct MergeRequest {
+    /// The shard folders, in any order.
+    pub dirs: Vec<PathBuf>,
+    /// The run folder; `output/<model name>/` when `None`.
+    pub out: Option<PathBuf>,
+    /// The model file the shards ran (`--model`), when their recorded path does not lead to
+    /// it from here (another working folder, another node).
+    pub model: Option<PathBuf>,
+    /// Worker threads for the summary.
+    pub threads: Option<usize>,
+    /// For the manifest.
+    pub command_line: Vec<String>,
+    /// Also write report.html and the workbook.
+    pub report: bool,
+    pub xlsx: bool,
+    /// Cancellation (Ctrl-C, SIGTERM) between shards and while writing.
+    pub hooks: crate::engine::Hooks,
+}
+
+/// The model the shards ran: the first of `--model`, the shards' recorded paths (as written,
+/// from here) and the built-in model whose texts have the shards' SHA-256 (with their
+/// `--set`s). The SHA-256 decides, never the path's spelling.
+fn shards_model(
+    request: &MergeRequest,
+    shards: &[(PathBuf, ShardHeader)],
+    first: &ShardHeader,
+) -> Result<ModelSource, ShardError> {
+    let mut candidates: Vec<ModelSource> = request
+        .model
+        .iter()
+        .cloned()
+        .map(ModelSource::File)
+        .collect();
+    for (_, h) in shards {
+        let source = if h.model_path.is_empty() {
+            ModelSource::BuiltIn
+        } else {
+            ModelSource::File(PathBuf::from(&h.model_path))
+        };
+        if !candidates.contains(&source) {
+            candidates.push(source);
+        }
+    }
+    let sets = crate::model::Override::sets(&first.sets);
+    let mut tried = Vec::new();
+    for source in candidates {
+        match source.load(&sets) {
+            Ok((_, bytes)) if crate::output::sha256_hex(&bytes) == first.model_sha256 => {
+                return Ok(source);
+            }
+            Ok(_) => tried.push(format!("{} (other bytes)", source.display())),
+            Err(_) => tried.push(format!("{} (not readable from here)", source.display())),
+        }
+    }
+    Err(ShardError::ModelNotFound {
+        tried: tried.join(", "),
+        sha256: first.model_sha256.clone(),
+    })
+}
+
 /// Merges shard folders (any order) into the run folder `out`, byte-identical in its CSV
 /// files to a single run with the same model, seed and paths; with `report` and `xlsx` the
 /// folder also gets its report and workbook, as `run --report --xlsx` would write them.
-pub fn merge(
-    dirs: &[PathBuf],
-    out: Option<PathBuf>,
-    threads: Option<usize>,
-    command_line: Vec<String>,
-    report: bool,
-    xlsx: bool,
-) -> Result<RunOutcome, ShardError> {
+pub fn merge(request: &MergeRequest) -> Result<RunOutcome, ShardError> {
+    let MergeRequest {
+        dirs,
+        out,
+        threads,
+        command_line,
+        report,
+        xlsx,
+        ..
+    } = request.clone();
     let started = Instant::now();
     let mut shards = dirs
         .iter()
@@ -437,13 +522,14 @@ pub fn merge(
             None => "none".to_string(),
         };
         let samples = |h: &ShardHeader| if h.samples { "on" } else { "off" }.to_string();
-        let checks: [(&'static str, String, String); 10] = [
+        // The model is compared by the SHA-256 of its texts, not by how its path was spelled
+        // (relative or absolute, from another folder or node).
+        let checks: [(&'static str, String, String); 9] = [
             (
                 "boomsim version",
                 h.boomsim_version.clone(),
                 first.boomsim_version.clone(),
             ),
-            ("model", h.model_path.clone(), first.model_path.clone()),
             (
                 "model SHA-256",
                 h.model_sha256.clone(),
@@ -502,12 +588,10 @@ pub fn merge(
             missing[0]
         )));
     }
+    let model = shards_model(request, &shards, &first)?;
+    let hooks = request.hooks.clone();
     let request = RunRequest {
-        model: if first.model_path.is_empty() {
-            ModelSource::BuiltIn
-        } else {
-            ModelSource::File(PathBuf::from(&first.model_path))
-        },
+        model,
         config: crate::engine::RunConfig {
             paths: first.paths,
             seed: first.seed,
@@ -519,7 +603,7 @@ pub fn merge(
         condition: first.condition.clone(),
         sets: first.sets.clone(),
         varied: Vec::new(),
-        hooks: Default::default(),
+        hooks: hooks.clone(),
         method: if first.summary == "sketch" {
             SummaryMethod::Sketch
         } else {
@@ -534,6 +618,12 @@ pub fn merge(
     if crate::output::sha256_hex(&prepared.bytes) != first.model_sha256 {
         return Err(ShardError::ModelChanged(request.model.display()));
     }
+    let out_dir = request
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&prepared.model.name));
+    let replacing =
+        crate::output::check_replaceable(&out_dir, &super::owner("merge", &request, &prepared))?;
     let pool = thread_pool(threads)?;
     // Every shard is read once, in order, into the summariser a single run would have used; a
     // sketched shard is merged and dropped before the next is read, so merging holds one
@@ -543,10 +633,25 @@ pub fn merge(
     let condition = prepared.condition.as_ref();
     let mut state = summariser(exact, model, (0, first.paths), condition.is_some(), false);
     for (dir, h) in &shards {
+        if hooks.cancelled() {
+            return Err(crate::engine::EngineError::Interrupted.into());
+        }
         restore_shard(dir, h, state.as_mut())?;
     }
     let summaries = pool.install(|| state.finish(model, condition, first.sampling));
-    Ok(write(&request, &prepared, &pool, summaries, started, None)?)
+    if hooks.cancelled() {
+        return Err(crate::engine::EngineError::Interrupted.into());
+    }
+    let mut outcome = write(
+        &request,
+        &prepared,
+        &pool,
+        summaries,
+        started,
+        (None, "merge"),
+    )?;
+    outcome.warnings.extend(replacing);
+    Ok(outcome)
 }
 
 #[cfg(test)]

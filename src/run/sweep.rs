@@ -144,6 +144,9 @@ pub struct SweepRequest {
 #[derive(Debug, Clone, Serialize)]
 struct SweepManifest {
     boomsim_version: &'static str,
+    command: &'static str,
+    model_name: String,
+    model_sha256: String,
     model_path: String,
     seed: u64,
     paths: usize,
@@ -156,14 +159,33 @@ struct SweepManifest {
 struct ScenarioEntry {
     id: String,
     sets: Vec<String>,
+    /// Why the scenario has no results (its paths overflowed, say); absent when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed: Option<String>,
 }
 
 /// What a finished sweep reports.
 pub struct SweepOutcome {
     /// The sweep folder.
     pub out_dir: PathBuf,
-    /// Each scenario with its run.
+    /// Each scenario that ran, with its run.
     pub runs: Vec<(Scenario, RunOutcome)>,
+    /// Each scenario that could not run, with why: the others are kept.
+    pub failed: Vec<(Scenario, String)>,
+    /// Things to know (printed on stderr).
+    pub warnings: Vec<String>,
+}
+
+/// Whether a scenario's failure is its own (its model's paths overflowed or its statistics
+/// did), so the other scenarios are kept; an interrupt, a full disk or a folder that cannot be
+/// written stops the sweep.
+fn scenario_failure(e: &RunError) -> bool {
+    matches!(
+        e,
+        RunError::NonFinite { .. }
+            | RunError::Engine(crate::engine::EngineError::Overflow(_))
+            | RunError::Engine(crate::engine::EngineError::OutOfMemory { .. })
+    )
 }
 
 /// Runs every scenario, then writes the sweep folder whole. Every scenario's model is
@@ -171,22 +193,25 @@ pub struct SweepOutcome {
 pub fn sweep(request: &SweepRequest) -> Result<SweepOutcome, RunError> {
     let grid = scenarios(&request.varies);
     let base = &request.base;
-    let mut name = String::new();
     for scenario in &grid {
         let request = RunRequest {
             varied: scenario.sets(&request.varies),
             ..base.clone()
         };
-        let (model, _) = base.model.load(&request.overrides())?;
-        name = model.name;
+        base.model.load(&request.overrides())?;
     }
+    // The sweep's model: the file with its --sets, before any --vary.
+    let prepared = super::prepare(base)?;
+    let name = prepared.model.name.clone();
+    let owner = super::owner("sweep", base, &prepared);
     let out_dir = base
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{name}-sweep")));
-    crate::output::check_replaceable(&out_dir)?;
+    let replacing = crate::output::check_replaceable(&out_dir, &owner)?;
     let mut runs = Vec::new();
-    write_folder(&out_dir, |staging: &Path| -> Result<(), RunError> {
+    let mut failed = Vec::new();
+    write_folder(&out_dir, &owner, |staging: &Path| -> Result<(), RunError> {
         for scenario in &grid {
             let outcome = run(&RunRequest {
                 varied: scenario.sets(&request.varies),
@@ -194,8 +219,20 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepOutcome, RunError> {
                 // One workbook for the sweep, below, not one per scenario.
                 xlsx: false,
                 ..base.clone()
-            })?;
-            runs.push((scenario.clone(), outcome));
+            });
+            match outcome {
+                Ok(o) => runs.push((scenario.clone(), o)),
+                Err(e) if scenario_failure(&e) => failed.push((scenario.clone(), e.to_string())),
+                Err(e) => return Err(e),
+            }
+        }
+        if runs.is_empty() {
+            let (scenario, why) = &failed[0];
+            return Err(RunError::EveryScenarioFailed(format!(
+                "{} ({}): {why}",
+                scenario.id,
+                scenario.sets(&request.varies).join(", ")
+            )));
         }
         write_file(staging, "sweep.csv", &long_csv(&request.varies, &runs)?)?;
         write_file(
@@ -205,6 +242,9 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepOutcome, RunError> {
         )?;
         let manifest = SweepManifest {
             boomsim_version: env!("CARGO_PKG_VERSION"),
+            command: "sweep",
+            model_name: name.clone(),
+            model_sha256: owner.model_sha256.clone(),
             model_path: base.model.display(),
             seed: base.config.seed,
             paths: base.config.paths,
@@ -214,6 +254,10 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepOutcome, RunError> {
                 .map(|s| ScenarioEntry {
                     id: s.id.clone(),
                     sets: s.sets(&request.varies),
+                    failed: failed
+                        .iter()
+                        .find(|(f, _)| f.id == s.id)
+                        .map(|(_, why)| why.clone()),
                 })
                 .collect(),
             command_line: base.command_line.clone(),
@@ -226,7 +270,12 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepOutcome, RunError> {
         }
         Ok(())
     })?;
-    Ok(SweepOutcome { out_dir, runs })
+    Ok(SweepOutcome {
+        out_dir,
+        runs,
+        failed,
+        warnings: replacing.into_iter().collect(),
+    })
 }
 
 fn format_error(e: impl std::fmt::Display) -> OutputError {
