@@ -152,6 +152,20 @@ impl Columns {
         self.paths
     }
 
+    /// The last column alone (a run's adoption at the horizon), as a one-column set.
+    pub fn last_only(&self) -> Columns {
+        let last = self.width.saturating_sub(1);
+        Columns {
+            width: 1,
+            paths: self.paths,
+            values: if self.width == 0 {
+                vec![0.0; self.paths]
+            } else {
+                self.column(last).to_vec()
+            },
+        }
+    }
+
     /// Column `k`: every path's value, in path order.
     pub fn column(&self, k: usize) -> &[f64] {
         &self.values[k * self.paths..(k + 1) * self.paths]
@@ -596,6 +610,26 @@ impl Simulation {
         self
     }
 
+    /// A(t_T) of every path: the last adoption column (a run may keep only that one).
+    pub fn adoption_at_horizon(&self) -> &[f64] {
+        self.adoption.column(self.adoption.width() - 1)
+    }
+
+    /// The baseline's A(t_T) of every path, with a baseline.
+    pub fn baseline_adoption_at_horizon(&self) -> Option<&[f64]> {
+        self.baseline_adoption
+            .as_ref()
+            .map(|b| b.column(b.width() - 1))
+    }
+
+    /// The same paths with their adoption (and baseline adoption) at the horizon only: what a
+    /// sketched run keeps of its first paths (8 bytes a path each, instead of 8 (T + 1)).
+    pub fn at_horizon_only(mut self) -> Simulation {
+        self.adoption = self.adoption.last_only();
+        self.baseline_adoption = self.baseline_adoption.map(|b| b.last_only());
+        self
+    }
+
     /// A run of no path, shaped by the model (with the `--where` flags when `condition`).
     pub fn empty(model: &Model, condition: bool) -> Simulation {
         let e = model.entities().len();
@@ -683,6 +717,8 @@ pub struct Gathered {
     whole: Option<Simulation>,
     filled: usize,
     capacity: usize,
+    /// Keep each path's adoption at the horizon only (a sketched run's reservoir).
+    at_horizon: bool,
 }
 
 impl Gathered {
@@ -692,6 +728,15 @@ impl Gathered {
             whole: None,
             filled: 0,
             capacity,
+            at_horizon: false,
+        }
+    }
+
+    /// Room for `capacity` paths, keeping each one's adoption at the horizon only.
+    pub fn at_horizon(capacity: usize) -> Self {
+        Gathered {
+            at_horizon: true,
+            ..Gathered::new(capacity)
         }
     }
 
@@ -702,6 +747,11 @@ impl Gathered {
 
     /// Appends the next part's paths, as many as there is room for, and its chunk pools.
     pub fn push(&mut self, part: Simulation) {
+        let part = if self.at_horizon {
+            part.at_horizon_only()
+        } else {
+            part
+        };
         if self.whole.is_none() && part.paths == self.capacity {
             // The part is the whole run: kept as it is, not copied.
             self.filled = part.paths;

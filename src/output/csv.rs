@@ -233,14 +233,18 @@ impl Export for SamplesCsv {
         }
         let mut w = csv::Writer::from_writer(out);
         w.write_record(&header).map_err(to_io)?;
-        let (p, t) = (sim.parameters, sim.steps);
+        let p = sim.parameters;
+        let (adoption, baseline) = (
+            sim.adoption_at_horizon(),
+            sim.baseline_adoption_at_horizon(),
+        );
         let mut values = Vec::with_capacity(header.len());
         for path in 0..sim.paths {
             values.clear();
             values.extend((0..p).map(|k| sim.draws.get(path, k)));
-            values.push(sim.adoption.get(path, t));
-            if let Some(b) = &sim.baseline_adoption {
-                values.push(b.get(path, t));
+            values.push(adoption[path]);
+            if let Some(b) = baseline {
+                values.push(b[path]);
             }
             for e in 0..names.len() {
                 values.push(sim.total_return.get(path, e));

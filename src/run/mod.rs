@@ -393,7 +393,12 @@ pub fn summariser(
     if exact {
         Box::new(KeepEvery::new(paths))
     } else {
-        Box::new(Sketched::new(model, first_path, condition, for_shard))
+        Box::new(Sketched::new(
+            model,
+            (first_path, first_path + paths),
+            condition,
+            for_shard,
+        ))
     }
 }
 

@@ -28,8 +28,9 @@ use crate::stats::state::Shape;
 use crate::stats::streaming::{BATCH_PATHS, exact_fits, shard_blocks};
 
 /// The version of the shard format (2: per-path outcomes stored column by column; 3: sketched
-/// shards; 4: SHA-256 of every state file and of the manifest itself).
-const FORMAT: u32 = 4;
+/// shards; 4: SHA-256 of every state file and of the manifest itself; 5: a sketched shard's
+/// reservoir keeps adoption at the horizon only, the manifest names the command and model).
+const FORMAT: u32 = 5;
 
 /// Which run a shard belongs to; every shard of a run must agree on all of it but `shard`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,6 +116,7 @@ impl ShardHeader {
             condition: self.condition.is_some(),
             reservoir_paths: self.reservoir_paths,
             reservoir_chunks: self.reservoir_chunks,
+            at_horizon: false,
         }
     }
 }

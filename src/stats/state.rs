@@ -163,6 +163,9 @@ pub struct Shape {
     pub reservoir_paths: usize,
     /// Chunks of that reservoir.
     pub reservoir_chunks: usize,
+    /// Whether the paths hold their adoption at the horizon only (a sketched shard's
+    /// reservoir) rather than at every step.
+    pub at_horizon: bool,
 }
 
 /// Writes the first `paths` paths of a run's per-path columns, their `--where` flags and the
@@ -201,7 +204,8 @@ pub fn save_paths(sim: &Simulation, paths: usize, w: &mut dyn Write) -> std::io:
 pub fn load_paths(shape: &Shape, bytes: &[u8]) -> Option<Simulation> {
     let h = shape;
     let (first_path, chunks) = (h.first_path, h.chunks);
-    let (p, e, n) = (h.paths, h.entities, h.steps + 1);
+    let (p, e) = (h.paths, h.entities);
+    let n = if h.at_horizon { 1 } else { h.steps + 1 };
     let b = usize::from(h.baseline);
     let c = usize::from(h.condition);
     let values = p * (2 * e + b * e + n + b * n + h.parameters + c) + chunks * 2 * e * 4;

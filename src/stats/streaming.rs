@@ -95,17 +95,17 @@ impl StreamSummary {
         self.entities.first().map_or(0, |e| e.returns.count)
     }
 
-    /// Folds a block's paths (where `mask` is true, when given) into the sketches and counts,
-    /// in path order, and returns the block's own moments (merge them with [`Self::absorb`]);
-    /// each entity and each fan step is one task.
-    fn fold(&mut self, sim: &Simulation, mask: Option<&[bool]>) -> BlockMoments {
+    /// Folds the next paths of a block (where `mask` is true, when given) into the sketches and
+    /// counts, and into the block's own moments `block`, in path order (merge those with
+    /// [`Self::absorb`] once the block is whole); each entity and each fan step is one task. A
+    /// block may come in several parts: the moments continue, so the bits are the same.
+    fn fold(&mut self, sim: &Simulation, mask: Option<&[bool]>, block: &mut BlockMoments) {
         let keep = |path: usize| mask.is_none_or(|m| m[path]);
-        let entities = self
-            .entities
+        self.entities
             .par_iter_mut()
+            .zip(block.entities.par_iter_mut())
             .enumerate()
-            .map(|(i, acc)| {
-                let mut block = [Moments::default(); 3];
+            .for_each(|(i, (acc, block))| {
                 let (returns, drawdowns) = (sim.total_return.column(i), sim.max_drawdown.column(i));
                 let uplift = sim.uplift.as_ref().map(|u| u.column(i));
                 for path in (0..sim.paths).filter(|&p| keep(p)) {
@@ -123,33 +123,23 @@ impl StreamSummary {
                         acc.uplift_positive += u64::from(u > 0.0);
                     }
                 }
-                block
-            })
-            .collect();
-        let fold_fan = |fan: &mut [FanStream], values: &Columns| -> Vec<Moments> {
+            });
+        let fold_fan = |fan: &mut [FanStream], moments: &mut [Moments], values: &Columns| {
             fan.par_iter_mut()
+                .zip(moments.par_iter_mut())
                 .enumerate()
-                .map(|(j, acc)| {
-                    let mut block = Moments::default();
+                .for_each(|(j, (acc, block))| {
                     let values = values.column(j);
                     for path in (0..sim.paths).filter(|&p| keep(p)) {
                         let a = values[path];
                         block.add(a);
                         acc.sketch.add(a);
                     }
-                    block
-                })
-                .collect()
+                });
         };
-        let fan = fold_fan(&mut self.fan, &sim.adoption);
-        let baseline_fan = match &sim.baseline_adoption {
-            Some(b) => fold_fan(&mut self.baseline_fan, b),
-            None => Vec::new(),
-        };
-        BlockMoments {
-            entities,
-            fan,
-            baseline_fan,
+        fold_fan(&mut self.fan, &mut block.fan, &sim.adoption);
+        if let Some(b) = &sim.baseline_adoption {
+            fold_fan(&mut self.baseline_fan, &mut block.baseline_fan, b);
         }
     }
 
@@ -304,6 +294,15 @@ pub struct BlockMoments {
 }
 
 impl BlockMoments {
+    /// The moments of no path yet, for a model of `e` entities and `steps` steps.
+    fn empty(e: usize, steps: usize, baseline: bool) -> Self {
+        BlockMoments {
+            entities: vec![[Moments::default(); 3]; e],
+            fan: vec![Moments::default(); steps + 1],
+            baseline_fan: vec![Moments::default(); if baseline { steps + 1 } else { 0 }],
+        }
+    }
+
     /// Whether these are the moments of a model of `e` entities and `steps` steps.
     fn has_shape(&self, e: usize, steps: usize, baseline: bool) -> bool {
         self.entities.len() == e
@@ -396,24 +395,53 @@ pub struct Sketched {
     /// Each block's moments and pools, in block order: kept for a shard only, since they are
     /// already merged into the summaries above.
     blocks: Option<Vec<Block>>,
+    /// The block being folded, when its parts have not all come.
+    pending: Option<Block>,
+    /// The chunk after the last one this summariser takes: a block ends there too.
+    end_chunk: usize,
+    /// Chunks simulated at a time, so that a batch's outcomes stay within
+    /// [`BATCH_BYTES`] (a block of a long model comes in several parts).
+    part_chunks: usize,
     /// (entities, steps, baseline) of the model.
     shape: (usize, usize, bool),
 }
 
+/// The most bytes of outcomes a sketched run simulates at a time (above one chunk): a block of
+/// a model of many steps is simulated in parts of fewer chunks.
+pub const BATCH_BYTES: usize = 64 << 20;
+
+/// Chunks of `model` simulated at a time by a sketched run: a block, or as many chunks as
+/// keep their outcomes within [`BATCH_BYTES`] (at least one).
+pub fn part_chunks(model: &Model) -> usize {
+    let chunk = crate::engine::outcome_bytes(model, CHUNK_PATHS).max(1);
+    (BATCH_BYTES / chunk).clamp(1, BATCH_CHUNKS)
+}
+
 impl Sketched {
-    /// Sketches of a model's paths from `first_path` on (0 but for a shard), with a summary of
-    /// the paths meeting a condition when `condition`; a shard's (`for_shard`) keeps each
-    /// block's partials, which its state file needs.
-    pub fn new(model: &Model, first_path: usize, condition: bool, for_shard: bool) -> Self {
+    /// Sketches of a model's paths `first_path..end_path` (from 0 but for a shard), with a
+    /// summary of the paths meeting a condition when `condition`; a shard's (`for_shard`) keeps
+    /// each block's partials, which its state file needs. The first paths kept whole are at
+    /// most [`RESERVOIR_PATHS`] and never more than the run has, each with its adoption at the
+    /// horizon only: 8 (3 E + 2 + P) bytes a path (E entities, P uncertain parameters).
+    pub fn new(
+        model: &Model,
+        (first_path, end_path): (usize, usize),
+        condition: bool,
+        for_shard: bool,
+    ) -> Self {
         let e = model.entities().len();
         let (steps, baseline) = (model.steps(), model.baseline.is_some());
         let summary = || StreamSummary::new(e, steps, baseline);
+        let kept = RESERVOIR_PATHS.min(end_path).saturating_sub(first_path);
         Sketched {
             all: summary(),
             step_returns: vec![StepReturns::default(); e],
             conditional: condition.then(|| (summary(), vec![StepReturns::default(); e])),
-            reservoir: Gathered::new(RESERVOIR_PATHS.saturating_sub(first_path)),
+            reservoir: Gathered::at_horizon(kept),
             blocks: for_shard.then(Vec::new),
+            pending: None,
+            end_chunk: end_path.div_ceil(CHUNK_PATHS),
+            part_chunks: part_chunks(model),
             shape: (e, steps, baseline),
         }
     }
@@ -470,8 +498,11 @@ impl Sketched {
             all,
             step_returns: Vec::new(),
             conditional,
-            reservoir: Gathered::new(0),
+            reservoir: Gathered::at_horizon(0),
             blocks: None,
+            pending: None,
+            end_chunk: self.end_chunk,
+            part_chunks: self.part_chunks,
             shape: self.shape,
         };
         Some((part, blocks))
@@ -498,36 +529,48 @@ impl Sketched {
 
 impl Accumulator for Sketched {
     fn batch_end(&self, start: usize) -> usize {
-        block_end(start)
+        block_end(start).min(start + self.part_chunks)
     }
 
     fn absorb(&mut self, batch: Simulation) {
-        let e = self.shape.0;
-        let pool_of = |part: fn(&ChunkPool) -> &Vec<StepReturns>| {
-            let mut pool = vec![StepReturns::default(); e];
+        let (e, steps, baseline) = self.shape;
+        let start = batch.first_path / CHUNK_PATHS;
+        let end = start + batch.pools.len();
+        let condition = self.conditional.is_some();
+        let block = self.pending.get_or_insert_with(|| Block {
+            moments: BlockMoments::empty(e, steps, baseline),
+            pool: vec![StepReturns::default(); e],
+            matching: condition.then(|| {
+                (
+                    BlockMoments::empty(e, steps, baseline),
+                    vec![StepReturns::default(); e],
+                )
+            }),
+        });
+        // Chunk pools merged in chunk order, part after part: as if the block came whole.
+        let merge_pools = |pool: &mut [StepReturns], part: fn(&ChunkPool) -> &Vec<StepReturns>| {
             for chunk in &batch.pools {
                 for (acc, s) in pool.iter_mut().zip(part(chunk)) {
                     acc.merge(s);
                 }
             }
-            pool
         };
-        let block = Block {
-            moments: self.all.fold(&batch, None),
-            pool: pool_of(|c| &c.all),
-            matching: match (&mut self.conditional, &batch.condition) {
-                (Some((summary, _)), Some(met)) => Some((
-                    summary.fold(&batch, Some(&met.matches)),
-                    pool_of(|c| &c.matching),
-                )),
-                _ => None,
-            },
-        };
-        self.absorb_block(&block);
-        if let Some(blocks) = &mut self.blocks {
-            blocks.push(block);
+        self.all.fold(&batch, None, &mut block.moments);
+        merge_pools(&mut block.pool, |c| &c.all);
+        if let (Some((summary, _)), Some(met), Some((moments, pool))) =
+            (&mut self.conditional, &batch.condition, &mut block.matching)
+        {
+            summary.fold(&batch, Some(&met.matches), moments);
+            merge_pools(pool, |c| &c.matching);
         }
-        // The reservoir's paths, or (for a shard past them) one block's shapes with no path.
+        if end == block_end(start) || end >= self.end_chunk {
+            let block = self.pending.take().expect("a block in progress");
+            self.absorb_block(&block);
+            if let Some(blocks) = &mut self.blocks {
+                blocks.push(block);
+            }
+        }
+        // The reservoir's paths, or (for a shard past them) one batch's shapes with no path.
         if self.reservoir.wants() {
             self.reservoir.push(batch);
         }
@@ -568,6 +611,7 @@ impl Summariser for Sketched {
         let reservoir = Shape {
             paths: shape.reservoir_paths,
             chunks: shape.reservoir_chunks,
+            at_horizon: true,
             ..*shape
         };
         let bytes = files.get(RESERVOIR_FILE).ok_or(RESERVOIR_FILE)?;
@@ -657,7 +701,7 @@ mod tests {
             seed: 2,
             ..Default::default()
         };
-        let mut part = Sketched::new(&model, 0, false, true);
+        let mut part = Sketched::new(&model, (0, 600), false, true);
         simulate_into(&model, &config, 0..3, None, &Hooks::default(), &mut part).expect("runs");
         let blocks = part.blocks.clone().expect("a shard's blocks");
         assert_eq!(blocks.len(), 1);
@@ -675,7 +719,7 @@ mod tests {
         let steps = model.steps();
         let shaped = |shape| Sketched {
             shape,
-            ..Sketched::new(&model, 0, false, false)
+            ..Sketched::new(&model, (0, 600), false, false)
         };
         assert!(
             read(&shaped((12, steps, true)), 1).is_none(),
@@ -685,6 +729,46 @@ mod tests {
             read(&shaped((13, steps, false)), 1).is_none(),
             "no baseline"
         );
+    }
+
+    #[test]
+    fn a_block_in_parts_folds_to_the_same_bits_as_a_block_whole() {
+        // A model of many steps simulates a block in parts of a few chunks (the outcomes of a
+        // whole block would not fit); the moments continue from part to part, so nothing moves.
+        let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
+        let config = RunConfig {
+            paths: 2 * BATCH_PATHS + 3_000,
+            seed: 4,
+            ..Default::default()
+        };
+        let chunks = 0..config.paths.div_ceil(CHUNK_PATHS);
+        let summaries = |part_chunks: usize| {
+            let mut s = Sketched::new(&model, (0, config.paths), true, false);
+            s.part_chunks = part_chunks;
+            let condition =
+                crate::engine::condition::Condition::parse("adoption_multiple > 4", &[], true)
+                    .expect("condition");
+            simulate_into(
+                &model,
+                &config,
+                chunks.clone(),
+                Some(&condition),
+                &Hooks::default(),
+                &mut s,
+            )
+            .expect("runs");
+            Box::new(s).finish(&model, Some(&condition), Default::default())
+        };
+        let (whole, parts) = (summaries(BATCH_CHUNKS), summaries(3));
+        assert_eq!(whole.rows, parts.rows);
+        assert_eq!(whole.fan, parts.fan);
+        assert_eq!(whole.distributions, parts.distributions);
+        assert_eq!(whole.precision, parts.precision);
+        let rows = |s: &Summaries| s.conditional.as_ref().map(|c| c.rows.clone());
+        assert_eq!(rows(&whole), rows(&parts));
+        // The first paths are kept with their adoption at the horizon only.
+        assert_eq!(parts.kept.adoption.width(), 1);
+        assert_eq!(parts.kept.paths, config.paths);
     }
 
     #[test]
