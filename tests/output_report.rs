@@ -548,3 +548,114 @@ fn chromium_lays_out_the_report_without_overlaps_or_wrapped_cells() {
         .fold((f64::MAX, 0.0f64), |(lo, hi), &h| (lo.min(h), hi.max(h)));
     assert!(cells.len() > 31 && hi < 1.5 * lo, "cell heights {lo}..{hi}");
 }
+
+/// Runs `boomsim report DIR` and fails the test if it takes more than five seconds.
+fn report_within_seconds(dir: &std::path::Path, folder: &str) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_boomsim"))
+        .args(["report", folder])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(5) {
+            child.kill().unwrap();
+            panic!("boomsim report {folder} ran past 5 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Hand-edited folders: every value the report reads is checked, and every file names the
+/// same entities; each break is an error naming the file and row, at once.
+#[test]
+fn a_hand_edited_folder_gets_a_clear_error_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = boomsim(
+        dir.path(),
+        &["run", "--paths", "2000", "--quiet", "--out", "r"],
+    );
+    assert!(out.status.success());
+    let edit = |name: &str, file: &str, change: &dyn Fn(String) -> String| {
+        let copy = dir.path().join(name);
+        fs::create_dir_all(&copy).unwrap();
+        for entry in fs::read_dir(dir.path().join("r")).unwrap() {
+            let entry = entry.unwrap();
+            fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+        }
+        let text = fs::read_to_string(copy.join(file)).unwrap();
+        fs::write(copy.join(file), change(text)).unwrap();
+    };
+    let mean_inf = |t: String| {
+        let mut lines: Vec<String> = t.lines().map(String::from).collect();
+        let mut cells: Vec<&str> = lines[1].split(',').collect();
+        cells[4] = "-inf";
+        lines[1] = cells.join(",");
+        lines.join("\n") + "\n"
+    };
+    edit("inf", "summary.csv", &mean_inf);
+    edit("missing", "distributions.csv", &|t: String| {
+        t.lines()
+            .filter(|l| !l.starts_with("group,private_startups,"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    });
+    edit("renamed", "summary.csv", &|t: String| {
+        t.replace("group,private_startups,", "group,private_startupz,")
+    });
+    for (folder, says) in [
+        (
+            "inf",
+            "summary.csv: row 2: a value of public_equities is not a finite number",
+        ),
+        (
+            "missing",
+            "0 total_return percentiles of group `private_startups`",
+        ),
+        ("renamed", "group `private_startups` is not in summary.csv"),
+    ] {
+        let out = report_within_seconds(dir.path(), folder);
+        assert_eq!(out.status.code(), Some(1), "{folder}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{folder}: {err}");
+        assert!(!dir.path().join(folder).join("report.html").exists());
+    }
+    // An allocate folder whose frontier has an infinite mean.
+    let out = boomsim(
+        dir.path(),
+        &[
+            "allocate",
+            "--paths",
+            "300",
+            "--test-paths",
+            "2048",
+            "--points",
+            "2",
+            "--quiet",
+            "--out",
+            "a",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let frontier = fs::read_to_string(dir.path().join("a/frontier.csv")).unwrap();
+    let mut lines: Vec<String> = frontier.lines().map(String::from).collect();
+    let mut cells: Vec<&str> = lines[1].split(',').collect();
+    cells[3] = "inf";
+    lines[1] = cells.join(",");
+    fs::write(dir.path().join("a/frontier.csv"), lines.join("\n") + "\n").unwrap();
+    let out = report_within_seconds(dir.path(), "a");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("frontier.csv: row 2: a value of portfolio 1 is not a finite number"),
+        "{err}"
+    );
+}

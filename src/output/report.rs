@@ -243,6 +243,131 @@ fn check_finite(folder: &RunFolder, dir: &Path) -> Result<(), ReportError> {
             return Err(bad("adoption.csv", i + 2, "a value"));
         }
     }
+    for (i, r) in folder.sensitivity.iter().enumerate() {
+        if r.swing_se.is_some_and(|x| !finite(x)) {
+            return Err(bad(
+                "sensitivity.csv",
+                i + 2,
+                &format!("swing_se of {}", r.name),
+            ));
+        }
+    }
+    for (i, r) in folder.precision.iter().enumerate() {
+        if [r.estimate, r.lo95, r.hi95]
+            .into_iter()
+            .flatten()
+            .any(|x| !finite(x))
+        {
+            return Err(bad(
+                "precision.csv",
+                i + 2,
+                &format!("a value of {}", r.name),
+            ));
+        }
+    }
+    for (i, r) in folder.convergence.iter().enumerate() {
+        let values = [Some(r.paths), Some(r.estimate), r.lo95, r.hi95];
+        if values.into_iter().flatten().any(|x| !finite(x)) || r.paths < 1.0 {
+            return Err(bad(
+                "convergence.csv",
+                i + 2,
+                &format!("a value of {}", r.name),
+            ));
+        }
+    }
+    check_consistent(folder, dir)
+}
+
+/// The files of a run folder describe the same entities: every group and asset of
+/// summary.csv has its 99 percentiles of each measure in distributions.csv (levels strictly
+/// between 0 and 1, in order), and every entity the other files name is in summary.csv. A
+/// hand-edited folder that breaks this is named by file and row, not drawn wrong.
+fn check_consistent(folder: &RunFolder, dir: &Path) -> Result<(), ReportError> {
+    let fail = |file: &str, message: String| ReportError::Read {
+        path: dir.join(file),
+        message,
+    };
+    let named = |kind: &str, name: &str| {
+        folder
+            .summary
+            .iter()
+            .any(|r| r.kind == kind && r.name == name)
+    };
+    for (i, r) in folder.distributions.iter().enumerate() {
+        if !named(&r.kind, &r.name) {
+            return Err(fail(
+                "distributions.csv",
+                format!(
+                    "row {}: {} `{}` is not in summary.csv; the files are of different runs, or were edited",
+                    i + 2,
+                    r.kind,
+                    r.name
+                ),
+            ));
+        }
+        if !(r.level > 0.0 && r.level < 1.0) {
+            return Err(fail(
+                "distributions.csv",
+                format!("row {}: level {} is not between 0 and 1", i + 2, r.level),
+            ));
+        }
+    }
+    for (i, r) in folder.summary.iter().enumerate() {
+        for measure in ["total_return", "max_drawdown"] {
+            let levels: Vec<f64> = folder
+                .distributions
+                .iter()
+                .filter(|d| d.kind == r.kind && d.name == r.name && d.measure == measure)
+                .map(|d| d.level)
+                .collect();
+            if levels.len() != 99 || levels.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(fail(
+                    "distributions.csv",
+                    format!(
+                        "it has {} {measure} percentiles of {} `{}` (summary.csv row {}), not the 99 in order a boomsim run writes; the files are of different runs, or were edited",
+                        levels.len(),
+                        r.kind,
+                        r.name,
+                        i + 2
+                    ),
+                ));
+            }
+        }
+    }
+    for (i, r) in folder.sensitivity.iter().enumerate() {
+        if !named(&r.kind, &r.name) {
+            return Err(fail(
+                "sensitivity.csv",
+                format!(
+                    "row {}: {} `{}` is not in summary.csv",
+                    i + 2,
+                    r.kind,
+                    r.name
+                ),
+            ));
+        }
+    }
+    for (i, r) in folder.precision.iter().enumerate() {
+        if !named(&r.kind, &r.name) {
+            return Err(fail(
+                "precision.csv",
+                format!(
+                    "row {}: {} `{}` is not in summary.csv",
+                    i + 2,
+                    r.kind,
+                    r.name
+                ),
+            ));
+        }
+    }
+    for (i, r) in folder.convergence.iter().enumerate() {
+        if !named("group", &r.name) {
+            return Err(fail(
+                "convergence.csv",
+                format!("row {}: group `{}` is not in summary.csv", i + 2, r.name),
+            ));
+        }
+    }
     Ok(())
 }
 
