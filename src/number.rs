@@ -26,6 +26,29 @@ fn plain_decimal(text: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
+/// A number as a message shows it: plainly where that is short (`0.25`, `-3`, `1500`), in
+/// exponent form where the plain form would run to many digits (`1e-300`, not 300 zeros).
+pub fn shown(x: f64) -> String {
+    let a = x.abs();
+    if x == 0.0 || !x.is_finite() || (1e-4..1e12).contains(&a) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// A percentage with as few decimals as show it exactly (up to six): `5`, `0.01`, `2.5`.
+pub fn percent(fraction: f64) -> String {
+    let p = 100.0 * fraction;
+    let decimals = (0..6)
+        .find(|&d| {
+            let scale = 10f64.powi(d);
+            ((p * scale).round() / scale - p).abs() < 1e-9
+        })
+        .unwrap_or(6) as usize;
+    format!("{p:.decimals$}%")
+}
+
 /// A finite number: `nan`, `inf`, an empty text or anything but a plain decimal is refused.
 pub fn finite(text: &str) -> Result<f64, String> {
     let t = text.trim();
@@ -129,8 +152,9 @@ pub fn in_range(text: &str, range: Range, example: &str) -> Result<f64, String> 
         Ok(x)
     } else {
         Err(format!(
-            "expected a number {}, e.g. {example}; got {x}",
-            range.words()
+            "expected a number {}, e.g. {example}; got {}",
+            range.words(),
+            shown(x)
         ))
     }
 }
@@ -150,8 +174,9 @@ pub fn fraction(text: &str, range: Range, example: &str) -> Result<f64, String> 
         ));
     }
     Err(format!(
-        "expected a fraction {}, e.g. {example} (0.2 = 20%); got {x}",
-        range.words()
+        "expected a fraction {}, e.g. {example} (0.2 = 20%); got {}",
+        range.words(),
+        shown(x)
     ))
 }
 
@@ -234,6 +259,22 @@ mod tests {
                 .unwrap_err()
                 .contains("did you mean 0.2")
         );
+    }
+
+    #[test]
+    fn percentages_keep_their_digits() {
+        assert_eq!(percent(1.0 - 0.95), "5%");
+        assert_eq!(percent(1.0 - 0.9999), "0.01%");
+        assert_eq!(percent(0.025), "2.5%");
+    }
+
+    #[test]
+    fn messages_show_numbers_short() {
+        assert_eq!(shown(1e-300), "1e-300");
+        assert_eq!(shown(0.25), "0.25");
+        assert_eq!(shown(-3.0), "-3");
+        assert_eq!(shown(1e20), "1e20");
+        assert_eq!(shown(0.0), "0");
     }
 
     #[test]

@@ -228,11 +228,11 @@ fn by_group(n: &Named, o: &AllocateOutcome) -> String {
 /// their weights by asset (with their range over the in-sample sets) and by group, in and
 /// out of sample, the highest-mean end of the frontier, and where the files are.
 fn text(o: &AllocateOutcome) -> String {
-    let tail = 100.0 * (1.0 - o.alpha);
+    let tail = number::percent(1.0 - o.alpha);
     let mut t = format!(
         "Mean-CVaR portfolios of the model's assets: {} sets of {} in-sample scenarios each (an LP of {} variables\n\
          per portfolio; all solved in {:.1} s); figures are total returns over the model's horizon;\n\
-         CVaR = mean loss of the worst {tail:.0}% of paths. A weight's (lo-hi) is its least and most over the\n\
+         CVaR = mean loss of the worst {tail} of paths. A weight's (lo-hi) is its least and most over the\n\
          {} sets: how much it would move with other paths.\n",
         o.sets,
         o.scenarios,

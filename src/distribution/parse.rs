@@ -329,7 +329,10 @@ fn parse_base(text: &str, base: Option<&Path>, depth: usize) -> Result<Family, D
             Ok(())
         } else {
             Err(DistributionError::new(
-                format!("{name}'s {pname} must be > 0, got {x}"),
+                format!(
+                    "{name}'s {pname} must be > 0, got {}",
+                    crate::number::shown(x)
+                ),
                 format!("{signature} with {pname} > 0"),
             ))
         }
@@ -419,7 +422,10 @@ fn parse_base(text: &str, base: Option<&Path>, depth: usize) -> Result<Family, D
         _ => {
             if !(0.0..=1.0).contains(&v[0]) {
                 return Err(DistributionError::new(
-                    format!("bernoulli's p must lie in [0, 1], got {}", v[0]),
+                    format!(
+                        "bernoulli's p must lie in [0, 1], got {}",
+                        crate::number::shown(v[0])
+                    ),
                     "bernoulli(p) with 0 <= p <= 1",
                 ));
             }
@@ -433,7 +439,11 @@ fn interval(a: &str, b: &str) -> Result<Family, DistributionError> {
     let hi = number(b, "the upper end")?;
     if lo >= hi {
         return Err(DistributionError::new(
-            format!("in \"A to B\", A must be less than B (got {lo} to {hi})"),
+            format!(
+                "in \"A to B\", A must be less than B (got {} to {})",
+                crate::number::shown(lo),
+                crate::number::shown(hi)
+            ),
             format!("write \"{hi} to {lo}\" or another interval with A < B"),
         ));
     }
@@ -518,7 +528,11 @@ fn discrete(args: &[&str], signature: &str) -> Result<Family, DistributionError>
         let p = number(p, "discrete's probability")?;
         if p <= 0.0 {
             return Err(DistributionError::new(
-                format!("discrete's probabilities must be > 0, got {p} for {v}"),
+                format!(
+                    "discrete's probabilities must be > 0, got {} for {}",
+                    crate::number::shown(p),
+                    crate::number::shown(v)
+                ),
                 "drop values that cannot occur",
             ));
         }
@@ -557,7 +571,7 @@ fn mixture(
         super::limits::position(w, "mix's weight")?;
         if w <= 0.0 {
             return Err(DistributionError::new(
-                format!("mix's weights must be > 0, got {w}"),
+                format!("mix's weights must be > 0, got {}", crate::number::shown(w)),
                 "drop components that cannot occur",
             ));
         }

@@ -108,6 +108,25 @@ impl Condition {
         }
         names.extend(parameters.iter().map(String::as_str));
         let example = "adoption_multiple >= 5 and sectors.ml_ai.elasticity > 1";
+        // Words and symbols of other condition languages: the grammar has `and` only.
+        let words: Vec<&str> = text.split_whitespace().collect();
+        for other in ["or", "OR", "Or", "||", "not", "NOT", "Not", "&&"] {
+            let symbol = !other.chars().all(char::is_alphabetic);
+            if words.contains(&other) || (symbol && text.contains(other)) {
+                let message = match other {
+                    "&&" => "`&&` joins comparisons here only when written `and`".to_string(),
+                    _ => format!(
+                        "`{other}` is not supported: comparisons are joined with `and` only"
+                    ),
+                };
+                return Err(fail(
+                    message,
+                    format!(
+                        "write every comparison a path must meet, joined with `and`, e.g. \"{example}\"; for \"A or B\", run twice (or look at samples.csv)"
+                    ),
+                ));
+            }
+        }
         let mut clauses = Vec::new();
         for part in split_and(text) {
             let part = part.trim();
@@ -177,9 +196,9 @@ impl Condition {
                     }
                 },
             };
-            let value = match number.parse::<f64>() {
-                Ok(v) if v.is_finite() => v,
-                _ => {
+            let value = match crate::number::finite(number) {
+                Ok(v) => v,
+                Err(_) => {
                     return Err(fail(
                         format!("`{number}` is not a finite number"),
                         format!("compare with a number, e.g. \"{name} {token} 5\""),

@@ -137,7 +137,13 @@ impl Overflow {
         let mut levels: Vec<(String, f64, f64)> = parameters
             .iter()
             .zip(&first.first_draws)
-            .map(|(p, &x)| (p.path.clone(), x, p.distribution.cdf(x)))
+            .map(|(p, &x)| {
+                // The draw's mid-level: for a draw at an atom (a discrete value), halfway
+                // between the probability below it and at or below it, so the largest value
+                // of a discrete draw is not called the 100th percentile.
+                let d = &p.distribution;
+                (p.path.clone(), x, (d.cdf(x.next_down()) + d.cdf(x)) / 2.0)
+            })
             .collect();
         let extremeness = |level: f64| level.min(1.0 - level);
         levels.sort_by(|a, b| extremeness(a.2).total_cmp(&extremeness(b.2)));

@@ -20,6 +20,10 @@ use super::{
 use crate::distribution::Distribution;
 use crate::spelling::suggest;
 
+/// The most characters of a label or description: shown in tables, chart keys and workbook
+/// cells, where longer text is a pasted paragraph rather than a name.
+pub const MAX_TEXT_CHARS: usize = 1_000;
+
 /// Larger grids are refused: T = round(H * k) above this is almost surely a typo, and the
 /// adoption fan keeps T + 1 values per path.
 pub const MAX_STEPS: usize = 10_000;
@@ -258,6 +262,30 @@ impl Loader<'_> {
     }
 
     fn model(&mut self, root: &Fields) -> Option<Model> {
+        // `extends` inside a table was not followed, so every key the base would have given is
+        // missing: say that, and nothing else (the rest would follow from it).
+        if root.get("extends").is_none() {
+            for table in &root.entries {
+                let DeValue::Table(t) = table.value.get_ref() else {
+                    continue;
+                };
+                if let Some((key, value)) = t.iter().find(|(k, _)| k.get_ref() == "extends") {
+                    self.error(
+                        &join(&table.path, "extends"),
+                        key.span().start..value.span().end,
+                        format!(
+                            "`extends` is written under [{}], so the file it names was not read",
+                            table.path
+                        ),
+                        Some(format!(
+                            "move `extends = ...` to the top of the file, above [{}] and every other table",
+                            table.path
+                        )),
+                    );
+                    return None;
+                }
+            }
+        }
         self.allow_keys(root, &TOP_KEYS, "top-level tables");
         let header = self.table(root, "model", true);
         let adoption_fields = self.table(root, "adoption", true);
@@ -582,7 +610,7 @@ impl Loader<'_> {
                     parent.span.clone(),
                     format!("missing table [{}]", join(&parent.path, key)),
                     Some(format!(
-                        "add a [{}] table (see MODEL.md §2)",
+                        "add a [{}] table (`boomsim init` writes a complete model to start from; docs/model.md lists every table)",
                         join(&parent.path, key)
                     )),
                 );
@@ -628,6 +656,18 @@ impl Loader<'_> {
     fn string(&mut self, fields: &Fields, key: &str) -> Option<String> {
         let f = fields.get(key)?;
         match f.value.get_ref() {
+            DeValue::String(s) if s.chars().count() > MAX_TEXT_CHARS => {
+                self.error(
+                    &f.path,
+                    f.value.span(),
+                    format!(
+                        "`{key}` is {} characters long; labels and descriptions may have at most {MAX_TEXT_CHARS}",
+                        s.chars().count()
+                    ),
+                    Some("shorten it: it is shown in tables, charts and the workbook (a spreadsheet cell holds at most 32,767 characters)".into()),
+                );
+                None
+            }
             DeValue::String(s) => Some(s.to_string()),
             other => {
                 self.error(
@@ -680,7 +720,11 @@ impl Loader<'_> {
             self.error(
                 &f.path,
                 f.value.span(),
-                format!("`{key}` must be {}, got {v}", bound.text()),
+                format!(
+                    "`{key}` must be {}, got {}",
+                    bound.text(),
+                    crate::number::shown(v)
+                ),
                 Some(help),
             );
             None
@@ -883,7 +927,10 @@ impl Loader<'_> {
                 self.error(
                     &f.path,
                     f.value.span(),
-                    format!("`steps_per_year` must be a whole number >= 1, got {k}"),
+                    format!(
+                        "`steps_per_year` must be a whole number >= 1, got {}",
+                        crate::number::shown(k)
+                    ),
                     Some("use 1 (yearly), 4 (quarterly), 12 (monthly) or 52 (weekly)".into()),
                 );
                 None
@@ -1244,7 +1291,10 @@ impl Loader<'_> {
             self.error(
                 &f.path,
                 f.value.span(),
-                format!("a correlation must lie in [-1, 1], got {rho}"),
+                format!(
+                    "a correlation must lie in [-1, 1], got {}",
+                    crate::number::shown(rho)
+                ),
                 Some("use a value between -1 and 1".into()),
             );
         }

@@ -104,9 +104,15 @@ fn resolve_link(target: &Path) -> PathBuf {
 /// will become, `target` (a symlink's target: the folder that is replaced), and records its
 /// SHA-256 in the staged `manifest.json`.
 pub fn add_workbook(staging: &Path, target: &Path) -> Result<(), OutputError> {
-    let name = workbook::workbook_name(&resolve_link(target));
-    let path = workbook::write_workbook(staging, &name)
-        .map_err(|e| OutputError::Workbook(e.to_string()))?;
+    let target = resolve_link(target);
+    let name = workbook::workbook_name(&target);
+    // Errors name the folder the user asked for, not the hidden one being staged.
+    let path = workbook::write_workbook(staging, &name).map_err(|e| {
+        OutputError::Workbook(e.to_string().replace(
+            &staging.display().to_string(),
+            &target.display().to_string(),
+        ))
+    })?;
     record_workbook(staging, &path)
 }
 

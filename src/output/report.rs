@@ -1692,7 +1692,7 @@ fn write_allocation_report(dir: &Path) -> Result<PathBuf, ReportError> {
         .map_or(1, |a| a.len() + 1);
     let mut page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>boomsim allocation: {model}</title>\n<style>body {{ font-family: sans-serif; max-width: 1150px; margin: 2em auto; color: #222; }} table {{ border-collapse: collapse; margin: 1em 0; }} th, td {{ padding: 0.25em 0.7em; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }} td:first-child, th:first-child {{ text-align: left; }} figcaption {{ color: #555; }} svg {{ max-width: 100%; height: auto; }}</style>\n</head>\n<body>\n<h1>boomsim allocation: {model}</h1>\n\
-         <p>Model {path} (SHA-256 {sha}), seed {seed}; boomsim {version}. Optimised on in-sample paths {inside} and solved again on {more} further sets of as many paths ({resamples}); checked on out-of-sample paths {outside}. CVaR level {level} (the mean loss of the worst {tail:.0}% of paths); boom probability {boom}.</p>\n\
+         <p>Model {path} (SHA-256 {sha}), seed {seed}; boomsim {version}. Optimised on in-sample paths {inside} and solved again on {more} further sets of as many paths ({resamples}); checked on out-of-sample paths {outside}. CVaR level {level} (the mean loss of the worst {tail} of paths); boom probability {boom}.</p>\n\
          <p>Constraints: weights sum to 1, none negative; at most {max_weight} in one asset; groups {groups}; excluded {excluded}; CVaR at most {max_cvar}.</p>\n\
          <p><b>These are the optimal weights of the model's assumptions, not investment advice:</b> the scenarios are the model, and a portfolio is only as good as the distributions behind it.</p>\n",
         model = xml_text(&text("model_name")),

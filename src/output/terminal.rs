@@ -544,8 +544,14 @@ pub fn describe_table(rows: &[Description]) -> String {
     out
 }
 
+/// Four decimals, or the exponent form where four decimals would show 0 or run long.
 fn number(x: f64) -> String {
-    format!("{:.4}", x + 0.0)
+    let a = x.abs();
+    if x == 0.0 || (1e-4..1e12).contains(&a) {
+        format!("{:.4}", x + 0.0)
+    } else {
+        crate::number::shown(x)
+    }
 }
 
 /// A moment, or `undefined` where it does not exist.
@@ -554,7 +560,7 @@ fn moment(x: Option<f64>) -> String {
 }
 
 fn bound(x: Option<f64>, infinite: &str) -> String {
-    x.map_or_else(|| infinite.to_string(), |x| format!("{x}"))
+    x.map_or_else(|| infinite.to_string(), crate::number::shown)
 }
 
 /// `dist`: one distribution in full, with a histogram of `histogram`.

@@ -37,6 +37,26 @@ pub const SHEETS: [&str; 12] = [
     "allocation",
 ];
 
+/// Characters an Excel cell holds.
+pub const CELL_CHARS: usize = 32_767;
+
+/// Where rows `first..=last` (1-based, below the header) of a table land: the sheet of the
+/// table (or its continuation `NAME (k)`) and the rows there; `None` when they straddle two
+/// sheets, which no chart series can span.
+fn sheet_rows(sheet: &str, first: u32, last: u32) -> Option<(String, u32, u32)> {
+    let per = SHEET_ROWS as u32;
+    let k = (first - 1) / per;
+    if (last - 1) / per != k {
+        return None;
+    }
+    let name = if k == 0 {
+        sheet.to_string()
+    } else {
+        format!("{sheet} ({})", k + 1)
+    };
+    Some((name, first - k * per, last - k * per))
+}
+
 /// Rows of data an Excel sheet holds below its header; longer files continue on sheets
 /// named `NAME (2)`, `NAME (3)`, ...
 pub const SHEET_ROWS: usize = 1_048_575;
@@ -258,6 +278,20 @@ impl Table {
             .iter()
             .map(|r| r.iter().map(String::from).collect())
             .collect();
+        for (r, row) in text.iter().enumerate() {
+            if let Some((c, cell)) = row
+                .iter()
+                .enumerate()
+                .find(|(_, cell)| cell.chars().count() > CELL_CHARS)
+            {
+                return Err(fail(format!(
+                    "row {}, column `{}`: a cell of {} characters; an Excel cell holds at most {CELL_CHARS}",
+                    r + 2,
+                    header.get(c).map_or("?", String::as_str),
+                    cell.chars().count()
+                )));
+            }
+        }
         let kinds: Vec<Kind> = (0..header.len())
             .map(|c| column_kind(text.iter().map(|r| r[c].as_str())))
             .collect();
@@ -674,12 +708,20 @@ fn distribution_chart(summary: &Table, distributions: &Table) -> Option<Chart> {
             continue;
         };
         let n = distributions.run_from(first, &wanted) as u32;
-        let (a, b) = (first as u32 + 1, first as u32 + n);
+        // The rows may be on a continuation sheet (a file past Excel's rows); a group whose
+        // rows straddle two sheets is left out of the chart.
+        let Some((sheet, a, b)) = sheet_rows("distributions", first as u32 + 1, first as u32 + n)
+        else {
+            continue;
+        };
+        let Some((names, row, _)) = sheet_rows("summary", r as u32 + 1, r as u32 + 1) else {
+            continue;
+        };
         chart
             .add_series()
-            .set_name(("summary", r as u32 + 1, label as u16))
-            .set_categories(("distributions", a, value, b, value))
-            .set_values(("distributions", a, level, b, level))
+            .set_name((names.as_str(), row, label as u16))
+            .set_categories((sheet.as_str(), a, value, b, value))
+            .set_values((sheet.as_str(), a, level, b, level))
             .set_format(ChartLine::new().set_width(2.0));
         any = true;
     }
@@ -744,7 +786,11 @@ fn tornado_charts(summary: &Table, sensitivity: &Table) -> (Vec<Chart>, Vec<Stri
         let Some(mean) = summary.number(r, mean_col) else {
             continue;
         };
-        let (a, b) = (first as u32 + 1, first as u32 + n);
+        // On a continuation sheet when sensitivity.csv is past Excel's rows.
+        let Some((sheet, a, b)) = sheet_rows("sensitivity", first as u32 + 1, first as u32 + n)
+        else {
+            continue;
+        };
         let mut chart = new_chart(
             ChartType::Bar,
             &format!("{label}: top drivers (mean return, lowest vs highest decile)"),
@@ -753,9 +799,9 @@ fn tornado_charts(summary: &Table, sensitivity: &Table) -> (Vec<Chart>, Vec<Stri
             let c = column as u16;
             chart
                 .add_series()
-                .set_name(("sensitivity", 0, c))
-                .set_categories(("sensitivity", a, parameter as u16, b, parameter as u16))
-                .set_values(("sensitivity", a, c, b, c))
+                .set_name((sheet.as_str(), 0, c))
+                .set_categories((sheet.as_str(), a, parameter as u16, b, parameter as u16))
+                .set_values((sheet.as_str(), a, c, b, c))
                 .set_format(rust_xlsxwriter::ChartFormat::new().set_solid_fill(
                     rust_xlsxwriter::ChartSolidFill::new().set_color(Color::RGB(colour)),
                 ))
@@ -847,6 +893,21 @@ mod tests {
             header: vec!["path".into()],
             rows: (0..rows).map(|i| vec![Cell::Number(i as f64)]).collect(),
         }
+    }
+
+    #[test]
+    fn chart_ranges_follow_rows_onto_continuation_sheets() {
+        let r = SHEET_ROWS as u32;
+        assert_eq!(sheet_rows("d", 1, 99), Some(("d".into(), 1, 99)));
+        assert_eq!(
+            sheet_rows("d", r + 1, r + 99),
+            Some(("d (2)".into(), 1, 99))
+        );
+        assert_eq!(
+            sheet_rows("d", 2 * r + 5, 2 * r + 9),
+            Some(("d (3)".into(), 5, 9))
+        );
+        assert_eq!(sheet_rows("d", r - 5, r + 5), None, "straddles two sheets");
     }
 
     #[test]

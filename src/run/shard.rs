@@ -182,9 +182,9 @@ pub enum ShardError {
         /// The memory.
         gib: f64,
     },
-    /// A sketched run has fewer blocks than shards.
+    /// A run has fewer chunks (exact) or blocks (sketched) than shards.
     #[error(
-        "--shard {k}/{n}: a sketched run of {paths} paths has {blocks} blocks of {block_paths} paths, and each shard needs at least one\n  help: run at most {blocks} shards, or more --paths"
+        "--shard {k}/{n}: {run} of {paths} paths has {blocks} {unit} of {block_paths} paths, and each shard needs at least one\n  help: run at most {blocks} shards, or more --paths"
     )]
     TooManyShards {
         /// K.
@@ -193,6 +193,10 @@ pub enum ShardError {
         n: usize,
         /// N paths.
         paths: usize,
+        /// "an exact run" or "a sketched run".
+        run: &'static str,
+        /// "chunks" or "blocks".
+        unit: &'static str,
         /// Blocks in the run.
         blocks: usize,
         /// Paths per block.
@@ -268,12 +272,27 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         });
     }
     let chunks = if exact {
+        // Each shard holds at least one chunk: an empty shard merges to nothing and is a typo.
+        let all = paths.div_ceil(CHUNK_PATHS);
+        if n > all {
+            return Err(ShardError::TooManyShards {
+                k,
+                n,
+                paths,
+                run: "an exact run",
+                unit: "chunks",
+                blocks: all,
+                block_paths: CHUNK_PATHS,
+            });
+        }
         shard_chunks(paths, k, n)
     } else {
         shard_blocks(paths, k, n).ok_or(ShardError::TooManyShards {
             k,
             n,
             paths,
+            run: "a sketched run",
+            unit: "blocks",
             blocks: paths.div_ceil(BATCH_PATHS),
             block_paths: BATCH_PATHS,
         })?
@@ -388,10 +407,16 @@ fn read_header(dir: &Path) -> Result<ShardHeader, ShardError> {
         .map_err(|e| unreadable(format!("cannot read manifest.json: {e}")))?;
     let header: ShardHeader = serde_json::from_str(&text)
         .map_err(|_| unreadable("not a shard folder (its manifest.json is not a shard's, or is from another boomsim version); write one with `boomsim run --shard K/N --out DIR`".into()))?;
-    if header.kind != "boomsim-shard" || header.format != FORMAT {
+    if header.kind != "boomsim-shard" {
         return Err(unreadable(format!(
-            "shard format {} is not {FORMAT}",
-            header.format
+            "not a shard folder: its manifest.json says kind `{}`, where a shard's says `boomsim-shard`; write one with `boomsim run --shard K/N --out DIR`",
+            header.kind
+        )));
+    }
+    if header.format != FORMAT {
+        return Err(unreadable(format!(
+            "this shard was written in shard format {} (boomsim {}), and this boomsim reads format {FORMAT}\n  help: run the shard again with this boomsim, or merge with the boomsim that wrote it",
+            header.format, header.boomsim_version
         )));
     }
     if header.own_sha256() != header.manifest_sha256 {
