@@ -182,3 +182,44 @@ proptest! {
         prop_assert!(start.elapsed() < Duration::from_secs(20), "{set} took {:?}", start.elapsed());
     }
 }
+
+/// A `--where` condition built from its grammar's pieces and from others it does not have
+/// (`or`, `||`, `=<`), with extreme numbers: a located error or a condition that evaluates,
+/// never a panic.
+fn condition() -> impl Strategy<Value = String> {
+    let name = prop::sample::select(vec![
+        "adoption_multiple",
+        "baseline_adoption_multiple",
+        "adoption.ceiling",
+        "sectors.ml_ai.elasticity",
+        "adoption.celing",
+        "",
+        "x y",
+    ]);
+    let op = prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!=", "=", "=<", "<>", ""]);
+    let join = prop::sample::select(vec![" and ", " AND ", " or ", " || ", " && ", " ", " and and "]);
+    let clause = (name, op, number()).prop_map(|(n, o, x)| format!("{n} {o} {x}"));
+    (prop::collection::vec(clause, 1..4), join)
+        .prop_map(|(clauses, join)| clauses.join(join))
+}
+
+proptest! {
+    #![proptest_config(config(2_000))]
+
+    #[test]
+    fn any_condition_parses_or_is_refused_by_name(text in condition()) {
+        let parameters = vec![
+            "adoption.ceiling".to_string(),
+            "sectors.ml_ai.elasticity".to_string(),
+        ];
+        match boomsim::engine::condition::Condition::parse(&text, &parameters, true) {
+            Ok(c) => {
+                let _ = c.holds(&[1.0, 2.0], 3.0, 1.0);
+                prop_assert!(!c.clauses.is_empty());
+            }
+            Err(e) => {
+                prop_assert!(!e.message.is_empty() && !e.help.is_empty(), "{e:?}");
+            }
+        }
+    }
+}
