@@ -21,7 +21,14 @@ pub enum Stream {
     Boom = 0,
     /// The standard normals of the `[[correlate]]` copula.
     Copula = 1,
+    /// The market factor's shocks and crashes (`[market]`): a stream of its own, so a model
+    /// whose every beta is 0 gives the outputs of the same model without a market.
+    Market = 2,
 }
+
+/// Mixed into the seed of [`Stream::Market`]'s key: the boom and copula streams keep the keys
+/// they always had, and the market's cannot meet them (its key is another seed's).
+const MARKET_SALT: u64 = 0x4d41_524b_4554_2121;
 
 /// The generator of one path's stream, a function of (seed, path, stream) only.
 ///
@@ -43,7 +50,10 @@ pub fn path_rng(seed: u64, path: u64, stream: Stream) -> PathRng {
 /// them side by side, one per lane.
 #[inline]
 pub fn path_state(seed: u64, path: u64, stream: Stream) -> [u64; 4] {
-    let key = mix64(mix64(seed) ^ ((path << 1) | stream as u64));
+    let key = match stream {
+        Stream::Boom | Stream::Copula => mix64(mix64(seed) ^ ((path << 1) | stream as u64)),
+        Stream::Market => mix64(mix64(seed ^ MARKET_SALT) ^ (path << 1)),
+    };
     let mut splitmix = SplitMix64::seed_from_u64(key);
     std::array::from_fn(|_| splitmix.next_u64())
 }

@@ -197,10 +197,17 @@ fn condition() -> impl Strategy<Value = String> {
         "x y",
     ]);
     let op = prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!=", "=", "=<", "<>", ""]);
-    let join = prop::sample::select(vec![" and ", " AND ", " or ", " || ", " && ", " ", " and and "]);
+    let join = prop::sample::select(vec![
+        " and ",
+        " AND ",
+        " or ",
+        " || ",
+        " && ",
+        " ",
+        " and and ",
+    ]);
     let clause = (name, op, number()).prop_map(|(n, o, x)| format!("{n} {o} {x}"));
-    (prop::collection::vec(clause, 1..4), join)
-        .prop_map(|(clauses, join)| clauses.join(join))
+    (prop::collection::vec(clause, 1..4), join).prop_map(|(clauses, join)| clauses.join(join))
 }
 
 proptest! {

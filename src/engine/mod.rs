@@ -317,7 +317,7 @@ pub fn outcome_bytes(model: &Model, paths: usize) -> usize {
     let e = model.groups.len() + model.assets.len();
     let n = model.steps() + 1;
     let b = usize::from(model.baseline.is_some());
-    let p = model.uncertain_parameters().len();
+    let p = model.drivers().len();
     paths.saturating_mul((2 + b) * e + (1 + b) * n + p) * std::mem::size_of::<f64>()
 }
 
@@ -451,7 +451,7 @@ pub fn simulate_chunks(
     let sim = PathSimulator::new(model, config.sampling);
     let e = sim.entities();
     let n = sim.steps() + 1;
-    let p = model.uncertain_parameters().len();
+    let p = model.drivers().len();
     let has_baseline = model.baseline.is_some();
     let b = usize::from(has_baseline);
     check_memory(model, paths)?;
@@ -633,7 +633,7 @@ impl Simulation {
     /// A run of no path, shaped by the model (with the `--where` flags when `condition`).
     pub fn empty(model: &Model, condition: bool) -> Simulation {
         let e = model.entities().len();
-        let (n, p) = (model.steps() + 1, model.uncertain_parameters().len());
+        let (n, p) = (model.steps() + 1, model.drivers().len());
         let baseline = model.baseline.is_some();
         let none = |width: usize| Columns::zeroed(width, 0);
         Simulation {

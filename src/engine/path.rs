@@ -214,6 +214,54 @@ pub struct Scratch {
     baseline_revenue: Vec<Lanes>,
     copula_normals: Vec<f64>,
     copula_uniforms: Vec<f64>,
+    /// The lanes' market streams ([`Stream::Market`]), and the running X_M(t_j).
+    market_rng: LaneRng,
+    market: Lanes,
+}
+
+/// What a run's `[market]` fixes (docs/model.md §3): per step, X_M += sigma_M sqrt(dt) z +
+/// N m + s sqrt(N) xi, with N ~ Poisson(lambda_M dt) by its inverse CDF (the sum of N crash
+/// sizes normal(m, s) is normal(N m, s sqrt(N)), so one xi a step whatever N).
+struct MarketSteps {
+    /// sigma_M sqrt(dt).
+    diffusion: f64,
+    /// (m, s) of one crash.
+    crash: (f64, f64),
+    /// P(N <= k) for k = 0, 1, ...: N is the number of these a uniform in (0, 1] exceeds.
+    poisson: Vec<f64>,
+    /// Each asset's beta and compensator c_a.
+    beta: Vec<f64>,
+    compensator: Vec<f64>,
+    /// The column of `market.return` among the drivers (after the uncertain parameters).
+    column: usize,
+}
+
+impl MarketSteps {
+    fn new(model: &Model, dt: f64) -> Option<Self> {
+        let m = model.market.as_ref()?;
+        let rate = m.crash_rate * dt;
+        // Counts until P(N > k) is below 1e-17: beyond, a uniform cannot reach.
+        let mut poisson = Vec::new();
+        if rate > 0.0 {
+            let (mut term, mut cdf) = (libm::exp(-rate), 0.0);
+            for k in 0..64 {
+                cdf += term;
+                poisson.push(cdf);
+                if 1.0 - cdf < 1e-17 {
+                    break;
+                }
+                term *= rate / f64::from(k + 1);
+            }
+        }
+        Some(MarketSteps {
+            diffusion: m.volatility * dt.sqrt(),
+            crash: m.crash_size,
+            poisson,
+            beta: model.assets.iter().map(|a| a.beta).collect(),
+            compensator: model.assets.iter().map(|a| m.compensator(a.beta)).collect(),
+            column: model.uncertain_parameters().len(),
+        })
+    }
 }
 
 /// One entity's running outcomes in a batch, lane by lane: kept together, so a step reaches
@@ -274,6 +322,8 @@ pub struct PathSimulator<'m> {
     sampling: Sampling,
     /// [`parameter_id`] of every parameter, in `Model::parameters` order (computed once).
     parameter_ids: Vec<u64>,
+    /// The market factor's constants, with a `[market]`.
+    market: Option<MarketSteps>,
     isa: Isa,
 }
 
@@ -503,6 +553,7 @@ impl<'m> PathSimulator<'m> {
             columns: DrawColumns::new(model, &parameter_ids),
             sampling,
             parameter_ids,
+            market: MarketSteps::new(model, dt),
             isa: Isa::detect(),
         }
     }
@@ -556,7 +607,7 @@ impl<'m> PathSimulator<'m> {
             uplift: vec![0.0; e * baseline],
             adoption: vec![0.0; n],
             baseline_adoption: vec![0.0; n * baseline],
-            draws: vec![0.0; self.model.uncertain_parameters().len()],
+            draws: vec![0.0; self.model.drivers().len()],
             step_returns: vec![StepReturns::default(); e],
         }
     }
@@ -572,7 +623,7 @@ impl<'m> PathSimulator<'m> {
             uplift: zeros(e * baseline),
             adoption: zeros(n),
             baseline_adoption: zeros(n * baseline),
-            draws: zeros(self.model.uncertain_parameters().len()),
+            draws: zeros(self.model.drivers().len()),
             step_returns: vec![[StepReturns::default(); W]; e],
         }
     }
@@ -612,6 +663,8 @@ impl<'m> PathSimulator<'m> {
             baseline_revenue: zeros(s),
             copula_normals: vec![0.0; copula],
             copula_uniforms: vec![0.0; copula],
+            market_rng: LaneRng::new(0, [0; W], Stream::Market),
+            market: splat(0.0),
         }
     }
 
@@ -709,6 +762,9 @@ impl<'m> PathSimulator<'m> {
             }
         });
         scratch.rng = LaneRng::new(seed, std::array::from_fn(base), Stream::Boom);
+        if self.market.is_some() {
+            scratch.market_rng = LaneRng::new(seed, std::array::from_fn(base), Stream::Market);
+        }
         for lane in 0..W {
             let path = base(lane);
             if let Some(copula) = &model.copula {
@@ -770,8 +826,11 @@ impl<'m> PathSimulator<'m> {
                     volatility,
                     failure_rate,
                 ] = v;
-                scratch.price_drift[a][lane] =
-                    expected_return - priced_in - volatility * volatility / 2.0;
+                let drift = expected_return - priced_in - volatility * volatility / 2.0;
+                scratch.price_drift[a][lane] = match &self.market {
+                    Some(m) => drift - m.compensator[a],
+                    None => drift,
+                };
                 scratch.volatility[a][lane] = volatility;
                 // exp(h_a dt), per path only when h_a is drawn (else a table per run).
                 scratch.growth_step[a][lane] = if self.constant_growth[a].is_some() {
@@ -820,6 +879,7 @@ impl<'m> PathSimulator<'m> {
         scratch.w_asset.fill(splat(0.0));
         scratch.growth.fill(splat(1.0));
         scratch.running.fill(Running::START);
+        scratch.market = splat(0.0);
         let rf = self.rf_per_step;
         for j in 1..=steps {
             let t = j as f64 * dt;
@@ -829,6 +889,21 @@ impl<'m> PathSimulator<'m> {
             for v in z.iter_mut() {
                 let x = *v;
                 *v = lanes(|i| sign[i] * x[i]);
+            }
+            if let Some(m) = &self.market {
+                // The market: its own stream, a shock, a crash count and one normal for the
+                // crashes' sizes every step, negated with the other shocks for antithetic pairs.
+                let (zm, xi) = scratch.market_rng.normals();
+                let u = scratch.market_rng.open_closed();
+                let mut count = splat(0.0);
+                for &cdf in &m.poisson {
+                    count = lanes(|i| count[i] + if u[i] > cdf { 1.0 } else { 0.0 });
+                }
+                let (x, (mean, sd), diffusion) = (scratch.market, m.crash, m.diffusion);
+                scratch.market = lanes(|i| {
+                    let jumps = count[i] * mean + sd * count[i].sqrt() * (sign[i] * xi[i]);
+                    x[i] + diffusion * (sign[i] * zm[i]) + jumps
+                });
             }
             if last < Stage::Adoption {
                 continue;
@@ -901,7 +976,14 @@ impl<'m> PathSimulator<'m> {
                 let wa = lanes(|i| wa[i] + sqrt_dt * zk[i]);
                 scratch.w_asset[a] = wa;
                 let (drift, vol) = (scratch.price_drift[a], scratch.volatility[a]);
-                let factor = math::exp_lanes(lanes(|i| drift[i] * t + vol[i] * wa[i]));
+                let factor = match &self.market {
+                    // beta_a X_M(t): the market every asset shares (its -c_a t is in the drift).
+                    Some(m) => {
+                        let (beta, x) = (m.beta[a], scratch.market);
+                        math::exp_lanes(lanes(|i| drift[i] * t + vol[i] * wa[i] + beta * x[i]))
+                    }
+                    None => math::exp_lanes(lanes(|i| drift[i] * t + vol[i] * wa[i])),
+                };
                 if j == steps {
                     scratch.factor_end[a] = factor;
                 }
@@ -927,6 +1009,10 @@ impl<'m> PathSimulator<'m> {
                 continue;
             }
             self.outcomes_step(j, rf, scratch);
+        }
+        if let Some(m) = &self.market {
+            // The path's total market log-return: a driver beside the parameters' draws.
+            out.draws[m.column] = scratch.market;
         }
         if last < Stage::Outcomes {
             return;

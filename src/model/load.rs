@@ -14,8 +14,8 @@ use toml::de::{DeString, DeTable, DeValue};
 use super::diagnostic::{Diagnostic, ModelError};
 use super::source::{Override, Sources, assemble, collect};
 use super::{
-    Adoption, AdoptionKey, Asset, Baseline, Copula, Correlation, Group, Model, Process, Sector,
-    Slot, steps,
+    Adoption, AdoptionKey, Asset, Baseline, Copula, Correlation, Group, Market, Model, Process,
+    Sector, Slot, steps,
 };
 use crate::distribution::Distribution;
 use crate::spelling::suggest;
@@ -205,17 +205,22 @@ struct Loader<'s> {
     sources: &'s Sources,
 }
 
-const TOP_KEYS: [&str; 9] = [
+const TOP_KEYS: [&str; 10] = [
     "extends",
     "model",
     "adoption",
     "baseline",
     "sectors",
     "correlation",
+    "market",
     "groups",
     "assets",
     "correlate",
 ];
+const MARKET_KEYS: [&str; 3] = ["volatility", "crash_rate", "crash_size"];
+/// The largest |beta| of an asset: beyond it a market move of a few per cent is a total loss
+/// or an astronomical gain, almost surely a typo.
+pub const MAX_BETA: f64 = 10.0;
 const CORRELATE_KEYS: [&str; 2] = ["params", "rho"];
 const MODEL_KEYS: [&str; 7] = [
     "name",
@@ -239,7 +244,7 @@ const SECTOR_KEYS: [&str; 5] = ["label", "elasticity", "lag_years", "drift", "vo
 const CORRELATION_KEYS: [&str; 2] = ["default", "pairs"];
 const PAIR_KEYS: [&str; 3] = ["a", "b", "rho"];
 const GROUP_KEYS: [&str; 1] = ["label"];
-const ASSET_KEYS: [&str; 9] = [
+const ASSET_KEYS: [&str; 10] = [
     "label",
     "group",
     "exposure",
@@ -249,6 +254,7 @@ const ASSET_KEYS: [&str; 9] = [
     "volatility",
     "failure_rate",
     "weight",
+    "beta",
 ];
 
 impl Loader<'_> {
@@ -292,6 +298,7 @@ impl Loader<'_> {
         let baseline_fields = self.table(root, "baseline", false);
         let sector_tables = self.table(root, "sectors", true);
         let correlation_fields = self.table(root, "correlation", false);
+        let market_fields = self.table(root, "market", false);
         let group_tables = self.table(root, "groups", true);
         let asset_tables = self.table(root, "assets", true);
 
@@ -318,6 +325,7 @@ impl Loader<'_> {
             .as_ref()
             .map(|t| self.groups(t))
             .unwrap_or_default();
+        let market = market_fields.as_ref().map(|m| self.market(m));
         let assets = asset_tables
             .as_ref()
             .map(|t| {
@@ -326,6 +334,7 @@ impl Loader<'_> {
                     &sector_names,
                     &groups,
                     settings.as_ref().map_or(0.0, |s| s.expected_return),
+                    market_fields.is_some(),
                 )
             })
             .unwrap_or_default();
@@ -384,7 +393,14 @@ impl Loader<'_> {
             groups: groups.into_iter().map(|(g, _)| g).collect(),
             assets,
             copula: None,
+            market: match market {
+                Some(m) => Some(m?),
+                None => None,
+            },
         };
+        if let (Some(market), Some(fields)) = (&model.market, &market_fields) {
+            self.compensated(market, fields, &model.assets)?;
+        }
         if let Some(f) = root.get("correlate") {
             model.copula = self.copula(f, &model);
         }
@@ -1345,6 +1361,7 @@ impl Loader<'_> {
         sectors: &[&str],
         groups: &[(Group, Range<usize>)],
         model_expected_return: f64,
+        has_market: bool,
     ) -> Vec<(Option<usize>, Option<Asset>)> {
         let group_names: Vec<&str> = groups.iter().map(|(g, _)| g.name.as_str()).collect();
         let mut out = Vec::new();
@@ -1389,6 +1406,7 @@ impl Loader<'_> {
             let volatility = self.param(&t, "volatility", Some(0.0), Bound::NonNegative, "0.3");
             let failure_rate = self.param(&t, "failure_rate", Some(0.0), Bound::NonNegative, "0.1");
             let weight = self.constant(&t, "weight", Some(1.0), Bound::Positive, "1.0");
+            let beta = self.beta(&t, has_market);
             let asset = match (
                 group,
                 exposure,
@@ -1397,7 +1415,7 @@ impl Loader<'_> {
                 expected_return,
                 volatility,
                 failure_rate,
-                weight,
+                (weight, beta),
             ) {
                 (
                     Some(group),
@@ -1407,7 +1425,7 @@ impl Loader<'_> {
                     Some(expected_return),
                     Some(volatility),
                     Some(failure_rate),
-                    Some(weight),
+                    (Some(weight), Some(beta)),
                 ) => Some(Asset {
                     name,
                     label,
@@ -1419,12 +1437,127 @@ impl Loader<'_> {
                     volatility,
                     failure_rate,
                     weight,
+                    beta,
                 }),
                 _ => None,
             };
             out.push((group, asset));
         }
         out
+    }
+
+    /// An asset's `beta`: a constant with |beta| <= [`MAX_BETA`], 1 when absent; an error
+    /// without a `[market]` (it would move nothing).
+    fn beta(&mut self, asset: &Fields, has_market: bool) -> Option<f64> {
+        if let (Some(f), false) = (asset.get("beta"), has_market) {
+            self.error(
+                &f.path,
+                f.key.span(),
+                "`beta` is an asset's exposure to the market factor, and this model has no [market]".into(),
+                Some("add a [market] table (e.g. volatility = 0.16), or remove `beta`".into()),
+            );
+            return None;
+        }
+        let beta = self.constant(asset, "beta", Some(1.0), Bound::Any, "1.2")?;
+        if beta.abs() > MAX_BETA {
+            let f = asset.get("beta").expect("a value beyond the default");
+            self.error(
+                &f.path,
+                f.value.span(),
+                format!(
+                    "`beta` must lie within +-{MAX_BETA}, got {}",
+                    crate::number::shown(beta)
+                ),
+                Some("large caps have betas near 1, high-growth stocks and startups 1.2-2".into()),
+            );
+            return None;
+        }
+        Some(beta)
+    }
+
+    /// Every asset's compensator c_a is finite: a crash size whose exp(beta m + beta^2 s^2 / 2)
+    /// overflows would make every price 0 on every path.
+    fn compensated(&mut self, market: &Market, fields: &Fields, assets: &[Asset]) -> Option<()> {
+        let Some(a) = assets
+            .iter()
+            .find(|a| !market.compensator(a.beta).is_finite())
+        else {
+            return Some(());
+        };
+        let f = fields
+            .get("crash_size")
+            .or_else(|| fields.get("volatility"))?;
+        self.error(
+            &f.path,
+            f.value.span(),
+            format!(
+                "the market's compensator for assets.{} (beta {}) overflows: exp(beta m + beta^2 s^2 / 2) is too large for a 64-bit float, so every price would be 0",
+                a.name,
+                crate::number::shown(a.beta)
+            ),
+            Some("one crash's log-return is normal(m, s): keep s within a few tenths (e.g. normal(-0.3, 0.1)), and betas near 1".into()),
+        );
+        None
+    }
+
+    /// `[market]`: volatility and crash rate, constants >= 0 (0 when absent), and the size of
+    /// one crash, `normal(m, s)` (required when the crash rate is above 0).
+    fn market(&mut self, t: &Fields) -> Option<Market> {
+        self.allow_keys(t, &MARKET_KEYS, "keys of [market]");
+        let volatility = self.constant(t, "volatility", Some(0.0), Bound::NonNegative, "0.16");
+        let crash_rate = self.constant(t, "crash_rate", Some(0.0), Bound::NonNegative, "0.1");
+        let example = "\"normal(-0.3, 0.1)\"";
+        let crash_size = match t.get("crash_size") {
+            None => {
+                if crash_rate.is_some_and(|r| r > 0.0) {
+                    self.missing(t, "crash_size", example);
+                    return None;
+                }
+                Some((0.0, 0.0))
+            }
+            Some(f) => match f.value.get_ref() {
+                DeValue::String(text) => match Distribution::parse(text) {
+                    Ok(d) if text.trim_start().starts_with("normal(") => match d.family() {
+                        crate::distribution::Family::Normal { mean, sd } => Some((*mean, *sd)),
+                        _ => None,
+                    },
+                    Ok(_) => {
+                        self.error(
+                            &f.path,
+                            f.value.span(),
+                            format!("`crash_size` must be normal(m, s), not `{text}`"),
+                            Some(format!(
+                                "the log-return of one crash is normal(m, s), e.g. crash_size = {example}"
+                            )),
+                        );
+                        None
+                    }
+                    Err(e) => {
+                        self.error(
+                            &f.path,
+                            f.value.span(),
+                            e.to_string(),
+                            Some(format!("write crash_size = {example}")),
+                        );
+                        None
+                    }
+                },
+                other => {
+                    self.error(
+                        &f.path,
+                        f.value.span(),
+                        format!("`crash_size` must be a string, not a {}", other.type_str()),
+                        Some(format!("write crash_size = {example}")),
+                    );
+                    None
+                }
+            },
+        };
+        Some(Market {
+            volatility: volatility?,
+            crash_rate: crash_rate?,
+            crash_size: crash_size?,
+        })
     }
 
     fn exposure(&mut self, asset: &Fields, sectors: &[&str]) -> Option<Vec<(usize, f64)>> {

@@ -126,6 +126,8 @@ pub struct Model {
     pub correlation: Correlation,
     /// `[[correlate]]`: rank correlations between uncertain parameters, when any.
     pub copula: Option<Copula>,
+    /// `[market]`: the factor every asset shares, when the model has one.
+    pub market: Option<Market>,
     /// The asset groups, in file order.
     pub groups: Vec<Group>,
     /// The assets, in file order.
@@ -158,6 +160,25 @@ impl Model {
     /// dt = 1 / k.
     pub fn dt(&self) -> Years {
         1.0 / f64::from(self.steps_per_year)
+    }
+
+    /// The key path of the market's per-path driver: the path's total market log-return
+    /// X_M(t_T), recorded beside the uncertain parameters' draws when the model has a market.
+    pub const MARKET_DRIVER: &'static str = "market.return";
+
+    /// What each path records beside its outcomes, by name: every uncertain parameter's draw,
+    /// then the market's total log-return when the model has a market. The columns of
+    /// `samples.csv` and of sensitivity.csv's drivers, and the names `--where` knows.
+    pub fn drivers(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .uncertain_parameters()
+            .into_iter()
+            .map(|p| p.path)
+            .collect();
+        if self.market.is_some() {
+            names.push(Self::MARKET_DRIVER.to_string());
+        }
+        names
     }
 
     /// Every distribution-valued parameter (constants included), by key path, in draw order.
@@ -439,6 +460,89 @@ pub struct Asset {
     pub failure_rate: Distribution,
     /// omega_a > 0: weight inside the group.
     pub weight: f64,
+    /// beta_a, |beta_a| <= 10: exposure to `[market]` (1 when absent; only with a market).
+    pub beta: f64,
+}
+
+/// `[market]` (docs/model.md §3): X_M(t_j) = sum over i <= j of sigma_M sqrt(dt) z_i plus the
+/// sizes of the N_i crashes of step i, N_i ~ Poisson(lambda_M dt), each normal(m, s). Every
+/// asset's log price adds beta_a X_M(t) - c_a t.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Market {
+    /// sigma_M >= 0: annual volatility of the market's log-return.
+    pub volatility: AnnualRate,
+    /// lambda_M >= 0: crashes per year.
+    pub crash_rate: AnnualRate,
+    /// (m, s): the log-return of one crash is normal(m, s); (0, 0) without crashes.
+    pub crash_size: (f64, f64),
+}
+
+impl Market {
+    /// c_a = beta^2 sigma_M^2 / 2 + lambda_M (exp(beta m + beta^2 s^2 / 2) - 1): the drift
+    /// that makes E[exp(beta X_M(t) - c_a t)] = 1, so the market adds risk and leaves the
+    /// asset's expected growth as its expected_return says.
+    pub fn compensator(&self, beta: f64) -> f64 {
+        let (m, s) = self.crash_size;
+        let jump = if self.crash_rate > 0.0 {
+            self.crash_rate * libm::expm1(beta * m + beta * beta * s * s / 2.0)
+        } else {
+            0.0
+        };
+        beta * beta * self.volatility * self.volatility / 2.0 + jump
+    }
+
+    /// P(X_M(t) <= x): a Poisson mixture of normals, sum over k of Poisson(k; lambda t)
+    /// Phi((x - k m) / sqrt(sigma^2 t + k s^2)) (k crashes by t), summed until the Poisson
+    /// mass left is below 1e-16.
+    pub fn log_return_cdf(&self, t: f64, x: f64) -> f64 {
+        let (m, s) = self.crash_size;
+        let rate = self.crash_rate * t;
+        let mut term = libm::exp(-rate);
+        let (mut total, mut mass) = (0.0, 0.0);
+        for k in 0..10_000u32 {
+            let kf = f64::from(k);
+            let var = self.volatility * self.volatility * t + kf * s * s;
+            let at = if var > 0.0 {
+                crate::distribution::special::normal_cdf((x - kf * m) / var.sqrt())
+            } else if x >= kf * m {
+                1.0
+            } else {
+                0.0
+            };
+            total += term * at;
+            mass += term;
+            if rate == 0.0 || 1.0 - mass < 1e-16 {
+                break;
+            }
+            term *= rate / (kf + 1.0);
+        }
+        total
+    }
+
+    /// The p-quantile of X_M(t): the CDF inverted by bisection (to 1e-13).
+    pub fn log_return_quantile(&self, t: f64, p: f64) -> f64 {
+        let (m, s) = self.crash_size;
+        let spread = self.volatility * t.sqrt() + s * (1.0 + self.crash_rate * t).sqrt();
+        let reach = 12.0 * spread + (m.abs() + 1.0) * (self.crash_rate * t + 12.0);
+        let (mut lo, mut hi) = (-reach, reach);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if self.log_return_cdf(t, mid) < p {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+            if hi - lo < 1e-13 {
+                break;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
+    /// The chance of at least one crash by t: 1 - exp(-lambda t).
+    pub fn crash_chance(&self, t: f64) -> f64 {
+        -libm::expm1(-self.crash_rate * t)
+    }
 }
 
 impl Sector {

@@ -217,7 +217,7 @@ impl Export for SamplesCsv {
         let sim = report.sim;
         let has_baseline = sim.baseline_adoption.is_some();
         let mut header: Vec<String> = vec!["path".into()];
-        header.extend(model.uncertain_parameters().into_iter().map(|p| p.path));
+        header.extend(model.drivers());
         header.push("adoption_multiple".into());
         if has_baseline {
             header.push("baseline_adoption_multiple".into());

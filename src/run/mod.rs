@@ -450,11 +450,7 @@ pub fn plan_runs(
 /// Loads the model and parses the condition: everything that can fail before simulating.
 pub fn prepare(request: &RunRequest) -> Result<Prepared, RunError> {
     let (model, bytes) = request.model.load(&request.overrides())?;
-    let parameters: Vec<String> = model
-        .uncertain_parameters()
-        .into_iter()
-        .map(|p| p.path)
-        .collect();
+    let parameters: Vec<String> = model.drivers();
     let condition = request
         .condition
         .as_deref()

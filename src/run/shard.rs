@@ -350,7 +350,7 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         chunks: chunks.len(),
         entities: model.entities().len(),
         steps: model.steps(),
-        parameters: model.uncertain_parameters().len(),
+        parameters: model.drivers().len(),
         baseline: model.baseline.is_some(),
         condition: request.condition.clone(),
         samples: request.samples,

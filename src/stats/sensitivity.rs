@@ -295,11 +295,8 @@ impl DrawOrder {
     /// Puts each draw column of `sim` in order once: its ranks, and the order statistics of its
     /// deciles.
     pub fn of(model: &Model, sim: &Simulation) -> DrawOrder {
-        let parameters: Vec<String> = model
-            .uncertain_parameters()
-            .into_iter()
-            .map(|p| p.path)
-            .collect();
+        // Every driver: the uncertain parameters' draws, and the market's total return.
+        let parameters: Vec<String> = model.drivers();
         let columns: Vec<&[f64]> = sim.draws.iter().collect();
         let (ranks, deciles): (Vec<CentredRanks>, Vec<Deciles>) = columns
             .par_iter()
