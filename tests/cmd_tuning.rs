@@ -124,11 +124,19 @@ fn correlate_errors_name_the_parameter() {
     let e = correlate_error(
         "[[correlate]]\nparams = [\"sectors.a.elasticity\", \"sectors.b.elasticity\"]\nrho = 1.5",
     );
-    assert!(e.contains("must lie in [-1, 1]"), "{e}");
+    assert!(e.contains("must lie within [-1, 1]"), "{e}");
+    // A parameter in two tables: each table is a copula of its own.
     let e = correlate_error(
         "[[correlate]]\nparams = [\"sectors.a.elasticity\", \"sectors.b.elasticity\"]\nrho = 0.9\n\
-         [[correlate]]\nparams = [\"sectors.b.elasticity\", \"sectors.c.elasticity\"]\nrho = 0.9\n\
-         [[correlate]]\nparams = [\"sectors.a.elasticity\", \"sectors.c.elasticity\"]\nrho = -0.9\n",
+         [[correlate]]\nparams = [\"sectors.b.elasticity\", \"sectors.c.elasticity\"]\nrho = 0.9\n",
+    );
+    assert!(
+        e.contains("`sectors.b.elasticity` is already in [[correlate]] table 0"),
+        "{e}"
+    );
+    let e = correlate_error(
+        "[[correlate]]\nparams = [\"sectors.a.elasticity\", \"sectors.b.elasticity\", \"sectors.c.elasticity\"]\n\
+         rho = [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]]\n",
     );
     assert!(e.contains("not consistent"), "{e}");
     let e = correlate_error("[[correlate]]\nparams = [\"sectors.a.elasticity\"]\nrho = 0.5");

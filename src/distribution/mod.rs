@@ -10,6 +10,7 @@
 //! CSV file. A [`Distribution`] is immutable once built, so one value is shared by every
 //! thread.
 
+pub mod copula;
 mod data;
 pub mod describe;
 pub mod fit;

@@ -13,7 +13,7 @@
 //! arithmetic on every instruction set ([`math`]), so the bits are the same too. Entities are
 //! numbered groups first, then assets, as in `summary.csv`.
 
-use crate::distribution::{sampling, special};
+use crate::distribution::copula;
 use rand_distr::Distribution as Sample;
 
 use rand::RngExt as _;
@@ -212,6 +212,7 @@ pub struct Scratch {
     /// The baseline's terminal values of each entity, and its sectors' R_s(t_T).
     baseline_terminal: Vec<Lanes>,
     baseline_revenue: Vec<Lanes>,
+    /// One copula table's underlying uniforms (Latin hypercube), and every table's uniforms.
     copula_normals: Vec<f64>,
     copula_uniforms: Vec<f64>,
     /// The lanes' market streams ([`Stream::Market`]), and the running X_M(t_j).
@@ -369,9 +370,12 @@ impl DrawColumns {
         for (column, p) in model.uncertain_parameters().iter().enumerate() {
             c.slot(p.slot).column = Some(column);
         }
-        if let Some(copula) = &model.copula {
-            for (i, slot) in copula.slots.iter().enumerate() {
-                c.slot(*slot).copula = Some(i);
+        // Each table's parameters take consecutive places among the copulas' uniforms.
+        let mut at = 0;
+        for table in &model.copulas {
+            for slot in &table.slots {
+                c.slot(*slot).copula = Some(at);
+                at += 1;
             }
         }
         c
@@ -389,9 +393,12 @@ impl DrawColumns {
 
 /// Latin-hypercube strata of one chunk: for each parameter (in `Model::parameters` order), a
 /// permutation of the chunk's [`CHUNK_PATHS`] strata; path i of the chunk draws from stratum
-/// `perms[p][i]`.
+/// `perms[p][i]`. A copula's parameters are not stratified themselves: the copula's underlying
+/// independent draws are (`copula_perms[table][draw]`, each from a stream of its own).
 pub struct Strata {
     perms: Vec<Vec<u32>>,
+    copula_perms: Vec<Vec<Vec<u32>>>,
+    copula_ids: Vec<Vec<u64>>,
 }
 
 /// Where one lane draws from: its seed and (antithetic) base path, and its LHS stratum.
@@ -581,20 +588,40 @@ impl<'m> PathSimulator<'m> {
         if !self.sampling.latin_hypercube {
             return None;
         }
+        let permutation = |id: u64| {
+            let mut rng = parameter_rng(seed, u64::MAX - chunk, id);
+            let mut perm: Vec<u32> = (0..CHUNK_PATHS as u32).collect();
+            for i in (1..perm.len()).rev() {
+                let j = rng.random_range(0..=i);
+                perm.swap(i, j);
+            }
+            perm
+        };
         let perms = self
             .parameter_ids
             .iter()
-            .map(|&id| {
-                let mut rng = parameter_rng(seed, u64::MAX - chunk, id);
-                let mut perm: Vec<u32> = (0..CHUNK_PATHS as u32).collect();
-                for i in (1..perm.len()).rev() {
-                    let j = rng.random_range(0..=i);
-                    perm.swap(i, j);
-                }
-                perm
+            .map(|&id| permutation(id))
+            .collect();
+        let copula_ids: Vec<Vec<u64>> = self
+            .model
+            .copulas
+            .iter()
+            .enumerate()
+            .map(|(t, table)| {
+                (0..table.copula.underlying())
+                    .map(|k| parameter_id(&format!("correlate[{t}].draw[{k}]")))
+                    .collect()
             })
             .collect();
-        Some(Strata { perms })
+        let copula_perms = copula_ids
+            .iter()
+            .map(|ids| ids.iter().map(|&id| permutation(id)).collect())
+            .collect();
+        Some(Strata {
+            perms,
+            copula_perms,
+            copula_ids,
+        })
     }
 
     /// Owned buffers for one path's outputs, sized for this model.
@@ -636,7 +663,14 @@ impl<'m> PathSimulator<'m> {
             self.model.assets.len(),
             self.entities(),
         );
-        let copula = self.model.copula.as_ref().map_or(0, |c| c.slots.len());
+        let copula: usize = self.model.copulas.iter().map(|c| c.slots.len()).sum();
+        let underlying = self
+            .model
+            .copulas
+            .iter()
+            .map(|c| c.copula.underlying())
+            .max()
+            .unwrap_or(0);
         let zeros = |len: usize| vec![splat(0.0); len];
         Scratch {
             rng: LaneRng::new(0, [0; W], Stream::Boom),
@@ -661,7 +695,7 @@ impl<'m> PathSimulator<'m> {
             running: vec![Running::START; e],
             baseline_terminal: zeros(e),
             baseline_revenue: zeros(s),
-            copula_normals: vec![0.0; copula],
+            copula_normals: vec![0.0; underlying],
             copula_uniforms: vec![0.0; copula],
             market_rng: LaneRng::new(0, [0; W], Stream::Market),
             market: splat(0.0),
@@ -767,19 +801,31 @@ impl<'m> PathSimulator<'m> {
         }
         for lane in 0..W {
             let path = base(lane);
-            if let Some(copula) = &model.copula {
-                // Correlated normals y = L z, then uniforms Phi(y), kept strictly inside (0, 1).
-                let m = copula.slots.len();
+            if !model.copulas.is_empty() {
+                // Each table's uniforms from its underlying independent draws: plain draws
+                // from the path's copula stream, or (Latin hypercube) their strata.
                 let copula_rng = &mut path_rng(seed, path, Stream::Copula);
-                for z in scratch.copula_normals.iter_mut() {
-                    *z = sampling::standard_normal(copula_rng);
-                }
-                for i in 0..m {
-                    let y: f64 = (0..=i)
-                        .map(|k| copula.factor[i * m + k] * scratch.copula_normals[k])
-                        .sum();
-                    scratch.copula_uniforms[i] =
-                        special::normal_cdf(y).clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
+                let mut offset = 0;
+                for (t, table) in model.copulas.iter().enumerate() {
+                    let m = table.slots.len();
+                    let out = &mut scratch.copula_uniforms[offset..offset + m];
+                    match strata {
+                        None => table.copula.draw(&mut copula::Plain(&mut *copula_rng), out),
+                        Some(strata) => {
+                            let i = path as usize % CHUNK_PATHS;
+                            let k = table.copula.underlying();
+                            for (j, u) in scratch.copula_normals[..k].iter_mut().enumerate() {
+                                let id = strata.copula_ids[t][j];
+                                let v: f64 = Open01.sample(&mut parameter_rng(seed, path, id));
+                                let cell = f64::from(strata.copula_perms[t][j][i]);
+                                *u = (cell + v) / CHUNK_PATHS as f64;
+                            }
+                            table
+                                .copula
+                                .draw(&mut copula::FromUniforms(&scratch.copula_normals[..k]), out);
+                        }
+                    }
+                    offset += m;
                 }
             }
             let mut at = LaneDraws {

@@ -124,8 +124,8 @@ pub struct Model {
     pub sectors: Vec<Sector>,
     /// The correlation of the sectors' revenue shocks.
     pub correlation: Correlation,
-    /// `[[correlate]]`: rank correlations between uncertain parameters, when any.
-    pub copula: Option<Copula>,
+    /// `[[correlate]]`: the copulas joining uncertain parameters, one per table.
+    pub copulas: Vec<CopulaTable>,
     /// `[market]`: the factor every asset shares, when the model has one.
     pub market: Option<Market>,
     /// The asset groups, in file order.
@@ -410,20 +410,20 @@ impl Correlation {
     }
 }
 
-/// Rank correlations between uncertain parameters, imposed with a Gaussian copula: a path
-/// draws correlated standard normals y = L z, and parameter i takes its quantile at Phi(y_i),
-/// so each marginal stays exact. The normals' correlation is 2 sin(pi rho_s / 6), the one that
-/// gives Spearman rank correlation rho_s between continuous marginals.
+/// One `[[correlate]]` table (docs/model.md §2): uncertain parameters joined by a copula, each
+/// keeping its own distribution exactly (parameter i takes F_i^-1(U_i)). A parameter sits in
+/// at most one table; tables are independent of each other.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Copula {
-    /// The correlated parameters, in draw order.
+pub struct CopulaTable {
+    /// The correlated parameters, in the table's order.
     pub slots: Vec<Slot>,
     /// Their key paths.
     pub paths: Vec<String>,
-    /// The target rank correlations, row-major, m x m.
-    pub rank_correlation: Vec<f64>,
-    /// Lower-triangular L with L L' = the normals' correlation matrix, row-major.
-    pub factor: Vec<f64>,
+    /// The copula.
+    pub copula: crate::distribution::copula::Copula,
+    /// How the table gives the dependence, `rho` (Spearman) or `tau` (Kendall), and the
+    /// matrix in those terms (row-major, m x m).
+    pub given: (&'static str, Vec<f64>),
 }
 
 /// `[groups.<name>]`.

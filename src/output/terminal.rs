@@ -400,16 +400,42 @@ pub fn model_summary(model: &Model, file: &str) -> String {
             .collect();
         let _ = writeln!(o, "  {}: {}", g.name, assets.join(", "));
     }
-    if let Some(c) = &model.copula {
-        let m = c.paths.len();
-        let _ = writeln!(o, "correlated inputs (rank correlation):");
+    if !model.copulas.is_empty() {
+        let _ = writeln!(o, "correlated inputs ([[correlate]]):");
+    }
+    for (t, table) in model.copulas.iter().enumerate() {
+        let c = &table.copula;
+        let (term, given) = (&table.given.0, &table.given.1);
+        let m = table.paths.len();
+        let df = match c.family {
+            crate::distribution::copula::Family::StudentT { df } => format!(", df {df}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(o, "  table {} ({} copula{df}):", t + 1, c.family.name());
         for i in 0..m {
             for j in i + 1..m {
-                let rho = c.rank_correlation[i * m + j];
-                if rho != 0.0 {
-                    let _ = writeln!(o, "  {} ~ {}: {rho}", c.paths[i], c.paths[j]);
-                }
+                let _ = writeln!(
+                    o,
+                    "    {} ~ {}: {term} {}",
+                    table.paths[i],
+                    table.paths[j],
+                    given[i * m + j]
+                );
             }
+        }
+        let flipped: Vec<&str> = table
+            .paths
+            .iter()
+            .zip(&c.flip)
+            .filter(|(_, f)| **f)
+            .map(|(p, _)| p.as_str())
+            .collect();
+        if !flipped.is_empty() {
+            let _ = writeln!(
+                o,
+                "    flipped (move against the others): {}",
+                flipped.join(", ")
+            );
         }
     }
     let uncertain = model.uncertain_parameters();
