@@ -300,3 +300,44 @@ fn an_impossible_matrix_gets_the_nearest_valid_one_ready_to_paste() {
     let m = with(&format!("{ALL}\n{line}"));
     assert_eq!(m.copulas.len(), 1);
 }
+
+/// `describe` says what each table and the market factor mean: Kendall's tau and the joint
+/// extremes of each pair (closed form beside the draws), and the market's total return and
+/// chance of a crash over the horizon.
+#[test]
+fn describe_states_each_copula_and_the_market() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{BASE}\n[market]\nvolatility = 0.16\ncrash_rate = 0.1\ncrash_size = \"normal(-0.3, 0.1)\"\n\
+         [[correlate]]\nparams = [\"{A}\", \"{B}\"]\ncopula = \"clayton\"\ntau = 0.5\n"
+    );
+    std::fs::write(dir.path().join("m.toml"), text).unwrap();
+    let out = common::boomsim(dir.path(), &["describe", "m.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Clayton at tau 0.5 has theta = 2 tau / (1 - tau) = 2 and lower tail dependence
+    // 2^(-1/theta) = 0.707, upper 0.
+    let pair = text
+        .lines()
+        .find(|l| l.contains(&format!("{A} ~ {B}")))
+        .unwrap_or_else(|| panic!("no pair line in:\n{text}"));
+    assert!(pair.contains("Kendall tau 0.500"), "{pair}");
+    assert!(
+        pair.contains("tail dependence lower 0.707, upper 0.000"),
+        "{pair}"
+    );
+    assert!(text.contains("table 1 (clayton copula"), "{text}");
+    // One year at 0.1 crashes a year: 1 - exp(-0.1) = 9.5% chance of at least one.
+    let market = text
+        .lines()
+        .find(|l| l.starts_with("market factor"))
+        .unwrap();
+    assert!(
+        market.contains("a 9.5% chance of at least one crash"),
+        "{market}"
+    );
+}

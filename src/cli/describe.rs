@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use boomsim::distribution::describe::{Description, describe};
-use boomsim::output::terminal::{describe_csv, describe_table};
+use boomsim::distribution::describe::{Description, SAMPLE_DRAWS, SAMPLE_SEED, describe};
+use boomsim::output::terminal::{copula_text, describe_csv, describe_table, market_text};
 
 use super::{Failure, Overrides, print};
 
@@ -29,7 +29,15 @@ impl Args {
         let text = if self.csv {
             describe_csv(&rows).map_err(|e| Failure::of(&e))?
         } else {
-            describe_table(&rows)
+            let mut text = describe_table(&rows);
+            let market = market_text(&model);
+            let copulas = copula_text(&model, SAMPLE_DRAWS, SAMPLE_SEED);
+            if !market.is_empty() || !copulas.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(&market);
+            text.push_str(&copulas);
+            text
         };
         print(&text);
         Ok(())

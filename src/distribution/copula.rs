@@ -235,27 +235,129 @@ impl Copula {
         }
     }
 
-    /// C(u, u) = P(U_i <= u, U_j <= u) of parameters i and j (unflipped).
-    pub fn joint_lower(&self, i: usize, j: usize, u: f64) -> f64 {
+    /// C(u, v) = P(U_i <= u, U_j <= v) of parameters i and j (unflipped).
+    pub fn cdf2(&self, i: usize, j: usize, u: f64, v: f64) -> f64 {
         match self.family {
-            Family::Gaussian => {
-                let z = normal_quantile(u);
-                bivariate_normal_cdf(z, z, self.correlation[i * self.dims + j])
+            Family::Gaussian => bivariate_normal_cdf(
+                normal_quantile(u),
+                normal_quantile(v),
+                self.correlation[i * self.dims + j],
+            ),
+            Family::StudentT { df } => {
+                bivariate_t_cdf(u, v, self.correlation[i * self.dims + j], df)
             }
-            Family::StudentT { df } => bivariate_t_cdf(u, self.correlation[i * self.dims + j], df),
-            Family::Clayton { theta } => libm::pow(2.0 * libm::pow(u, -theta) - 1.0, -1.0 / theta),
-            Family::Gumbel { theta } => libm::pow(u, libm::pow(2.0, 1.0 / theta)),
+            Family::Clayton { theta } => libm::pow(
+                libm::pow(u, -theta) + libm::pow(v, -theta) - 1.0,
+                -1.0 / theta,
+            ),
+            Family::Gumbel { theta } => {
+                let s = libm::pow(-libm::log(u), theta) + libm::pow(-libm::log(v), theta);
+                libm::exp(-libm::pow(s, 1.0 / theta))
+            }
         }
     }
 
-    /// P(U_i > 1 - u, U_j > 1 - u) of parameters i and j (unflipped).
-    pub fn joint_upper(&self, i: usize, j: usize, u: f64) -> f64 {
-        match self.family {
-            // Radially symmetric: the upper corner is the lower one.
-            Family::Gaussian | Family::StudentT { .. } => self.joint_lower(i, j, u),
-            _ => 1.0 - 2.0 * (1.0 - u) + self.joint_lower(i, j, 1.0 - u),
+    /// C(u, u) = P(U_i <= u, U_j <= u) of parameters i and j, flips applied.
+    pub fn joint_lower(&self, i: usize, j: usize, u: f64) -> f64 {
+        match (self.flip[i], self.flip[j]) {
+            (false, false) => self.cdf2(i, j, u, u),
+            // 1 - U_i <= u and 1 - U_j <= u: the upper corner of the unflipped pair.
+            (true, true) => 2.0 * u - 1.0 + self.cdf2(i, j, 1.0 - u, 1.0 - u),
+            // One flipped: P(U_i <= u, U_j >= 1 - u) (or the mirror).
+            (false, true) => u - self.cdf2(i, j, u, 1.0 - u),
+            (true, false) => u - self.cdf2(i, j, 1.0 - u, u),
         }
     }
+
+    /// P(U_i > 1 - u, U_j > 1 - u) of parameters i and j, flips applied.
+    pub fn joint_upper(&self, i: usize, j: usize, u: f64) -> f64 {
+        match (self.flip[i], self.flip[j]) {
+            (false, false) => 2.0 * u - 1.0 + self.cdf2(i, j, 1.0 - u, 1.0 - u),
+            (true, true) => self.cdf2(i, j, u, u),
+            (false, true) => u - self.cdf2(i, j, 1.0 - u, u),
+            (true, false) => u - self.cdf2(i, j, u, 1.0 - u),
+        }
+    }
+}
+
+/// How two parameters of a copula move together, closed form beside what a sample of draws
+/// shows (`boomsim describe`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairDescription {
+    /// The two parameters' positions in the table.
+    pub pair: (usize, usize),
+    /// Kendall's tau: the copula's, and the draws'.
+    pub tau: (f64, f64),
+    /// P(B in its worst 5% | A in its worst 5%): the copula's, and the draws'.
+    pub lower: (f64, f64),
+    /// P(B in its best 5% | A in its best 5%): the copula's, and the draws'.
+    pub upper: (f64, f64),
+    /// The tail dependence (lower, upper): the limits of those as 5% goes to 0.
+    pub tail: (f64, f64),
+}
+
+/// The level of "worst" and "best" in [`describe`]: 5% of draws.
+pub const DESCRIBED_TAIL: f64 = 0.05;
+
+/// Every pair of a copula, from `draws` draws of its uniforms with the stream `rng`.
+pub fn describe<R: rand::Rng + ?Sized>(
+    copula: &Copula,
+    draws: usize,
+    rng: &mut R,
+) -> Vec<PairDescription> {
+    let m = copula.dims;
+    let mut columns = vec![Vec::with_capacity(draws); m];
+    let mut u = vec![0.0; m];
+    for _ in 0..draws {
+        copula.draw(&mut Plain(rng), &mut u);
+        for (c, v) in columns.iter_mut().zip(&u) {
+            c.push(*v);
+        }
+    }
+    let q = DESCRIBED_TAIL;
+    let mut out = Vec::new();
+    for i in 0..m {
+        for j in i + 1..m {
+            let (a, b) = (&columns[i], &columns[j]);
+            let given = |test: &dyn Fn(f64) -> bool| {
+                let (mut both, mut first) = (0usize, 0usize);
+                for (x, y) in a.iter().zip(b) {
+                    if test(*x) {
+                        first += 1;
+                        both += usize::from(test(*y));
+                    }
+                }
+                both as f64 / first.max(1) as f64
+            };
+            let (lower, upper) = (
+                copula.joint_lower(i, j, q) / q,
+                copula.joint_upper(i, j, q) / q,
+            );
+            // A pair flipped against each other meets in the opposite corners instead; both
+            // flipped, their lower and upper tails trade places.
+            let (tl, tu) = copula.tail_dependence(i, j);
+            let tail = match (copula.flip[i], copula.flip[j], copula.family) {
+                (false, false, _) => (tl, tu),
+                (true, true, _) => (tu, tl),
+                // A t copula's opposite corners are joined too: its tail dependence at -r.
+                (_, _, Family::StudentT { df }) => {
+                    let r = -copula.correlation[i * m + j];
+                    let x = -(((df + 1.0) * (1.0 - r)) / (1.0 + r)).sqrt();
+                    let t = 2.0 * student_t_cdf(df + 1.0, x);
+                    (t, t)
+                }
+                _ => (0.0, 0.0),
+            };
+            out.push(PairDescription {
+                pair: (i, j),
+                tau: (copula.kendall_tau(i, j), sample_kendall_tau(a, b)),
+                lower: (lower, given(&|x| x < q)),
+                upper: (upper, given(&|x| x > 1.0 - q)),
+                tail,
+            });
+        }
+    }
+    out
 }
 
 /// A positive stable variate of index alpha in (0, 1] with Laplace transform exp(-s^alpha),
@@ -304,24 +406,27 @@ pub fn bivariate_normal_cdf(a: f64, b: f64, r: f64) -> f64 {
     sum * h / 3.0 + tail.max(0.0)
 }
 
-/// C(u, u) of a t copula of correlation r and df nu: P(T_1 <= q, T_2 <= q) for the bivariate
-/// t with q its marginal u-quantile, as the mean over W ~ chi^2_nu of the bivariate normal CDF
-/// at q sqrt(W / nu) (midpoints of 400 equal-probability slices of W).
-pub fn bivariate_t_cdf(u: f64, r: f64, df: f64) -> f64 {
-    let q = super::invert::quantile(
-        u,
-        -1e300,
-        1e300,
-        |x| student_t_cdf(df, x),
-        |x| crate::distribution::special::student_t_sf(df, x),
-    );
+/// C(u, v) of a t copula of correlation r and df nu: P(T_1 <= a, T_2 <= b) for the bivariate t
+/// with a and b its marginal u- and v-quantiles, as the mean over W ~ chi^2_nu of the bivariate
+/// normal CDF at (a, b) sqrt(W / nu) (midpoints of 400 equal-probability slices of W).
+pub fn bivariate_t_cdf(u: f64, v: f64, r: f64, df: f64) -> f64 {
+    let quantile = |p: f64| {
+        super::invert::quantile(
+            p,
+            -1e300,
+            1e300,
+            |x| student_t_cdf(df, x),
+            |x| crate::distribution::special::student_t_sf(df, x),
+        )
+    };
+    let (a, b) = (quantile(u), quantile(v));
     let slices = 400;
     let mut sum = 0.0;
     for k in 0..slices {
         let p = (k as f64 + 0.5) / slices as f64;
         let w = 2.0 * gamma_quantile(df / 2.0, p);
-        let x = q * (w / df).sqrt();
-        sum += bivariate_normal_cdf(x, x, r);
+        let s = (w / df).sqrt();
+        sum += bivariate_normal_cdf(a * s, b * s, r);
     }
     sum / slices as f64
 }

@@ -8,6 +8,7 @@ use crate::distribution::describe::{Description, Histogram, SAMPLE_DRAWS, SAMPLE
 use crate::distribution::fit::{self, FitAnswer};
 use crate::model::Kind;
 use crate::model::Model;
+use crate::number;
 use crate::output::Manifest;
 use crate::stats::precision::{PrecisionRow, Stopping};
 use crate::stats::sensitivity::SensitivityRow;
@@ -507,6 +508,81 @@ pub fn drivers_table(
             drivers.join(", ")
         };
         let _ = writeln!(o, "  {:<width$}  {list}", g.name);
+    }
+    o
+}
+
+/// `describe`'s word on the market factor, when the model has one: the distribution of its
+/// total return over the horizon (p05, p50, p95 of exp(X_M(t_T)) - 1, the closed form of a
+/// Poisson mixture of normals) and the chance of at least one crash.
+pub fn market_text(model: &Model) -> String {
+    let Some(m) = &model.market else {
+        return String::new();
+    };
+    let t = model.steps() as f64 * model.dt();
+    let total = |p: f64| percent(libm::expm1(m.log_return_quantile(t, p)));
+    let crashes = if m.crash_rate > 0.0 {
+        format!(
+            "; a {} chance of at least one crash ({} a year, each a log-return of normal({}, {}))",
+            scaled(100.0 * m.crash_chance(t), false, "%"),
+            m.crash_rate,
+            m.crash_size.0,
+            m.crash_size.1
+        )
+    } else {
+        "; no crashes".to_string()
+    };
+    format!(
+        "market factor over the horizon ({} years; before each asset's beta and compensator): total return p05 {}, p50 {}, p95 {}{crashes}; volatility {} a year\n",
+        number::shown(t),
+        total(0.05),
+        total(0.5),
+        total(0.95),
+        m.volatility
+    )
+}
+
+/// `describe`'s word on each `[[correlate]]` table: its copula, and for every pair Kendall's
+/// tau and how often their extremes come together, closed form beside the draws.
+pub fn copula_text(model: &Model, draws: usize, seed: u64) -> String {
+    use crate::distribution::copula::{DESCRIBED_TAIL, describe};
+    let mut o = String::new();
+    let n = |p: f64| {
+        if p > 0.0 {
+            format!("{:.1}", 1.0 / p)
+        } else {
+            "never".to_string()
+        }
+    };
+    let worst = scaled(100.0 * DESCRIBED_TAIL, false, "%");
+    for (t, table) in model.copulas.iter().enumerate() {
+        let c = &table.copula;
+        let df = match c.family {
+            crate::distribution::copula::Family::StudentT { df } => format!(", df {df}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            o,
+            "[[correlate]] table {} ({} copula{df}; measured on {draws} draws, seed {seed}):",
+            t + 1,
+            c.family.name()
+        );
+        let mut rng = crate::random::path_rng(seed, t as u64, crate::random::Stream::Copula);
+        for d in describe(c, draws, &mut rng) {
+            let (a, b) = (&table.paths[d.pair.0], &table.paths[d.pair.1]);
+            let _ = writeln!(
+                o,
+                "  {a} ~ {b}: Kendall tau {:.3} (draws {:.3}); in 1 of {} worst-{worst} draws of the first, the second is in its worst {worst} too (draws: 1 of {}); best-{worst}: 1 of {} (draws: 1 of {}); tail dependence lower {:.3}, upper {:.3}",
+                d.tau.0,
+                d.tau.1,
+                n(d.lower.0),
+                n(d.lower.1),
+                n(d.upper.0),
+                n(d.upper.1),
+                d.tail.0,
+                d.tail.1
+            );
+        }
     }
     o
 }

@@ -665,6 +665,18 @@ pub fn merge(request: &MergeRequest) -> Result<RunOutcome, ShardError> {
         }
         restore_shard(dir, h, state.as_mut())?;
     }
+    // The shards' manifests are checked one by one; a set whose reservoirs (hand-edited, with
+    // their SHA-256s rewritten) keep none of the first paths has nothing to summarise.
+    if state.kept_so_far().is_none_or(|(_, kept)| kept == 0) {
+        let (dir, h) = &shards[0];
+        return Err(unreadable(
+            dir,
+            format!(
+                "it keeps none of the run's first paths, though shard {} of {} starts the run\n  help: run this shard again with `boomsim run --shard {}/{}`",
+                h.shard, h.shards, h.shard, h.shards
+            ),
+        ));
+    }
     let summaries = pool.install(|| state.finish(model, condition, first.sampling));
     if hooks.cancelled() {
         return Err(crate::engine::EngineError::Interrupted.into());

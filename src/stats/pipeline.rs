@@ -225,6 +225,10 @@ impl Summariser for KeepEvery {
 
     fn restore(&mut self, shape: &Shape, files: &StateFiles) -> Result<(), &'static str> {
         let bytes = files.get(PATHS_FILE).ok_or(PATHS_FILE)?;
+        // A shard runs at least one path.
+        if shape.paths == 0 {
+            return Err(PATHS_FILE);
+        }
         let part = load_paths(shape, bytes).ok_or(PATHS_FILE)?;
         self.paths.push(part);
         Ok(())

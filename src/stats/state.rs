@@ -208,6 +208,11 @@ pub fn load_paths(shape: &Shape, bytes: &[u8]) -> Option<Simulation> {
     let n = if h.at_horizon { 1 } else { h.steps + 1 };
     let b = usize::from(h.baseline);
     let c = usize::from(h.condition);
+    // Paths come in chunks, each of at least one path (a sketched shard's reservoir past the
+    // first paths is empty: no paths, with its chunks' empty pools).
+    if p > 0 && (chunks == 0 || chunks > p) {
+        return None;
+    }
     let values = p * (2 * e + b * e + n + b * n + h.parameters + c) + chunks * 2 * e * 4;
     if bytes.len() != values * 8 {
         return None;
@@ -295,5 +300,30 @@ mod tests {
         cut.floats();
         assert_eq!(cut.integers(), None, "a list longer than the words left");
         assert_eq!(Reader::new(&bytes[..5]).u64(), None, "not a whole word");
+    }
+
+    /// Found by the `shard` fuzz target: a part claiming more chunks than paths (or paths in
+    /// no chunk) decoded, and summarising it indexed past its end.
+    #[test]
+    fn a_part_without_paths_or_with_empty_chunks_is_refused() {
+        let shape = |paths, chunks| Shape {
+            first_path: 0,
+            paths,
+            chunks,
+            entities: 1,
+            steps: 1,
+            parameters: 0,
+            baseline: false,
+            condition: false,
+            reservoir_paths: paths,
+            reservoir_chunks: chunks,
+            at_horizon: false,
+        };
+        // An empty part (a sketched shard's reservoir past the first paths) reads as empty.
+        assert!(load_paths(&shape(0, 0), &[]).is_some_and(|s| s.paths == 0));
+        assert!(load_paths(&shape(1, 0), &[0; 8 * 4]).is_none());
+        assert!(load_paths(&shape(1, 2), &[0; 8 * (4 + 16)]).is_none());
+        // One path in one chunk, of the right length, reads.
+        assert!(load_paths(&shape(1, 1), &[0; 8 * (4 + 8)]).is_some());
     }
 }

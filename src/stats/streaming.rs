@@ -608,6 +608,10 @@ impl Summariser for Sketched {
     }
 
     fn restore(&mut self, shape: &Shape, files: &StateFiles) -> Result<(), &'static str> {
+        // A shard runs at least one path, and keeps no more of them than it ran.
+        if shape.paths == 0 || shape.reservoir_paths > shape.paths {
+            return Err(SKETCH_FILE);
+        }
         let reservoir = Shape {
             paths: shape.reservoir_paths,
             chunks: shape.reservoir_chunks,
