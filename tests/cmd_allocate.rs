@@ -70,7 +70,7 @@ fn one_key_names_beside_it_and_weights_with_their_range_over_resamples() {
             "--points",
             "3",
             "--max-cvar",
-            "0.2",
+            "0.55",
             "--quiet",
             "--out",
             "a",
@@ -105,7 +105,7 @@ fn one_key_names_beside_it_and_weights_with_their_range_over_resamples() {
             .any(|r| r[1].split(' ').any(|n| n == "best_ratio"))
     );
     let max_cvar_in: f64 = rows[3][col("cvar")].parse().unwrap();
-    assert!(max_cvar_in <= 0.2 + 1e-6, "{max_cvar_in}");
+    assert!(max_cvar_in <= 0.55 + 1e-6, "{max_cvar_in}");
     let (wh, weights) = read_csv(&dir.path().join("a/allocation.csv"));
     assert_eq!(
         wh,
@@ -125,13 +125,19 @@ fn one_key_names_beside_it_and_weights_with_their_range_over_resamples() {
         assert!(v[1] <= v[0] + 1e-12 && v[0] <= v[2] + 1e-12, "{w:?}");
         assert!(keys.contains(&w[0].as_str()));
     }
-    // The defaults pin the minimum-CVaR portfolio: every weight of at least 5% moves by at
-    // most 5 points over the 9 in-sample sets of 10,000 paths.
+    // Every weight of at least 5% that moves by more than 5 points over the 9 in-sample sets
+    // of 10,000 paths is named in the warning, and no other (with a market factor every large
+    // cap carries the same crash, so the minimum-CVaR mix among them is loosely pinned).
+    let err = stderr(&out);
+    let warning = err
+        .lines()
+        .find(|l| l.contains("weights that move more than 5 points"))
+        .unwrap_or("");
     for w in weights.iter().filter(|w| w[0] == "1") {
         let v: Vec<f64> = w[4..7].iter().map(|c| c.parse().unwrap()).collect();
-        if v[0].max(v[2]) >= 0.05 {
-            assert!((v[0] - v[1]).max(v[2] - v[0]) <= 0.05, "{w:?}");
-        }
+        let moves = v[0].max(v[2]) >= 0.05 && (v[0] - v[1]).max(v[2] - v[0]) > 0.05;
+        let named = warning.contains(&format!("{} {:.1}% (", w[2], 100.0 * v[0]));
+        assert_eq!(moves, named, "{w:?} against the warning: {warning}");
     }
     let manifest = fs::read_to_string(dir.path().join("a/manifest.json")).unwrap();
     assert!(manifest.contains("\"resample_paths\""), "{manifest}");

@@ -446,3 +446,41 @@ fn fit_on_the_command_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("exactly two quantiles"));
 }
+
+/// The model guide's worked example (models/README.md) is a model that checks, describes and
+/// runs, with its copula and market stated by `describe`.
+#[test]
+fn the_model_guides_worked_example_runs() {
+    let guide = fs::read_to_string("models/README.md").unwrap();
+    let start = guide
+        .find("cat > models/strong-ai.toml <<'TOML'\n")
+        .unwrap();
+    let body = &guide[start..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    let text = &body[..body.find("\nTOML\n").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    fs::create_dir(&models).unwrap();
+    fs::copy("models/python-5x.toml", models.join("python-5x.toml")).unwrap();
+    fs::write(models.join("strong-ai.toml"), text).unwrap();
+    let check = boomsim(dir.path(), &["check", "models/strong-ai.toml"]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let describe = boomsim(dir.path(), &["describe", "models/strong-ai.toml"]);
+    let out = String::from_utf8_lossy(&describe.stdout);
+    assert!(out.contains("table 1 (clayton copula"), "{out}");
+    assert!(out.contains("market factor over the horizon"), "{out}");
+    let run = boomsim(
+        dir.path(),
+        &["run", "models/strong-ai.toml", "--paths", "2000", "--quiet"],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(dir.path().join("output/strong-ai/summary.csv").is_file());
+}

@@ -304,8 +304,10 @@ fn samples_reproduce_the_summary_and_where_writes_its_own_summary() {
         sens_header.join(","),
         "kind,name,parameter,spearman,spearman_lo,spearman_hi,low_mean,high_mean,swing,swing_se,contribution,significant"
     );
-    // 13 entities x 21 uncertain parameters of the default model.
-    assert_eq!(sens_rows.len(), 13 * 21);
+    // 13 entities x 22 drivers of the default model: 21 uncertain parameters and the
+    // market's return.
+    assert_eq!(sens_rows.len(), 13 * 22);
+    assert!(sens_rows.iter().any(|r| r[2] == "market.return"));
 
     let (header, rows) = read_csv(&run_dir.join("samples.csv"));
     assert_eq!(rows.len(), 3000);
@@ -315,7 +317,7 @@ fn samples_reproduce_the_summary_and_where_writes_its_own_summary() {
     assert!(header.contains(&"baseline_adoption_multiple".to_string()));
     assert!(header.contains(&"uplift.private_startups".to_string()));
     // Every asset's return is there too, and a group is the weighted mean of its assets'
-    // returns (MODEL.md §3 with P_a(0) = 1): here, weights 1, so the plain mean.
+    // returns (docs/model.md, with P_a(0) = 1): here, weights 1, so the plain mean.
     let m = model(boomsim::model::DEFAULT_MODEL_TEXT);
     for (g, group) in m.groups.iter().enumerate() {
         let assets: Vec<&boomsim::model::Asset> =

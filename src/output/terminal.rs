@@ -449,13 +449,14 @@ pub fn model_summary(model: &Model, file: &str) -> String {
         .unwrap_or(0);
     for p in &uncertain {
         let (key, d) = (&p.path, p.distribution);
+        let q = [0.05, 0.5, 0.95].map(|p| d.quantile(p));
         let _ = writeln!(
             o,
-            "  {key:<width$}  {:<dwidth$}  p05 {:>9.4}  p50 {:>9.4}  p95 {:>9.4}",
+            "  {key:<width$}  {:<dwidth$}  p05 {:>9}  p50 {:>9}  p95 {:>9}",
             d.text(),
-            d.quantile(0.05) + 0.0,
-            d.quantile(0.5) + 0.0,
-            d.quantile(0.95) + 0.0,
+            number_in(q[0], q[2] - q[0]),
+            number_in(q[1], q[2] - q[0]),
+            number_in(q[2], q[2] - q[0]),
         );
         for note in d.notes() {
             let _ = writeln!(o, "  {:<width$}  ({note})", "");
@@ -513,14 +514,16 @@ pub fn drivers_table(
 }
 
 /// `describe`'s word on the market factor, when the model has one: the distribution of its
-/// total return over the horizon (p05, p50, p95 of exp(X_M(t_T)) - 1, the closed form of a
-/// Poisson mixture of normals) and the chance of at least one crash.
+/// total effect over the horizon on an asset of beta 1 (p05, p50, p95 of exp(X_M(t_T) - c t_T) - 1,
+/// the closed form of a Poisson mixture of normals, compensated) and the chance of a crash.
 pub fn market_text(model: &Model) -> String {
     let Some(m) = &model.market else {
         return String::new();
     };
     let t = model.steps() as f64 * model.dt();
-    let total = |p: f64| percent(libm::expm1(m.log_return_quantile(t, p)));
+    // What the factor does to an asset of beta 1 once compensated (mean 0 over any span).
+    let c = m.compensator(1.0) * t;
+    let total = |p: f64| percent(libm::expm1(m.log_return_quantile(t, p) - c));
     let crashes = if m.crash_rate > 0.0 {
         format!(
             "; a {} chance of at least one crash ({} a year, each a log-return of normal({}, {}))",
@@ -533,7 +536,7 @@ pub fn market_text(model: &Model) -> String {
         "; no crashes".to_string()
     };
     format!(
-        "market factor over the horizon ({} years; before each asset's beta and compensator): total return p05 {}, p50 {}, p95 {}{crashes}; volatility {} a year\n",
+        "market factor over the horizon ({} years), as it moves an asset of beta 1 (compensated, so its mean is 0): p05 {}, p50 {}, p95 {}{crashes}; volatility {} a year\n",
         number::shown(t),
         total(0.05),
         total(0.5),
@@ -608,9 +611,9 @@ pub fn describe_table(rows: &[Description]) -> String {
                 r.distribution.clone(),
                 moment(r.mean),
                 moment(r.sd),
-                number(r.p05),
-                number(r.p50),
-                number(r.p95),
+                number_in(r.p05, r.p95 - r.p05),
+                number_in(r.p50, r.p95 - r.p05),
+                number_in(r.p95, r.p95 - r.p05),
                 r.moments.to_string(),
                 r.histogram.clone(),
             ]
@@ -644,6 +647,16 @@ pub fn describe_table(rows: &[Description]) -> String {
         let _ = writeln!(out, "note: {}: {}", r.parameter, r.note);
     }
     out
+}
+
+/// [`number`] of a value from a distribution whose middle spans `spread`: a value within
+/// rounding of 0 at that scale (the 5th percentile of `0 to 0.08`, -2.8e-17) is shown as 0.
+fn number_in(x: f64, spread: f64) -> String {
+    if x.abs() <= 1e-12 * spread.abs() {
+        number(0.0)
+    } else {
+        number(x)
+    }
 }
 
 /// Four decimals, or the exponent form where four decimals would show 0 or run long.
@@ -684,13 +697,13 @@ pub fn dist_report(d: &Description, histogram: &Histogram) -> String {
     let _ = writeln!(
         o,
         "  p01 {}  p05 {}  p25 {}  p50 {}  p75 {}  p95 {}  p99 {}  (exact)",
-        number(d.p01),
-        number(d.p05),
-        number(d.p25),
-        number(d.p50),
-        number(d.p75),
-        number(d.p95),
-        number(d.p99)
+        number_in(d.p01, d.p99 - d.p01),
+        number_in(d.p05, d.p99 - d.p01),
+        number_in(d.p25, d.p99 - d.p01),
+        number_in(d.p50, d.p99 - d.p01),
+        number_in(d.p75, d.p99 - d.p01),
+        number_in(d.p95, d.p99 - d.p01),
+        number_in(d.p99, d.p99 - d.p01)
     );
     let _ = writeln!(
         o,
