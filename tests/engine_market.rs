@@ -196,6 +196,16 @@ fn a_market_too_wild_to_compensate_is_refused_where_it_is_written() {
         .to_string();
     assert!(err.contains("market.crash_size"), "{err}");
     assert!(err.contains("compensator"), "{err}");
+    // Finite, but exp(-c_a H) = exp(-2.8e36): every price 0 on every path, while the mean is
+    // 0 by construction; refused, saying how far it moves the log price.
+    let text = market_only(10.0, true)
+        .replace("normal(-0.3, 0.1)", "normal(3, 1)")
+        .replace("crash_rate = 0.1", "crash_rate = 5");
+    let err = boomsim::model::parse_model(&text, "m.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("moves the log price by c_a H = 2.77"), "{err}");
+    assert!(err.contains("beyond 700"), "{err}");
     // A wild but finite market: every output finite (or the engine's overflow error).
     let m = model(&market_only(2.0, true).replace("volatility = 0.16", "volatility = 3"));
     if let Ok(sim) = simulate(

@@ -20,6 +20,10 @@ use super::{
 use crate::distribution::Distribution;
 use crate::spelling::suggest;
 
+/// The most the market's compensator may move an asset's log price over the horizon,
+/// |c_a| H: 700, inside the 709 of the largest 64-bit float's logarithm.
+pub const MAX_COMPENSATION: f64 = 700.0;
+
 /// The most characters of a label or description: shown in tables, chart keys and workbook
 /// cells, where longer text is a pasted paragraph rather than a name.
 pub const MAX_TEXT_CHARS: usize = 1_000;
@@ -400,7 +404,8 @@ impl Loader<'_> {
             },
         };
         if let (Some(market), Some(fields)) = (&model.market, &market_fields) {
-            self.compensated(market, fields, &model.assets)?;
+            let horizon = model.steps() as f64 * model.dt();
+            self.compensated(market, fields, &model.assets, horizon)?;
         }
         if let Some(f) = root.get("correlate") {
             model.copulas = self.copulas(f, &model)?;
@@ -1860,27 +1865,45 @@ impl Loader<'_> {
         Some(beta)
     }
 
-    /// Every asset's compensator c_a is finite: a crash size whose exp(beta m + beta^2 s^2 / 2)
-    /// overflows would make every price 0 on every path.
-    fn compensated(&mut self, market: &Market, fields: &Fields, assets: &[Asset]) -> Option<()> {
-        let Some(a) = assets
+    /// Every asset's compensator c_a moves its log price over the horizon by at most
+    /// [`MAX_COMPENSATION`]: beyond that (a crash size whose exp(beta m + beta^2 s^2 / 2) is
+    /// huge or overflows) every price is 0 on every path, and the compensated mean lives in
+    /// paths no run draws.
+    fn compensated(
+        &mut self,
+        market: &Market,
+        fields: &Fields,
+        assets: &[Asset],
+        horizon: f64,
+    ) -> Option<()> {
+        let Some((a, c)) = assets
             .iter()
-            .find(|a| !market.compensator(a.beta).is_finite())
+            .map(|a| (a, market.compensator(a.beta)))
+            .find(|(_, c)| !(c.abs() * horizon <= MAX_COMPENSATION))
         else {
             return Some(());
         };
         let f = fields
             .get("crash_size")
             .or_else(|| fields.get("volatility"))?;
+        let size = if c.is_finite() {
+            format!(
+                "moves the log price by c_a H = {} over the {}-year horizon",
+                crate::number::shown(c * horizon),
+                crate::number::shown(horizon)
+            )
+        } else {
+            "overflows: exp(beta m + beta^2 s^2 / 2) is too large for a 64-bit float".to_string()
+        };
         self.error(
             &f.path,
             f.value.span(),
             format!(
-                "the market's compensator for assets.{} (beta {}) overflows: exp(beta m + beta^2 s^2 / 2) is too large for a 64-bit float, so every price would be 0",
+                "the market's compensator for assets.{} (beta {}) {size}, beyond {MAX_COMPENSATION}: every price would be 0 (or infinite) on every path, and its mean would rest on paths no run draws",
                 a.name,
                 crate::number::shown(a.beta)
             ),
-            Some("one crash's log-return is normal(m, s): keep s within a few tenths (e.g. normal(-0.3, 0.1)), and betas near 1".into()),
+            Some("one crash's log-return is normal(m, s): keep m and s within a few tenths (e.g. normal(-0.3, 0.1)), the volatility below 1 and betas near 1".into()),
         );
         None
     }
