@@ -1879,7 +1879,7 @@ impl Loader<'_> {
         let Some((a, c)) = assets
             .iter()
             .map(|a| (a, market.compensator(a.beta)))
-            .find(|(_, c)| !(c.abs() * horizon <= MAX_COMPENSATION))
+            .find(|(_, c)| !c.is_finite() || c.abs() * horizon > MAX_COMPENSATION)
         else {
             return Some(());
         };
