@@ -1,4 +1,4 @@
-//! Statistical correctness of every distribution form of MODEL.md §2: at a fixed seed, the
+//! Statistical correctness of every distribution form of docs/model.md §2: at a fixed seed, the
 //! share of draws below each exact (statrs) quantile q_p is within 4 standard errors
 //! (sqrt(p (1 - p) / N)) of p. A sampler with a wrong parameterisation fails this at
 //! N = 100,000 by dozens of standard errors.

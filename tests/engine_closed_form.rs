@@ -1,4 +1,4 @@
-//! The engine against closed forms (MODEL.md §3).
+//! The engine against closed forms (docs/model.md §3).
 //!
 //! With gbm adoption, one sector and one asset fully exposed to it, log(1 + total_return) is
 //! normal: m = (mu_a - pi_a - sigma_a^2 / 2) H + g H + beta mu_A (H - lag) and

@@ -1,4 +1,4 @@
-//! Reproducibility (MODEL.md §3): a path's numbers depend only on (seed, path index), so the
+//! Reproducibility (docs/model.md §3): a path's numbers depend only on (seed, path index), so the
 //! CSV files (summary, adoption, sensitivity, summary_where, samples) are byte-identical for
 //! any thread count; and the baseline uses common random numbers, so adding it changes no
 //! boom number.

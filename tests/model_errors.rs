@@ -1,4 +1,4 @@
-//! One test per validation rule of MODEL.md §2: each bad model is refused with the key path,
+//! One test per validation rule of docs/model.md §2: each bad model is refused with the key path,
 //! the line and column of the offending text, and a suggestion of what would be valid.
 
 use boomsim::model::{ModelError, parse_model};

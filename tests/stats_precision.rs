@@ -1,4 +1,4 @@
-//! Error bars that are honest (docs/model.md, `precision.csv`): over 24 independent seeds of
+//! Error bars that are honest (docs/model.md §6.1): over 24 independent seeds of
 //! each of four models (an atom at p05, heavy tails, Latin hypercube, antithetic pairs), every
 //! statistic's reported standard error is within 0.5-2x of the spread of its estimates (the
 //! median ratio within 0.8-1.25), and the 95% intervals cover the value of one run with 24

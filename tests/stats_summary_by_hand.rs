@@ -1,4 +1,4 @@
-//! Every column of MODEL.md §5, computed by hand.
+//! Every column of docs/model.md §5, computed by hand.
 //!
 //! First on five hand-picked paths fed straight to the statistics; then end to end on a tiny
 //! deterministic model (no volatility), whose value path is written out from the formulas of
@@ -193,7 +193,7 @@ fn a_deterministic_model_computed_by_hand() {
     assert_eq!(row(&rows, "b").rank, 2);
 }
 
-/// The profile rule end to end (docs/model.md, `profile`): fixed thresholds, so an entity's
+/// The profile rule end to end (docs/model.md §5, `profile`): fixed thresholds, so an entity's
 /// label does not depend on the others. Three startups fail almost surely within the horizon
 /// and are `avoid` whatever the rest do; a steady asset is `core`; a volatile one, whose worst
 /// 5% of paths lose more than half, is `high-upside`. The hurdle is exp(mu H) - 1 = 0 here

@@ -1,4 +1,4 @@
-//! Distributions of uncertain model parameters: the strings of MODEL.md §2 and the forms
+//! Distributions of uncertain model parameters: the strings of docs/model.md §2 and the forms
 //! `models/README.md` adds (gamma, Student t, Pareto, Bernoulli, discrete, mixtures,
 //! truncation, empirical data).
 //!

@@ -1,4 +1,4 @@
-//! The adoption curve c(t) of MODEL.md §3, with one path's drawn parameters.
+//! The adoption curve c(t) of docs/model.md §3, with one path's drawn parameters.
 //!
 //! The adoption index is `log A(t_j) = log c(t_j) + sigma_A * W_A(t_j)`: this module owns
 //! `log c`, for the logistic, Bass and GBM processes; the engine adds the shocks.
@@ -80,7 +80,7 @@ impl AdoptionDraw {
     }
 }
 
-/// The adoption curves of [`W`] paths at once, each lane its own path's draw of one process.
+/// The adoption curves of [`W`](crate::engine::math::W) paths at once, each lane its own path's draw of one process.
 #[derive(Debug, Clone, Copy)]
 pub struct AdoptionLanes {
     /// Which curve (the same for every path of a model).

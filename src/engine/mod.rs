@@ -3,7 +3,7 @@
 //! Paths are split into fixed chunks of [`CHUNK_PATHS`]; each chunk is simulated by one rayon
 //! task and writes into its own slice of the output columns, and the chunks' pooled step
 //! returns are merged in chunk order. Every path draws from its own generator, seeded from
-//! (seed, path index) only ([`path_rng`]). So the result is the same, bit for bit, for any
+//! (seed, path index) only ([`path_rng`](crate::random::path_rng)). So the result is the same, bit for bit, for any
 //! number of threads.
 
 pub mod adoption;
@@ -279,7 +279,7 @@ pub enum EngineError {
         /// rayon's error.
         source: rayon::ThreadPoolBuildError,
     },
-    /// A path's value overflowed (docs/model.md: no output is ever NaN or inf).
+    /// A path's value overflowed (docs/model.md §11: no output is ever NaN or inf).
     #[error("{0}")]
     Overflow(Box<Overflow>),
     /// The per-path outcomes do not fit in memory.

@@ -1,4 +1,4 @@
-//! Outcomes of one path for one entity (MODEL.md §4), and the pooled step-return accumulator.
+//! Outcomes of one path for one entity (docs/model.md §4), and the pooled step-return accumulator.
 //!
 //! An entity's value series X(t_0..t_T) starts at 1. From it come the path's total return and
 //! maximum drawdown, and its step returns, which are pooled across paths in [`StepReturns`]:

@@ -1,4 +1,4 @@
-//! The paths of MODEL.md §3, [`W`] at a time: each SIMD lane is one path. A batch draws its
+//! The paths of docs/model.md §3, [`W`] at a time: each SIMD lane is one path. A batch draws its
 //! paths' parameters, then walks the time grid once, and at every step each lane advances its
 //! own path through adoption, sectors, assets, groups and the outcomes of every entity.
 //!
@@ -1107,7 +1107,7 @@ impl<'m> PathSimulator<'m> {
         }
     }
 
-    /// total_return, max_drawdown and the step returns of every entity (MODEL.md §4).
+    /// total_return, max_drawdown and the step returns of every entity (docs/model.md §4).
     #[inline(always)]
     fn record_outcomes(&self, scratch: &Scratch, out: &mut Batch) {
         for (e, r) in scratch.running.iter().enumerate() {
@@ -1129,7 +1129,7 @@ impl<'m> PathSimulator<'m> {
         }
     }
 
-    /// The baseline on the same draws and shocks (MODEL.md §3): X(t_T) of every entity for
+    /// The baseline on the same draws and shocks (docs/model.md §3): X(t_T) of every entity for
     /// the uplift. Only adoption differs from the boom, so the asset price factors and the
     /// outside business are reused, and each revenue is recomputed by the same expression
     /// (equal adoption gives equal bits, zero uplift).
@@ -1219,7 +1219,7 @@ mod tests {
     }
 
     /// The kernel's outcomes (every lane, drawdowns by cross-multiplication, step returns by
-    /// shifted one-pass sums) agree with the scalar definitions of MODEL.md §4 applied to each
+    /// shifted one-pass sums) agree with the scalar definitions of docs/model.md §4 applied to each
     /// path's series.
     #[test]
     fn outcomes_match_the_scalar_definitions() {

@@ -3,7 +3,7 @@
 //! The text is parsed by the `toml` crate into its spanned document tree (`DeTable`), which
 //! keeps the byte span of every key and value. We walk that tree rather than deriving
 //! `Deserialize`, because serde stops at the first error while `check` must report them all,
-//! each with the file, line, column, key path and a suggestion (MODEL.md §2).
+//! each with the file, line, column, key path and a suggestion (docs/model.md §2).
 
 use std::ops::Range;
 use std::path::Path;
@@ -1173,7 +1173,7 @@ impl Loader<'_> {
         None
     }
 
-    /// A numeric field that may be a distribution string (MODEL.md §2).
+    /// A numeric field that may be a distribution string (docs/model.md §2).
     fn param(
         &mut self,
         fields: &Fields,

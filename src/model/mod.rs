@@ -1,7 +1,7 @@
-//! The validated model: what a model file says, once every rule of MODEL.md §2 holds.
+//! The validated model: what a model file says, once every rule of docs/model.md §2 holds.
 //!
-//! [`load`] turns TOML into a [`Model`] or into a [`ModelError`] listing every problem; the
-//! types here are what the engine reads. Names follow MODEL.md: `ceiling` is K, `elasticity`
+//! `load` turns TOML into a [`Model`] or into a [`ModelError`] listing every problem; the
+//! types here are what the engine reads. Names follow docs/model.md: `ceiling` is K, `elasticity`
 //! is beta_s, `priced_in` is pi_a, and so on.
 
 mod diagnostic;
@@ -93,7 +93,7 @@ pub use source::{Location, SourceText, Sources};
 
 use crate::distribution::Distribution;
 
-/// Years, as a real number (MODEL.md's H, t, lag).
+/// Years, as a real number (docs/model.md's H, t, lag).
 pub type Years = f64;
 /// A rate per year, as a fraction (0.03 = 3% a year).
 pub type AnnualRate = f64;
@@ -147,7 +147,7 @@ impl Model {
 
     /// The total return over the horizon of an asset whose revenue growth meets what its
     /// price expects, exp(mu H) - 1 with mu = `[model].expected_return`: the line between a
-    /// high and an ordinary mean return in the profiles (docs/model.md, `profile`).
+    /// high and an ordinary mean return in the profiles (docs/model.md §5, `profile`).
     pub fn hurdle(&self) -> f64 {
         libm::exp(self.expected_return * self.horizon_years) - 1.0
     }
@@ -352,7 +352,7 @@ impl Adoption {
 }
 
 /// `[baseline]`: the counterfactual adoption. Overridden keys are drawn on their own; every
-/// other parameter reuses the boom's draw (MODEL.md §3).
+/// other parameter reuses the boom's draw (docs/model.md §3).
 #[derive(Debug, Clone)]
 pub struct Baseline {
     /// The baseline's process (the boom's unless overridden).

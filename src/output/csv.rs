@@ -1,6 +1,6 @@
 //! The CSV files of a run folder.
 //!
-//! - `summary.csv`: one row per group and asset, the columns of MODEL.md §5;
+//! - `summary.csv`: one row per group and asset, the columns of docs/model.md §5;
 //! - `summary_where.csv`: the same over the paths meeting `--where`;
 //! - `adoption.csv`: the adoption fan, one row per step;
 //! - `sensitivity.csv`: one row per (entity, uncertain parameter), the tornado data;
@@ -114,7 +114,7 @@ fn write_rows<T: Serialize>(rows: &[T], out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The first cell of `rows`, as written to CSV, that is NaN or infinite: (row index, column
-/// name, the cells of the row before it, for naming it). MODEL.md §5: no cell is ever NaN or
+/// name, the cells of the row before it, for naming it). docs/model.md §11: no cell is ever NaN or
 /// inf, so a run whose statistics overflow (finite values too large to sum or square) is
 /// refused before anything is written. Checking the CSV text itself covers every column of
 /// every row type, present and future.

@@ -463,7 +463,7 @@ pub fn prepare(request: &RunRequest) -> Result<Prepared, RunError> {
     })
 }
 
-/// Refuses rows with a NaN or infinite cell (MODEL.md §5), naming the file, row and column.
+/// Refuses rows with a NaN or infinite cell (docs/model.md §11), naming the file, row and column.
 fn check_finite<T: serde::Serialize>(file: &'static str, rows: &[T]) -> Result<(), RunError> {
     match first_non_finite(rows) {
         None => Ok(()),

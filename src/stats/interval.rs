@@ -1,4 +1,4 @@
-//! Honest 95% intervals for statistics that batch means cannot serve (docs/model.md,
+//! Honest 95% intervals for statistics that batch means cannot serve (docs/model.md §6.1,
 //! `precision.csv`): the distribution-free interval of a quantile from order statistics with
 //! the Maritz-Jarrett standard error, and the Wilson score interval of a share.
 //!
@@ -66,7 +66,7 @@ const MOST_UNITS_PER_VALUE: usize = 4;
 
 /// The design effect of antithetic pairs on a share: the variance of the pairs' mean
 /// indicator over the variance it would have with independent paths, p (1 - p) / 2; between
-/// 1 / [`MOST_UNITS_PER_VALUE`] and 2 (a pair whose two paths always agree). Paths 2m and
+/// 1 / `MOST_UNITS_PER_VALUE` and 2 (a pair whose two paths always agree). Paths 2m and
 /// 2m + 1 are a pair; an unpaired last path is left out. 1 when every path agrees.
 pub fn pair_design_effect(values: &[f64], counted: impl Fn(f64) -> bool) -> f64 {
     let pairs = values.len() / 2;

@@ -1,4 +1,4 @@
-//! The Monte Carlo error of every headline statistic (`precision.csv`, docs/model.md): a
+//! The Monte Carlo error of every headline statistic (`precision.csv`, docs/model.md §6.1): a
 //! standard error and a 95% interval that stay honest for any model, atoms and heavy tails
 //! included, and for Latin hypercube and antithetic runs.
 //!
@@ -368,7 +368,7 @@ impl Plan {
         let plans: Vec<&QuantilePlan> = self.quantiles.iter().collect();
         let windows = order_statistic_windows(returns, &plans);
         // Independent units of a share or a quantile: the paths, or for antithetic pairs the
-        // paths over the pairs' design effect on that share (docs/model.md, `precision.csv`).
+        // paths over the pairs' design effect on that share (docs/model.md §6.1).
         let units = |values: &[f64], counted: &dyn Fn(f64) -> bool| {
             if self.antithetic {
                 kept as f64 / pair_design_effect(values, counted)
@@ -559,7 +559,7 @@ pub fn precision(
 }
 
 /// Fills each row's `profile_settled` from the 95% intervals of its mean_return and cvar95 in
-/// `precision` (docs/model.md, `profile_settled`): empty where either is missing.
+/// `precision` (docs/model.md §5, `profile_settled`): empty where either is missing.
 pub fn settle_profiles(model: &Model, rows: &mut [SummaryRow], precision: &[PrecisionRow]) {
     let thresholds = Thresholds::of(model);
     for row in rows {

@@ -140,7 +140,7 @@ impl CentredRanks {
 
     /// Spearman's coefficient of this column with each of `others` (the Pearson correlation of
     /// the ranks), from exact integer sums; `None` where either side is constant. Equal to
-    /// [`Centred::correlation`] of the ranks to the bit whenever its floating-point sums are
+    /// `Centred::correlation` of the ranks to the bit whenever its floating-point sums are
     /// exact (below about 300,000 paths), and more accurate beyond.
     pub fn spearmans(&self, others: &[CentredRanks]) -> Vec<Option<f64>> {
         let columns: Vec<&[i32]> = others.iter().map(|o| &o.doubled[..]).collect();

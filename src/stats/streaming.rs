@@ -5,7 +5,7 @@
 //!   [`BATCH_CHUNKS`] chunks (blocks start at multiples of it, counted from path 0), the blocks'
 //!   moments merged in block order (exact up to rounding);
 //! - quantiles, cvar and drawdown percentiles: [`SignedSketch`]es, within
-//!   [`RELATIVE_ACCURACY`](crate::stats::sketch::RELATIVE_ACCURACY) (0.05%) of the exact values;
+//!   [`RELATIVE_ACCURACY`] (0.05%) of the exact values;
 //! - prob_loss, prob_uplift: exact counts; step returns: the chunks' pooled accumulators,
 //!   merged in chunk order within a block and the blocks in block order;
 //! - sensitivity and samples: the first [`RESERVOIR_PATHS`] paths, kept whole. Paths are

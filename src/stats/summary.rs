@@ -1,4 +1,4 @@
-//! Statistics across paths (MODEL.md §5): one [`SummaryRow`] per group and per asset, and the
+//! Statistics across paths (docs/model.md §5): one [`SummaryRow`] per group and per asset, and the
 //! adoption fan. Pure mathematics: nothing here reads or writes files.
 //!
 //! A value that is undefined (a zero denominator, an empty set) is `None`, written as an empty
@@ -18,7 +18,7 @@ use crate::stats::sums::{self, mean};
 /// The quantile levels of the `pNN` columns.
 pub const QUANTILES: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99];
 
-/// Where an entity stands against two fixed, stated thresholds (docs/model.md, `profile`).
+/// Where an entity stands against two fixed, stated thresholds (docs/model.md §5, `profile`).
 /// *High return*: mean_return above the hurdle exp(mu H) - 1 ([`Model::hurdle`]); *low risk*:
 /// cvar95 at or below `[model].tail_loss_limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -408,7 +408,7 @@ pub fn rows(model: &Model, stats: &[EntityStats]) -> Vec<SummaryRow> {
     rows
 }
 
-/// The two lines a profile is drawn by (docs/model.md, `profile`).
+/// The two lines a profile is drawn by (docs/model.md §5, `profile`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Thresholds {
     /// A mean_return above it is high return: exp(mu H) - 1.

@@ -7,23 +7,23 @@
 /// Partial sums of [`sum`] and [`dot`].
 const PARTIALS: usize = 8;
 
-/// Sum of a[i].
+/// Sum of `a[i]`.
 pub fn sum(a: &[f64]) -> f64 {
     interleaved(a, a, |x, _| x)
 }
 
-/// Sum of term(a[i]), in [`sum`]'s order.
+/// Sum of `term(a[i])`, in [`sum`]'s order.
 pub fn sum_by(a: &[f64], term: impl Fn(f64) -> f64) -> f64 {
     interleaved(a, a, |x, _| term(x))
 }
 
-/// Sum of a[i] * b[i] (as many terms as the shorter has), in [`sum`]'s order: `dot(a, ones)`
+/// Sum of `a[i] * b[i]` (as many terms as the shorter has), in [`sum`]'s order: `dot(a, ones)`
 /// has the bits of `sum(a)`, since x * 1 is x.
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     interleaved(a, b, |x, y| x * y)
 }
 
-/// Mean of a[i]; NaN when `a` is empty (callers check).
+/// Mean of `a[i]`; NaN when `a` is empty (callers check).
 pub fn mean(a: &[f64]) -> f64 {
     sum(a) / a.len() as f64
 }
