@@ -7,13 +7,14 @@
 //! -> [`engine`] (paths in parallel: adoption, sectors, assets, outcomes) -> [`stats`]
 //! (summaries across paths) -> [`output`] (run folders: CSV, JSON, report; the terminal)
 //! -> [`run`] (one run, shards, sweeps: what the command line asks for). [`input`],
-//! [`number`] (the numbers a user types), [`spelling`], [`random`] and [`elementary`] (exp and
+//! [`number`] (the numbers a user types), [`exit`] (exit codes), [`spelling`], [`random`] and [`elementary`] (exp and
 //! ln with the same bits on every machine) are foundations every stage may use.
 //! `docs/model.md` defines every number.
 
 pub mod distribution;
 pub mod elementary;
 pub mod engine;
+pub mod exit;
 pub mod input;
 pub mod model;
 pub mod number;

@@ -51,7 +51,7 @@ fn too_many_test_paths_are_refused_with_the_memory_they_need() {
         dir.path(),
         &["allocate", "--test-paths", "100000000", "--quiet"],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
         err.contains("--test-paths: 100000000 out-of-sample paths keep 7629 MB"),

@@ -117,7 +117,8 @@ fn a_sweep_validates_every_scenario_before_running() {
         dir.path(),
         &["sweep", "--vary", "adoption.ceiling=3,-1", "--paths", "100"],
     );
-    assert_eq!(out.status.code(), Some(1));
+    // A flag's value the model cannot take: a usage error.
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("adoption.ceiling") && err.contains("must be > 0"),
@@ -370,7 +371,8 @@ fn shard_limits_are_explained() {
     let d = dir.path();
     let err = |args: &[&str]| {
         let o = boomsim(d, args);
-        assert_eq!(o.status.code(), Some(1));
+        // Flags that cannot go together: a usage error.
+        assert_eq!(o.status.code(), Some(2));
         assert!(!d.join("out").exists(), "nothing is written");
         String::from_utf8_lossy(&o.stderr).into_owned()
     };

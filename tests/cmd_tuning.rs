@@ -302,7 +302,7 @@ fn set_overrides_a_key_and_a_bad_one_names_the_argument() {
         d,
         &["check", "m.toml", "--set", "sectors.ml_ai.elasticty=2"],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("--set:1:15: sectors.ml_ai.elasticty: unknown key"),

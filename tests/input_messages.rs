@@ -72,7 +72,7 @@ fn a_where_with_or_says_only_and_is_supported() {
             dir.path(),
             &["run", "--paths", "300", "--where", condition, "--out", "w"],
         );
-        assert_eq!(out.status.code(), Some(1), "{condition}");
+        assert_eq!(out.status.code(), Some(2), "{condition}");
         assert!(stderr(&out).contains(says), "{condition}: {}", stderr(&out));
     }
 }
@@ -117,7 +117,7 @@ fn shard_messages_say_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     // More shards than chunks: refused, not an empty shard "paths 0 to 0".
     let out = boomsim(dir.path(), &["run", "--paths", "8192", "--shard", "1/64"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("an exact run of 8192 paths has 32 chunks of 256 paths"),
         "{}",

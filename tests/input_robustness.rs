@@ -200,7 +200,7 @@ fn extreme_distribution_parameters_are_located_errors_not_hangs() {
         let set = format!("sectors.ml_ai.elasticity=\"{s}\"");
         let out = boomsim(dir.path(), &["check", "m.toml", "--set", &set]);
         let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{s}: {stderr}");
+        assert_eq!(out.status.code(), Some(2), "{s}: {stderr}");
         assert!(stderr.contains("--set:1:"), "{s}: {stderr}");
         assert!(stderr.contains("sectors.ml_ai.elasticity"), "{s}: {stderr}");
     }

@@ -108,7 +108,7 @@ fn sweep_and_check_refuse_typos_and_repeats_with_their_flag() {
         "sectors.ml_ia.elasticity=0.5,1.5",
     ];
     let out = boomsim(dir.path(), &args);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--vary:1:9: sectors.ml_ia"), "{err}");
     assert!(!dir.path().join("output").exists());
@@ -122,7 +122,7 @@ fn sweep_and_check_refuse_typos_and_repeats_with_their_flag() {
         "adoption.rate=0.7",
     ];
     let out = boomsim(dir.path(), &args);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("again"));
     let out = boomsim(
         dir.path(),
@@ -133,7 +133,7 @@ fn sweep_and_check_refuse_typos_and_repeats_with_their_flag() {
             concat!(env!("CARGO_MANIFEST_DIR"), "/models/python-5x.toml"),
         ],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]

@@ -191,7 +191,7 @@ fn impossible_constraints_are_refused_before_solving() {
         ]
         .concat();
         let out = common::boomsim(dir.path(), &args);
-        assert_eq!(out.status.code(), Some(1), "{flags:?}");
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(needle), "{flags:?}: {err}");
     }
@@ -215,7 +215,7 @@ fn impossible_constraints_are_refused_before_solving() {
             "512",
         ],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs the model's [baseline]"));
 }
 

@@ -393,13 +393,14 @@ fn samples_reproduce_the_summary_and_where_writes_its_own_summary() {
 }
 
 #[test]
-fn a_bad_or_unmet_condition_exits_1_and_writes_nothing() {
+fn a_bad_condition_exits_2_an_unmet_one_1_and_neither_writes() {
     let dir = tempfile::tempdir().unwrap();
+    // A --where that cannot be read is a bad flag; one no path meets is a failed run.
     let out = boomsim(
         dir.path(),
         &["run", "--paths", "200", "--where", "adoption_multple > 2"],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("did you mean `adoption_multiple`?"), "{err}");
     let out = boomsim(

@@ -27,7 +27,7 @@ impl Args {
             .map(|p| describe(&p.path, p.distribution, 24).0)
             .collect();
         let text = if self.csv {
-            describe_csv(&rows).map_err(|e| Failure::of(&e))?
+            describe_csv(&rows).map_err(|e| Failure::failed(e.to_string()))?
         } else {
             let mut text = describe_table(&rows);
             let market = market_text(&model);

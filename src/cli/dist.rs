@@ -30,7 +30,7 @@ impl Args {
             } else {
                 ""
             };
-            Failure::of(&format!("\"{shown}{more}\": {e}"))
+            Failure::failed(format!("\"{shown}{more}\": {e}"))
         })?;
         let (description, histogram) = describe("", &d, self.bins as usize);
         print(&dist_report(&description, &histogram));

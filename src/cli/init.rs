@@ -17,10 +17,10 @@ impl Args {
     pub fn execute(self) -> Result<(), Failure> {
         let shown = self.path.display();
         let name = init_model(&self.path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => Failure::of(&format!(
+            std::io::ErrorKind::AlreadyExists => Failure::failed(format!(
                 "{shown} already exists, and init never overwrites a file\n  help: give another path, e.g. boomsim init my-model.toml"
             )),
-            _ => Failure::of(&format!("cannot write {shown}: {e}")),
+            _ => Failure::failed(format!("cannot write {shown}: {e}")),
         })?;
         print(&format!(
             "Wrote the default model to {shown}, named `{name}` (its results go to output/{name}/)\nEdit it, check it with `boomsim check {shown}`, run it with `boomsim run {shown}`.\n"

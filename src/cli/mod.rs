@@ -14,6 +14,7 @@ mod run;
 mod sweep;
 mod xlsx;
 
+use boomsim::exit::ExitStatus;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -105,8 +106,8 @@ impl Cli {
     }
 }
 
-/// Why a command failed: the message for stderr and the exit code (1 a failed run or an
-/// invalid model, 2 a bad command line, 130 an interrupt).
+/// Why a command failed: the message for stderr and the exit code ([`boomsim::exit`]: 1 a
+/// failed run or an invalid model, 2 a bad command line, 130 an interrupt).
 pub struct Failure {
     /// Printed after `Error: `.
     pub message: String,
@@ -115,22 +116,28 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// The failure of a run, a load or a write: 130 when it was interrupted, else 1.
-    pub fn of(e: &dyn std::fmt::Display) -> Self {
-        let message = e.to_string();
-        let code = if message.starts_with("interrupted") {
-            130
-        } else {
-            1
-        };
-        Failure { message, code }
+    /// The failure an error of the library carries: its message, and the exit code its type
+    /// gives ([`ExitStatus`]).
+    pub fn of<E: std::fmt::Display + ExitStatus + ?Sized>(e: &E) -> Self {
+        Failure {
+            message: e.to_string(),
+            code: e.exit_code(),
+        }
+    }
+
+    /// A failed command (exit 1) that the command line itself found, with its message.
+    pub fn failed(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: boomsim::exit::FAILED,
+        }
     }
 
     /// A command line that cannot be run as given (exit 2, like clap's own errors).
     pub fn usage(message: impl Into<String>) -> Self {
         Failure {
             message: message.into(),
-            code: 2,
+            code: boomsim::exit::USAGE,
         }
     }
 

@@ -75,7 +75,7 @@ impl Args {
                 )
             })
             .collect();
-        Err(Failure::of(&format!(
+        Err(Failure::failed(format!(
             "{} of {} scenarios could not run; the others are in {}/ (manifest.json lists the failed ones):\n{}",
             outcome.failed.len(),
             outcome.failed.len() + outcome.runs.len(),

@@ -16,7 +16,7 @@ pub struct Args {
 impl Args {
     pub fn execute(self) -> Result<(), Failure> {
         if !self.dir.join("manifest.json").is_file() {
-            return Err(Failure::of(&format!(
+            return Err(Failure::failed(format!(
                 "{} is not a boomsim output folder (it has no manifest.json)\n  help: give a folder written by `boomsim run`, `sweep` or `allocate`",
                 self.dir.display()
             )));
@@ -25,11 +25,11 @@ impl Args {
         // A workbook the user saved or edited there (other bytes than the one boomsim wrote,
         // whose SHA-256 the manifest records) is theirs: never replaced.
         if foreign_entries(&self.dir)
-            .map_err(|e| Failure::of(&format!("cannot read {}: {e}", self.dir.display())))?
+            .map_err(|e| Failure::failed(format!("cannot read {}: {e}", self.dir.display())))?
             .iter()
             .any(|p| p.as_os_str() == name.as_str())
         {
-            return Err(Failure::of(&format!(
+            return Err(Failure::failed(format!(
                 "{} is not the workbook boomsim wrote there (its bytes differ from the one manifest.json records, or none is recorded), so it is not replaced\n  help: move or rename it, then run `boomsim xlsx {}` again",
                 self.dir.join(&name).display(),
                 self.dir.display()

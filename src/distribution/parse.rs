@@ -25,6 +25,15 @@ pub struct DistributionError {
     pub help: String,
 }
 
+/// An invalid distribution (of `dist`, or what `fit` was given or read) is an invalid input,
+/// like an invalid model (one in a model file reaches the user as a
+/// [`ModelError`](crate::model::ModelError)).
+impl crate::exit::ExitStatus for DistributionError {
+    fn exit_code(&self) -> u8 {
+        crate::exit::FAILED
+    }
+}
+
 impl DistributionError {
     pub fn new(message: impl Into<String>, help: impl Into<String>) -> Self {
         Self {

@@ -90,6 +90,13 @@ pub struct ConditionError {
     pub help: String,
 }
 
+/// `--where` is a flag: a condition that cannot be read is a usage error.
+impl crate::exit::ExitStatus for ConditionError {
+    fn exit_code(&self) -> u8 {
+        crate::exit::USAGE
+    }
+}
+
 impl Condition {
     /// Parses `text`; `parameters` are the uncertain parameters' key paths, in column order.
     pub fn parse(

@@ -294,6 +294,15 @@ pub enum EngineError {
     },
 }
 
+impl crate::exit::ExitStatus for EngineError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            EngineError::Interrupted => crate::exit::INTERRUPTED,
+            _ => crate::exit::FAILED,
+        }
+    }
+}
+
 /// A rayon pool of `threads` workers (`None`: every core).
 pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, EngineError> {
     let mut builder = rayon::ThreadPoolBuilder::new();

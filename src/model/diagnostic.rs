@@ -34,6 +34,22 @@ pub struct ModelError {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// An error only in the `--set` or `--vary` flags is a usage error (exit 2); anything in the
+/// files is an invalid model (exit 1).
+impl crate::exit::ExitStatus for ModelError {
+    fn exit_code(&self) -> u8 {
+        let in_flags = |d: &Diagnostic| {
+            let name = self.sources.locate(d.span.start).name;
+            name.starts_with("--set") || name.starts_with("--vary")
+        };
+        if !self.diagnostics.is_empty() && self.diagnostics.iter().all(in_flags) {
+            crate::exit::USAGE
+        } else {
+            crate::exit::FAILED
+        }
+    }
+}
+
 impl ModelError {
     /// 1-based line and column (in characters) of a byte offset, within its own text.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {

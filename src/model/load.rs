@@ -53,6 +53,15 @@ pub enum LoadError {
     Invalid(ModelError),
 }
 
+impl crate::exit::ExitStatus for LoadError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            LoadError::Io { .. } => crate::exit::FAILED,
+            LoadError::Invalid(e) => e.exit_code(),
+        }
+    }
+}
+
 /// Reads and validates a model file, with `--set`/`--vary` overrides. Returns the model and
 /// the bytes of every text it was assembled from (for the manifest's hash).
 pub fn load_file(path: &Path, sets: &[Override]) -> Result<(Model, Vec<u8>), LoadError> {

@@ -107,12 +107,12 @@ pub fn add_workbook(staging: &Path, target: &Path) -> Result<(), OutputError> {
     let target = resolve_link(target);
     let name = workbook::workbook_name(&target);
     // Errors name the folder the user asked for, not the hidden one being staged.
-    let path = workbook::write_workbook(staging, &name).map_err(|e| {
-        OutputError::Workbook(e.to_string().replace(
-            &staging.display().to_string(),
-            &target.display().to_string(),
-        ))
-    })?;
+    let path =
+        workbook::write_workbook(staging, &name).map_err(|source| OutputError::Workbook {
+            source,
+            staging: staging.to_path_buf(),
+            target: target.clone(),
+        })?;
     record_workbook(staging, &path)
 }
 

@@ -148,11 +148,48 @@ pub enum OutputError {
         ours: String,
     },
     /// `--report` failed; the run folder was not put in place.
-    #[error("{0}\n  nothing was written, and any earlier result was left as it was")]
-    Report(String),
+    #[error(
+        "{}\n  nothing was written, and any earlier result was left as it was",
+        in_target(source, staging, target)
+    )]
+    Report {
+        /// Why.
+        source: crate::output::report::ReportError,
+        /// The hidden folder being staged, which its message names.
+        staging: PathBuf,
+        /// The folder the user asked for, named instead.
+        target: PathBuf,
+    },
     /// `--xlsx` failed; the folder was not put in place.
-    #[error("{0}\n  nothing was written, and any earlier result was left as it was")]
-    Workbook(String),
+    #[error(
+        "{}\n  nothing was written, and any earlier result was left as it was",
+        in_target(source, staging, target)
+    )]
+    Workbook {
+        /// Why.
+        source: crate::output::workbook::WorkbookError,
+        /// The hidden folder being staged, which its message names.
+        staging: PathBuf,
+        /// The folder the user asked for, named instead.
+        target: PathBuf,
+    },
+}
+
+/// An error's message with the hidden staging folder named as the folder the user asked for.
+fn in_target(e: &dyn std::fmt::Display, staging: &Path, target: &Path) -> String {
+    e.to_string().replace(
+        &staging.display().to_string(),
+        &target.display().to_string(),
+    )
+}
+
+impl crate::exit::ExitStatus for OutputError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            OutputError::Interrupted => crate::exit::INTERRUPTED,
+            _ => crate::exit::FAILED,
+        }
+    }
 }
 
 /// At most ten names, then how many more.
@@ -256,8 +293,13 @@ pub fn write_run(
                 file.inner.sync_all().map_err(|e| io_error(&path, e))?;
             }
             if options.report {
-                crate::output::report::write_report(staging)
-                    .map_err(|e| OutputError::Report(e.to_string()))?;
+                crate::output::report::write_report(staging).map_err(|source| {
+                    OutputError::Report {
+                        source,
+                        staging: staging.to_path_buf(),
+                        target: target.to_path_buf(),
+                    }
+                })?;
             }
             if options.xlsx {
                 add_workbook(staging, target)?;

@@ -56,6 +56,12 @@ pub enum ReportError {
     },
 }
 
+impl crate::exit::ExitStatus for ReportError {
+    fn exit_code(&self) -> u8 {
+        crate::exit::FAILED
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 struct SummaryRecord {
     kind: String,

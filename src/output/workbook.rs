@@ -113,6 +113,12 @@ pub enum WorkbookError {
     },
 }
 
+impl crate::exit::ExitStatus for WorkbookError {
+    fn exit_code(&self) -> u8 {
+        crate::exit::FAILED
+    }
+}
+
 /// How a column's numbers are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {

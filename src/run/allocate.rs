@@ -120,6 +120,16 @@ pub enum AllocateError {
     Solve(#[from] AllocationError),
 }
 
+impl crate::exit::ExitStatus for AllocateError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            AllocateError::Run(e) => e.exit_code(),
+            AllocateError::Flag { .. } => crate::exit::USAGE,
+            AllocateError::Solve(e) => e.exit_code(),
+        }
+    }
+}
+
 /// An allocation error in words: an interrupt as it is, anything else as no portfolio found.
 fn solve_message(e: &AllocationError) -> String {
     match e {
@@ -824,8 +834,11 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
         write_file(dir, "allocation.csv", &weights_csv)?;
         write_file(dir, "manifest.json", &json)?;
         if request.report {
-            crate::output::report::write_report(dir)
-                .map_err(|e| OutputError::Report(e.to_string()))?;
+            crate::output::report::write_report(dir).map_err(|source| OutputError::Report {
+                source,
+                staging: dir.to_path_buf(),
+                target: out_dir.clone(),
+            })?;
         }
         if request.xlsx {
             crate::output::add_workbook(dir, &out_dir)?;

@@ -170,6 +170,18 @@ pub enum RunError {
     EveryScenarioFailed(String),
 }
 
+impl crate::exit::ExitStatus for RunError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Load(e) => e.exit_code(),
+            RunError::Condition(e) => e.exit_code(),
+            RunError::Engine(e) => e.exit_code(),
+            RunError::Output(e) => e.exit_code(),
+            _ => crate::exit::FAILED,
+        }
+    }
+}
+
 /// What a finished run reports.
 pub struct RunOutcome {
     /// The folder that now holds the outputs.

@@ -222,6 +222,19 @@ pub enum ShardError {
     Run(#[from] RunError),
 }
 
+impl crate::exit::ExitStatus for ShardError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            // Flags that cannot go together: --shard with --paths and --summary.
+            ShardError::BadSpec(_)
+            | ShardError::TooManyShards { .. }
+            | ShardError::TooLarge { .. } => crate::exit::USAGE,
+            ShardError::Run(e) => e.exit_code(),
+            _ => crate::exit::FAILED,
+        }
+    }
+}
+
 impl From<OutputError> for ShardError {
     fn from(e: OutputError) -> Self {
         ShardError::Run(e.into())

@@ -39,6 +39,12 @@ pub struct VaryError {
     pub message: String,
 }
 
+impl crate::exit::ExitStatus for VaryError {
+    fn exit_code(&self) -> u8 {
+        crate::exit::USAGE
+    }
+}
+
 impl VaryError {
     /// What is wrong and how to write it, without the argument (clap shows that).
     pub fn message_and_help(&self) -> String {

@@ -164,6 +164,17 @@ pub enum AllocationError {
     Interrupted,
 }
 
+impl crate::exit::ExitStatus for AllocationError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            // Constraints no portfolio can meet: the flags that set them cannot go together.
+            AllocationError::Infeasible(_) => crate::exit::USAGE,
+            AllocationError::Solver(_) => crate::exit::FAILED,
+            AllocationError::Interrupted => crate::exit::INTERRUPTED,
+        }
+    }
+}
+
 /// Checks that some long-only portfolio meets the constraints, or says which cannot be met.
 pub fn check_feasible(assets: usize, c: &Constraints) -> Result<(), AllocationError> {
     let free = |members: &[usize]| members.iter().filter(|a| !c.excluded.contains(a)).count();
