@@ -20,11 +20,11 @@ use boomsim::model::Model;
 use boomsim::model::parse_model;
 use boomsim::random::{Stream, parameter_id, parameter_rng, path_rng};
 use boomsim::stats::order::centred_ranks_and_order_statistics;
-use boomsim::stats::pipeline::{KeepEvery, Summariser};
+use boomsim::stats::pipeline::{Exact, Summariser};
 use boomsim::stats::sensitivity::sensitivity;
 use boomsim::stats::summary::{
     FAN_QUANTILES, adoption_fan, distributions, quantile_sorted, quantiles_counted,
-    quantiles_selected, summarize,
+    quantiles_selected, summarise,
 };
 
 const PATHS: usize = 20_000;
@@ -154,7 +154,7 @@ fn default_model(c: &mut Criterion) {
         },
     )
     .expect("pool");
-    group.bench_function("summarize", |b| b.iter(|| summarize(&model, &sim)));
+    group.bench_function("summarise", |b| b.iter(|| summarise(&model, &sim)));
     group.bench_function("sensitivity", |b| b.iter(|| sensitivity(&model, &sim)));
     group.bench_function("adoption_fan", |b| b.iter(|| adoption_fan(&model, &sim)));
     group.bench_function("distributions", |b| b.iter(|| distributions(&model, &sim)));
@@ -227,7 +227,7 @@ fn quantile_selection(c: &mut Criterion) {
     group.finish();
 }
 
-/// Everything an exact run computes after its simulation (`KeepEvery::finish`: summary,
+/// Everything an exact run computes after its simulation (`Exact::finish`: summary,
 /// distributions, sensitivity, precision, convergence and the adoption fan) for 200,000 paths
 /// of the default model on every core: the post-processing the performance issue weighs against
 /// the whole run. Each iteration gets its own copy of the paths (not timed).
@@ -245,7 +245,7 @@ fn summaries(c: &mut Criterion) {
     group.bench_function("finish", |b| {
         b.iter_batched(
             || {
-                let mut kept = Box::new(KeepEvery::new(sim.paths));
+                let mut kept = Box::new(Exact::new(sim.paths));
                 kept.absorb(sim.clone());
                 kept
             },

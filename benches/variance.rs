@@ -10,7 +10,7 @@
 
 use boomsim::engine::{RunConfig, Sampling, simulate};
 use boomsim::model::{DEFAULT_MODEL_TEXT, Kind, Model, parse_model};
-use boomsim::stats::summary::summarize;
+use boomsim::stats::summary::summarise;
 
 /// Driven by its uncertain parameters (a wide ceiling and elasticity, little shock).
 const PARAMETER_DRIVEN: &str = r#"
@@ -77,7 +77,7 @@ fn run(model: &Model, paths: usize, seed: u64, sampling: Sampling) -> Vec<[f64; 
         sampling,
     };
     let sim = simulate(model, &config).expect("runs");
-    summarize(model, &sim)
+    summarise(model, &sim)
         .into_iter()
         .filter(|r| r.kind == Kind::Group)
         .map(|r| [r.mean_return, r.p05, r.p95, r.cvar95])

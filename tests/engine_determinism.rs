@@ -10,13 +10,13 @@ use boomsim::engine::{Hooks, RunConfig, simulate, simulate_paths, thread_pool};
 use boomsim::model::DEFAULT_MODEL_TEXT;
 use boomsim::model::Model;
 use boomsim::output::{
-    AdoptionCsv, DistributionsCsv, Export, Manifest, PrecisionCsv, RunReport, SamplesCsv,
+    AdoptionCsv, DistributionsCsv, Export, Manifest, PrecisionCsv, RunResults, SamplesCsv,
     SensitivityCsv, SummaryCsv, SummaryWhereCsv, render,
 };
 use boomsim::stats::pipeline::ConditionalSummary;
 use boomsim::stats::precision::{convergence, precision};
 use boomsim::stats::sensitivity::sensitivity;
-use boomsim::stats::summary::{adoption_fan, distributions, summarize, summarize_paths};
+use boomsim::stats::summary::{adoption_fan, distributions, summarise, summarise_paths};
 use common::{model, row, run};
 
 /// The bytes of every CSV file of a run (samples and a condition included).
@@ -41,19 +41,19 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
         )
         .unwrap();
         let paths_met = sim.condition.as_ref().unwrap();
-        let report = RunReport {
+        let report = RunResults {
             model: m,
             sim: &sim,
-            rows: summarize(m, &sim),
+            rows: summarise(m, &sim),
             fan: adoption_fan(m, &sim),
             distributions: distributions(m, &sim),
             sensitivity: sensitivity(m, &sim),
-            precision: precision(m, &sim, &summarize(m, &sim), sim.paths, Default::default()),
+            precision: precision(m, &sim, &summarise(m, &sim), sim.paths, Default::default()),
             convergence: convergence(m, &sim),
             conditional: Some(ConditionalSummary {
                 condition: condition.text.clone(),
                 matched: paths_met.count(),
-                rows: summarize_paths(m, &sim, Some(&paths_met.matches), &paths_met.step_returns),
+                rows: summarise_paths(m, &sim, Some(&paths_met.matches), &paths_met.step_returns),
             }),
             samples: true,
             manifest: Manifest {

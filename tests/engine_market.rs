@@ -7,7 +7,7 @@ mod common;
 
 use boomsim::engine::{RunConfig, Sampling, simulate};
 use boomsim::model::Model;
-use boomsim::stats::summary::summarize;
+use boomsim::stats::summary::summarise;
 use common::{model, row, within_4se};
 
 /// One asset with no sector exposure, no idiosyncratic volatility, expected return 0 and
@@ -65,7 +65,7 @@ fn the_market_alone_is_a_poisson_mixture_of_normals_and_its_mean_is_compensated(
     let market = m.market.clone().unwrap();
     let n = 200_000;
     let sim = run(&m, n, 11, Sampling::default());
-    let rows = summarize(&m, &sim);
+    let rows = summarise(&m, &sim);
     let a = row(&rows, "a");
     let t = m.horizon_years;
     let c = market.compensator(1.0);
@@ -113,7 +113,7 @@ fn a_beta_of_zero_gives_exactly_the_model_without_a_market() {
         );
         assert_eq!(a.total_return, b.total_return);
         assert_eq!(a.max_drawdown, b.max_drawdown);
-        assert_eq!(summarize(&with, &a), summarize(&without, &b));
+        assert_eq!(summarise(&with, &a), summarise(&without, &b));
         // The market's total return is a driver of its own: the only extra column.
         assert_eq!(a.draws.width(), b.draws.width() + 1);
     }
@@ -217,7 +217,7 @@ fn a_market_too_wild_to_compensate_is_refused_where_it_is_written() {
             ..Default::default()
         },
     ) {
-        let rows = summarize(&m, &sim);
+        let rows = summarise(&m, &sim);
         assert!(boomsim::output::first_non_finite(&rows).is_none());
     }
 }

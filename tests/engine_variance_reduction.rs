@@ -6,7 +6,7 @@ mod common;
 
 use boomsim::engine::{RunConfig, Sampling, simulate};
 use boomsim::model::Model;
-use boomsim::stats::summary::summarize;
+use boomsim::stats::summary::summarise;
 use common::{model, within_4se};
 
 /// The mean total return of asset `a` in each of `reps` runs of `paths` paths.
@@ -20,7 +20,7 @@ fn means(m: &Model, sampling: Sampling, paths: usize, reps: u64) -> Vec<f64> {
                 sampling,
             };
             let sim = simulate(m, &config).unwrap();
-            let rows = summarize(m, &sim);
+            let rows = summarise(m, &sim);
             rows.iter().find(|r| r.name == "a").unwrap().mean_return
         })
         .collect()

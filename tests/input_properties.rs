@@ -10,7 +10,7 @@ use boomsim::engine::{EngineError, Hooks, RunConfig, simulate_paths};
 use boomsim::model::DEFAULT_MODEL_TEXT;
 use boomsim::model::{Override, parse_model_with};
 use boomsim::output::first_non_finite;
-use boomsim::stats::summary::summarize;
+use boomsim::stats::summary::summarise;
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -166,7 +166,7 @@ proptest! {
                         Ok(sim) => {
                             // Every path is finite (else Overflow above), so its quantiles are;
                             // a sum may still overflow, which a run refuses by cell.
-                            let rows = summarize(&model, &sim);
+                            let rows = summarise(&model, &sim);
                             for r in &rows {
                                 prop_assert!(
                                     [r.p05, r.p50, r.p95, r.cvar95].iter().all(|x| x.is_finite()),

@@ -10,7 +10,7 @@ mod common;
 use boomsim::engine::{RunConfig, Sampling, simulate};
 use boomsim::model::Model;
 use boomsim::stats::precision::{PrecisionRow, STATISTICS, precision};
-use boomsim::stats::summary::summarize;
+use boomsim::stats::summary::summarise;
 use common::model;
 
 /// A small model with every kind of statistic: a baseline (uplift), a failing asset (a point
@@ -149,7 +149,7 @@ fn rows_of(m: &Model, paths: usize, seed: u64, sampling: Sampling) -> Vec<Precis
         sampling,
     };
     let sim = simulate(m, &config).expect("thread pool");
-    let summary = summarize(m, &sim);
+    let summary = summarise(m, &sim);
     precision(m, &sim, &summary, sim.paths, sampling)
 }
 

@@ -8,7 +8,7 @@ use std::fs;
 use boomsim::engine::condition::Condition;
 use boomsim::engine::{Hooks, RunConfig, simulate_paths, thread_pool};
 use boomsim::stats::sensitivity::{pearson, ranks, sensitivity, spearman_interval};
-use boomsim::stats::summary::{quantile_sorted, summarize, summarize_paths};
+use boomsim::stats::summary::{quantile_sorted, summarise, summarise_paths};
 use common::{boomsim, model, read_csv, run};
 
 /// Asset `a` depends on adoption.log_drift (strongly) and on its sector's small noise; the
@@ -217,8 +217,8 @@ fn a_condition_every_path_meets_gives_the_plain_summary() {
     let met = sim.condition.as_ref().unwrap();
     assert_eq!(met.count(), 2_000);
     assert_eq!(
-        summarize_paths(&m, &sim, Some(&met.matches), &met.step_returns),
-        summarize(&m, &sim)
+        summarise_paths(&m, &sim, Some(&met.matches), &met.step_returns),
+        summarise(&m, &sim)
     );
 }
 
@@ -265,7 +265,7 @@ fn a_condition_summarises_exactly_the_matching_paths() {
         }
     }
     assert!(count > 100 && count < 5_000);
-    let rows = summarize_paths(&m, &sim, Some(&met.matches), &met.step_returns);
+    let rows = summarise_paths(&m, &sim, Some(&met.matches), &met.step_returns);
     let a = rows.iter().find(|r| r.name == "a").unwrap();
     assert!((a.mean_return - sum / count as f64).abs() < 1e-12);
 }

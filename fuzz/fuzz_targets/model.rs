@@ -4,7 +4,7 @@
 
 use boomsim::engine::{Hooks, RunConfig, simulate_paths};
 use boomsim::model::parse_model;
-use boomsim::stats::summary::summarize;
+use boomsim::stats::summary::summarise;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
@@ -25,6 +25,6 @@ fuzz_target!(|text: &str| {
         return;
     };
     // Summaries of whatever came out (a run then refuses non-finite cells by name).
-    let rows = summarize(&model, &sim);
+    let rows = summarise(&model, &sim);
     let _ = boomsim::output::first_non_finite(&rows);
 });

@@ -17,7 +17,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Export, RunReport};
+use super::{Export, RunResults};
 use crate::stats::summary::SummaryRow;
 
 /// Rows a spreadsheet can open (Excel's limit, less the header).
@@ -45,7 +45,7 @@ impl Export for ConvergenceCsv {
         "convergence.csv"
     }
 
-    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
         write_rows(&report.convergence, out)
     }
 }
@@ -55,7 +55,7 @@ impl Export for PrecisionCsv {
         "precision.csv"
     }
 
-    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
         write_rows(&report.precision, out)
     }
 }
@@ -65,7 +65,7 @@ impl Export for DistributionsCsv {
         "distributions.csv"
     }
 
-    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
         write_rows(&report.distributions, out)
     }
 }
@@ -148,7 +148,7 @@ impl Export for SummaryCsv {
         "summary.csv"
     }
 
-    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
         write_summary(&report.rows, out)
     }
 }
@@ -158,7 +158,7 @@ impl Export for SummaryWhereCsv {
         "summary_where.csv"
     }
 
-    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
         let rows = report.conditional.as_ref().map_or(&[][..], |c| &c.rows);
         write_summary(rows, out)
     }
@@ -169,7 +169,7 @@ impl Export for SensitivityCsv {
         "sensitivity.csv"
     }
 
-    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
         if report.sensitivity.is_empty() {
             // No uncertain parameter: the header alone says so.
             out.write_all(b"kind,name,parameter,spearman,low_mean,high_mean,swing,contribution\n")?;
@@ -187,7 +187,7 @@ impl Export for AdoptionCsv {
         "adoption.csv"
     }
 
-    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
         let with_baseline = report.model.baseline.is_some();
         let mut header: Vec<String> = vec!["step".into(), "year".into()];
         header.extend(FAN_COLUMNS.iter().map(|c| c.to_string()));
@@ -212,7 +212,7 @@ impl Export for SamplesCsv {
         "samples.csv"
     }
 
-    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
         let model = report.model;
         let sim = report.sim;
         let has_baseline = sim.baseline_adoption.is_some();

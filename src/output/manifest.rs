@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use std::io::{self, Write};
 
-use super::{Export, RunReport};
+use super::{Export, RunResults};
 
 /// The provenance of one run.
 #[derive(Debug, Clone, Serialize)]
@@ -95,7 +95,7 @@ impl Export for ManifestJson {
         "manifest.json"
     }
 
-    fn write(&self, report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, &report.manifest).map_err(io::Error::other)?;
         out.write_all(b"\n")
     }

@@ -1,4 +1,4 @@
-//! Outputs of a run: each file format is an [`Export`] that writes a [`RunReport`] to a
+//! Outputs of a run: each file format is an [`Export`] that writes a [`RunResults`] to a
 //! stream; [`write_folder`] decides where the streams go, and puts a run folder in place whole
 //! or not at all.
 
@@ -33,7 +33,7 @@ use crate::stats::sensitivity::SensitivityRow;
 use crate::stats::summary::{DistributionRow, FanStep, SummaryRow};
 
 /// Everything a run produced, the source of every output file.
-pub struct RunReport<'a> {
+pub struct RunResults<'a> {
     /// The model that ran.
     pub model: &'a Model,
     /// Every path's outcomes and draws (for `samples.csv`).
@@ -63,11 +63,11 @@ pub trait Export {
     /// The file's name inside the run folder.
     fn file_name(&self) -> &'static str;
     /// Writes the file.
-    fn write(&self, report: &RunReport, out: &mut dyn Write) -> std::io::Result<()>;
+    fn write(&self, report: &RunResults, out: &mut dyn Write) -> std::io::Result<()>;
 }
 
 /// The files of a run folder, in the order they are written.
-pub fn run_exports(report: &RunReport) -> Vec<Box<dyn Export>> {
+pub fn run_exports(report: &RunResults) -> Vec<Box<dyn Export>> {
     let mut exports: Vec<Box<dyn Export>> = vec![
         Box::new(SummaryCsv),
         Box::new(AdoptionCsv),
@@ -93,7 +93,7 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputErro
 }
 
 /// Renders one export to bytes (for tests and small outputs).
-pub fn render(export: &dyn Export, report: &RunReport) -> std::io::Result<Vec<u8>> {
+pub fn render(export: &dyn Export, report: &RunResults) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     export.write(report, &mut bytes)?;
     Ok(bytes)
@@ -265,7 +265,7 @@ impl<W: Write> Write for Cancellable<'_, W> {
 /// Writes every export of `report` into the run folder `target`, whole or not at all.
 pub fn write_run(
     target: &Path,
-    report: &RunReport,
+    report: &RunResults,
     options: WriteOptions,
 ) -> Result<(), OutputError> {
     write_folder(

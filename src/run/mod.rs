@@ -12,10 +12,10 @@ use std::time::Instant;
 use crate::engine::condition::{Condition, ConditionError};
 use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, simulate_into, thread_pool};
 use crate::output::{
-    Manifest, OutputError, Owner, RunReport, SPREADSHEET_ROWS, WriteOptions, first_non_finite,
+    Manifest, OutputError, Owner, RunResults, SPREADSHEET_ROWS, WriteOptions, first_non_finite,
     run_exports, sha256_hex, write_run,
 };
-use crate::stats::pipeline::{KeepEvery, Summaries, Summariser};
+use crate::stats::pipeline::{Exact, Summaries, Summariser};
 use crate::stats::precision::{FIRST_ROUND, StopRule, Stopping};
 use crate::stats::sensitivity::SensitivityRow;
 use crate::stats::streaming::{Sketched, exact_fits};
@@ -403,7 +403,7 @@ pub fn summariser(
     for_shard: bool,
 ) -> Box<dyn Summariser> {
     if exact {
-        Box::new(KeepEvery::new(paths))
+        Box::new(Exact::new(paths))
     } else {
         Box::new(Sketched::new(
             model,
@@ -584,7 +584,7 @@ pub fn write(
         ));
     }
     let out_dir = out_dir(request, model);
-    let report = RunReport {
+    let report = RunResults {
         model,
         sim: &sim,
         rows,

@@ -1,7 +1,7 @@
 //! The one summary pipeline: the engine hands batches of paths to a [`Summariser`], which ends
 //! in the same [`Summaries`] however it keeps them.
 //!
-//! Two implementations: [`KeepEvery`] keeps every path's outcomes, so every statistic is exact;
+//! Two implementations: [`Exact`] keeps every path's outcomes, so every statistic is exact;
 //! [`Sketched`](crate::stats::streaming::Sketched) folds each batch into sketches, moments and
 //! counts and drops it, so memory does not grow with the paths. A shard saves a summariser's
 //! state ([`Summariser::save`]) and a merge restores every shard's into one
@@ -25,7 +25,7 @@ use crate::stats::state::{Shape, load_paths, save_paths};
 use crate::stats::summary::{
     DISTRIBUTION_P95, DistributionRow, EntityStats, FanStep, QUANTILES, SummaryRow, adoption_fan,
     annualisation, cvar_of_tail, cvar_tail, distribution_level_array, distribution_rows,
-    entity_stats_from, quantiles_counted, rows as summary_rows, summarize_paths, type7_around,
+    entity_stats_from, quantiles_counted, rows as summary_rows, summarise_paths, type7_around,
     type7_between,
 };
 
@@ -107,20 +107,20 @@ pub trait Summariser: Accumulator + Send {
 }
 
 /// Keeps every path: exact quantiles, tails and ranks.
-pub struct KeepEvery {
+pub struct Exact {
     paths: Gathered,
 }
 
-impl KeepEvery {
+impl Exact {
     /// Room for `paths` paths.
     pub fn new(paths: usize) -> Self {
-        KeepEvery {
+        Exact {
             paths: Gathered::new(paths),
         }
     }
 }
 
-impl Accumulator for KeepEvery {
+impl Accumulator for Exact {
     fn batch_end(&self, _start: usize) -> usize {
         usize::MAX
     }
@@ -133,7 +133,7 @@ impl Accumulator for KeepEvery {
 /// `summary.csv`, `distributions.csv` and `sensitivity.csv` of kept paths in one pass over the
 /// entities: each entity's total returns are put in order once, and that ordering gives the
 /// ranks sensitivity correlates, the summary's percentiles and CVaR tails, and the percentiles
-/// of `distributions.csv` (the same values [`summarize`](crate::stats::summary::summarize),
+/// of `distributions.csv` (the same values [`summarise`](crate::stats::summary::summarise),
 /// [`distributions`](crate::stats::summary::distributions) and
 /// [`sensitivity`](crate::stats::sensitivity::sensitivity) find each on its own). One entity's
 /// ordering at a time per thread, so peak memory does not grow with the number of entities.
@@ -203,7 +203,7 @@ fn every_entity(
 /// The one state file of an exact shard.
 const PATHS_FILE: &str = "shard.bin";
 
-impl Summariser for KeepEvery {
+impl Summariser for Exact {
     fn state_files(&self) -> &'static [&'static str] {
         &[PATHS_FILE]
     }
@@ -246,7 +246,7 @@ impl Summariser for KeepEvery {
             .unwrap_or_else(|| Simulation::empty(model, condition.is_some()));
         let conditional = match (condition, &sim.condition) {
             (Some(c), Some(met)) => Some(ConditionalSummary::of(c, met.count(), || {
-                summarize_paths(model, &sim, Some(&met.matches), &met.step_returns)
+                summarise_paths(model, &sim, Some(&met.matches), &met.step_returns)
             })),
             _ => None,
         };

@@ -532,13 +532,13 @@ fn row(
 }
 
 /// The rows of `summary.csv`: groups, then assets, in file order.
-pub fn summarize(model: &Model, sim: &Simulation) -> Vec<SummaryRow> {
-    summarize_paths(model, sim, None, &sim.step_returns)
+pub fn summarise(model: &Model, sim: &Simulation) -> Vec<SummaryRow> {
+    summarise_paths(model, sim, None, &sim.step_returns)
 }
 
 /// The rows of `summary.csv` over the paths where `mask` is true (all paths when `None`), with
 /// those paths' pooled step returns. The mask must select at least one path.
-pub fn summarize_paths(
+pub fn summarise_paths(
     model: &Model,
     sim: &Simulation,
     mask: Option<&[bool]>,

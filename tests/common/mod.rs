@@ -4,7 +4,7 @@
 
 use boomsim::engine::{RunConfig, Simulation, simulate};
 use boomsim::model::{Model, parse_model};
-use boomsim::stats::summary::{SummaryRow, summarize};
+use boomsim::stats::summary::{SummaryRow, summarise};
 
 /// A valid model from TOML text, or a panic with the rendered errors.
 pub fn model(text: &str) -> Model {
@@ -23,7 +23,7 @@ pub fn run(model: &Model, paths: usize, seed: u64) -> (Simulation, Vec<SummaryRo
         },
     )
     .expect("thread pool");
-    let rows = summarize(model, &sim);
+    let rows = summarise(model, &sim);
     (sim, rows)
 }
 

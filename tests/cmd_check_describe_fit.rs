@@ -1,4 +1,5 @@
-//! Tuning model files (issue 4): correlated inputs, describe and dist, overrides, fit.
+//! The model-tuning commands end to end: check, describe, dist and fit, --set overrides and
+//! correlated inputs, and the model guide's worked example.
 
 mod common;
 
