@@ -207,7 +207,7 @@ fn adoption_fan_of_gbm_is_lognormal() {
     let terminal = sim.adoption.column(steps).to_vec();
     let mut sorted = terminal.clone();
     sorted.sort_by(f64::total_cmp);
-    let median = boomsim::stats::summary::quantile_sorted(&sorted, 0.5);
+    let median = boomsim::stats::quantile::quantile_sorted(&sorted, 0.5);
     // log A(T) ~ Normal(0.5, 0.2^2 * 5)
     let s = (0.04f64 * 5.0).sqrt();
     let want = libm::exp(0.5f64);

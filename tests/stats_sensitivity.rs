@@ -7,8 +7,9 @@ use std::fs;
 
 use boomsim::engine::condition::Condition;
 use boomsim::engine::{Hooks, RunConfig, simulate_paths, thread_pool};
+use boomsim::stats::quantile::quantile_sorted;
 use boomsim::stats::sensitivity::{pearson, ranks, sensitivity, spearman_interval};
-use boomsim::stats::summary::{quantile_sorted, summarise, summarise_paths};
+use boomsim::stats::summary::{summarise, summarise_paths};
 use common::{boomsim, model, read_csv, run};
 
 /// Asset `a` depends on adoption.log_drift (strongly) and on its sector's small noise; the

@@ -174,7 +174,7 @@ impl QuantilePlan {
         let m = (level * units as f64).round();
         let (a, b) = (m - 1.0, units as f64 - m);
         // The type-7 estimate's order statistics (1-based) must lie in the window too.
-        let (t_lo, t_hi) = crate::stats::summary::type7_around(n, level);
+        let (t_lo, t_hi) = crate::stats::quantile::type7_around(n, level);
         let mut first = lower.unwrap_or(1).min(t_lo + 1);
         let mut last = upper.max(t_hi + 1);
         let weights;
@@ -230,8 +230,8 @@ impl QuantilePlan {
     pub fn interval_within(&self, sorted: &[f64], first: usize, floor: f64) -> QuantileInterval {
         let sorted = &sorted[self.first - first..];
         let at = |rank: usize| sorted[rank - self.first];
-        let (t_lo, t_hi) = crate::stats::summary::type7_around(self.values, self.level);
-        let estimate = crate::stats::summary::type7_between(
+        let (t_lo, t_hi) = crate::stats::quantile::type7_around(self.values, self.level);
+        let estimate = crate::stats::quantile::type7_between(
             self.values,
             self.level,
             at(t_lo + 1),

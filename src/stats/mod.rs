@@ -13,6 +13,7 @@ pub mod interval;
 pub mod order;
 pub mod pipeline;
 pub mod precision;
+pub mod quantile;
 pub mod sensitivity;
 pub mod sketch;
 pub mod state;

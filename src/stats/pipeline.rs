@@ -20,13 +20,15 @@ use crate::stats::precision::{
 use rayon::prelude::*;
 
 use crate::stats::order;
+use crate::stats::quantile::{
+    cvar_of_tail, cvar_tail, quantiles_counted, type7_around, type7_between,
+};
 use crate::stats::sensitivity::{DrawOrder, SensitivityRow};
 use crate::stats::state::{Shape, load_paths, save_paths};
 use crate::stats::summary::{
     DISTRIBUTION_P95, DistributionRow, EntityStats, FanStep, QUANTILES, SummaryRow, adoption_fan,
-    annualisation, cvar_of_tail, cvar_tail, distribution_level_array, distribution_rows,
-    entity_stats_from, quantiles_counted, rows as summary_rows, summarise_paths, type7_around,
-    type7_between,
+    annualisation, distribution_level_array, distribution_rows, entity_stats_from,
+    rows as summary_rows, summarise_paths,
 };
 
 /// Every summary of a run, however its paths were kept.

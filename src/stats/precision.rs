@@ -40,9 +40,9 @@ use crate::stats::interval::{
     QuantilePlan, order_statistic_windows, pair_design_effect, share_se, wilson,
 };
 use crate::stats::pipeline::Summariser;
+use crate::stats::quantile::quantiles_and_cvars_selected;
 use crate::stats::summary::{
     Annualisation, EntityStats, PathStats, SummaryRow, Thresholds, annualisation, derive_stats,
-    quantiles_and_cvars_selected,
 };
 use crate::stats::sums::mean;
 

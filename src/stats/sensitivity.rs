@@ -28,7 +28,7 @@ use crate::model::Model;
 use crate::stats::order;
 /// 1-based ranks, ties sharing the average of their ranks.
 pub use crate::stats::order::ranks;
-use crate::stats::summary::{type7_around, type7_between};
+use crate::stats::quantile::{type7_around, type7_between};
 use crate::stats::sums::{self, dot, sum};
 
 /// The levels whose draws make a parameter's low and high sets.

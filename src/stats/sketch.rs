@@ -272,7 +272,7 @@ impl Ranked {
 mod tests {
     use super::*;
     use crate::engine::outcome::Moments;
-    use crate::stats::summary::{quantile_sorted, sorted};
+    use crate::stats::quantile::{quantile_sorted, sorted};
 
     #[test]
     fn quantiles_are_within_the_relative_accuracy() {
