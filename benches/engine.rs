@@ -20,9 +20,9 @@ use boomsim::model::Model;
 use boomsim::model::parse_model;
 use boomsim::random::{Stream, parameter_id, parameter_rng, path_rng};
 use boomsim::stats::order::centred_ranks_and_order_statistics;
-use boomsim::stats::pipeline::{Exact, Summariser};
 use boomsim::stats::quantile::{quantile_sorted, quantiles_counted, quantiles_selected};
 use boomsim::stats::sensitivity::sensitivity;
+use boomsim::stats::summariser::{Exact, Summariser};
 use boomsim::stats::summary::{FAN_QUANTILES, adoption_fan, distributions, summarise};
 
 const PATHS: usize = 20_000;

@@ -13,9 +13,9 @@ use boomsim::output::{
     AdoptionCsv, DistributionsCsv, Export, Manifest, PrecisionCsv, RunResults, SamplesCsv,
     SensitivityCsv, SummaryCsv, SummaryWhereCsv, render,
 };
-use boomsim::stats::pipeline::ConditionalSummary;
 use boomsim::stats::precision::{convergence, precision};
 use boomsim::stats::sensitivity::sensitivity;
+use boomsim::stats::summariser::ConditionalSummary;
 use boomsim::stats::summary::{adoption_fan, distributions, summarise, summarise_paths};
 use common::{model, row, run};
 

@@ -399,7 +399,7 @@ fn pool_totals(pools: &[ChunkPool], entities: usize) -> (Vec<StepReturns>, Vec<S
 
 /// Where the engine hands the paths it simulates: batches of consecutive chunks, in path
 /// order. Keeping every path (exact summaries) and folding each batch into sketches before
-/// dropping it (constant memory) are the two implementations (`stats::pipeline`).
+/// dropping it (constant memory) are the two implementations (`stats::summariser`).
 pub trait Accumulator {
     /// The end (exclusive) of the batch that starts at chunk `start`: an exact accumulator
     /// takes every chunk at once, a sketching one a block at a time.

@@ -27,9 +27,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::engine::Simulation;
 use crate::model::Model;
-use crate::stats::pipeline::ConditionalSummary;
 use crate::stats::precision::{ConvergencePoint, PrecisionRow};
 use crate::stats::sensitivity::SensitivityRow;
+use crate::stats::summariser::ConditionalSummary;
 use crate::stats::summary::{DistributionRow, FanStep, SummaryRow};
 
 /// Everything a run produced, the source of every output file.

@@ -15,10 +15,10 @@ use crate::output::{
     Manifest, OutputError, Owner, RunResults, SPREADSHEET_ROWS, WriteOptions, first_non_finite,
     run_exports, sha256_hex, write_run,
 };
-use crate::stats::pipeline::{Exact, Summaries, Summariser};
 use crate::stats::precision::{FIRST_ROUND, StopRule, Stopping};
 use crate::stats::sensitivity::SensitivityRow;
-use crate::stats::streaming::{Sketched, exact_fits};
+use crate::stats::summariser::sketched::{Sketched, exact_fits};
+use crate::stats::summariser::{Exact, Summaries, Summariser};
 
 use crate::model::{
     DEFAULT_MODEL_PATH, DEFAULT_MODEL_TEXT, LoadError, Model, Override, load_file, parse_model_with,

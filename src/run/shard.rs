@@ -23,9 +23,9 @@ use crate::output::{OutputError, write_folder};
 use crate::run::{
     ModelSource, RunError, RunOutcome, RunRequest, SummaryMethod, prepare, summariser, write,
 };
-use crate::stats::pipeline::{StateFiles, Summariser};
 use crate::stats::state::Shape;
-use crate::stats::streaming::{BATCH_PATHS, exact_fits, shard_blocks};
+use crate::stats::summariser::sketched::{BATCH_PATHS, exact_fits, shard_blocks};
+use crate::stats::summariser::{StateFiles, Summariser};
 
 /// The version of the shard format (2: per-path outcomes stored column by column; 3: sketched
 /// shards; 4: SHA-256 of every state file and of the manifest itself; 5: a sketched shard's

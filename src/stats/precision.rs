@@ -39,8 +39,8 @@ use crate::model::{Kind, Model};
 use crate::stats::interval::{
     QuantilePlan, order_statistic_windows, pair_design_effect, share_se, wilson,
 };
-use crate::stats::pipeline::Summariser;
 use crate::stats::quantile::quantiles_and_cvars_selected;
+use crate::stats::summariser::Summariser;
 use crate::stats::summary::{
     Annualisation, EntityStats, PathStats, SummaryRow, Thresholds, annualisation, derive_stats,
 };

@@ -1,6 +1,6 @@
 //! Type-7 quantiles and tail means (CVaR) of a column of values: from a sorted copy, or by
 //! selection (quickselect or counting) without sorting, which give the same bits. What the
-//! summary, the precision intervals and the pipeline read their percentiles and tails from.
+//! summary, the precision intervals and the summarisers read their percentiles and tails from.
 
 use crate::stats::order::{from_order_key, select_in_place, select_keys, with_order_keys};
 use crate::stats::sums::mean;

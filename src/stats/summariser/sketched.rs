@@ -24,11 +24,11 @@ use crate::engine::condition::Condition;
 use crate::engine::outcome::{Moments, StepReturns};
 use crate::engine::{Accumulator, CHUNK_PATHS, ChunkPool, Columns, Gathered, Simulation};
 use crate::model::Model;
-use crate::stats::pipeline::{ConditionalSummary, StateFiles, Summaries, Summariser};
 use crate::stats::precision::{convergence, precision};
 use crate::stats::sensitivity::sensitivity;
 use crate::stats::sketch::{RELATIVE_ACCURACY, SignedSketch};
 use crate::stats::state::{Reader, Shape, Writer, load_paths, save_paths};
+use crate::stats::summariser::{ConditionalSummary, StateFiles, Summaries, Summariser};
 use crate::stats::summary::{
     DistributionRow, EntityStats, FAN_QUANTILES, FanStep, PathStats, QUANTILES, UpliftStats,
     annualisation, derive_stats, distribution_levels, rows as summary_rows,
