@@ -1,6 +1,9 @@
 //! The results as one Excel workbook (`--xlsx`, `boomsim xlsx DIR`): a sheet per CSV file of
 //! an output folder and a first sheet of native Excel charts drawn from those sheets.
 //!
+//! One concept, the workbook: its sheets and charts are written together and share the
+//! folder's parsed CSVs, so they stay in one file (about 890 lines, 90 of them tests).
+//!
 //! The workbook is made from the folder's CSV files alone, so it holds exactly what they hold:
 //! every cell is the CSV's value (numbers as numbers, full precision; `true`/`false` as
 //! booleans; empty cells blank), and only the display differs. Returns, probabilities,

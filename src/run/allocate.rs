@@ -2,6 +2,10 @@
 //! in-sample paths, solved again on further in-sample sets to show how far each weight would
 //! move with other paths, checked on out-of-sample paths, and written to a folder whole.
 //!
+//! One concept, the allocate command (about 880 lines): its request, its in-sample sets, its
+//! out-of-sample check, the weights' ranges and its folder; the optimisation itself is
+//! `stats/allocation.rs`, its report `output/report/allocation.rs`.
+//!
 //! In-sample paths are paths 0..N of the seed; the j-th further set is paths j 2^34 ..
 //! j 2^34 + N; out-of-sample paths are paths 2^40 .. 2^40 + M: streams of their own (a path's
 //! numbers depend only on (seed, path index)), so each set is what another seed would have

@@ -1,0 +1,132 @@
+//! Where each parameter's draw comes from and goes: its own stream, its Latin-hypercube
+//! stratum, its place in a copula, and its column among the recorded draws.
+
+use rand::distr::Open01;
+use rand_distr::Distribution as Sample;
+
+use super::super::CHUNK_PATHS;
+use super::super::math::Lanes;
+use crate::distribution::Distribution;
+use crate::model::{Model, Slot};
+use crate::random::parameter_rng;
+
+/// For one parameter: its column in [`Batch::draws`](super::Batch::draws) (when uncertain) and its index in the
+/// copula (when `[[correlate]]` lists it).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct DrawSlot {
+    /// The parameter's own random stream ([`parameter_id`](crate::random::parameter_id) of its key path).
+    pub(super) id: u64,
+    /// Its position in `Model::parameters` (its Latin-hypercube strata).
+    pub(super) index: usize,
+    pub(super) column: Option<usize>,
+    pub(super) copula: Option<usize>,
+    /// The value of a constant parameter (no draw, no random number).
+    pub(super) constant: Option<f64>,
+}
+
+/// The [`DrawSlot`] of every parameter, by where it lives.
+#[derive(Default)]
+pub(super) struct DrawColumns {
+    pub(super) adoption: [DrawSlot; 6],
+    pub(super) baseline: [DrawSlot; 6],
+    pub(super) sectors: Vec<[DrawSlot; 3]>,
+    pub(super) assets: Vec<[DrawSlot; 5]>,
+}
+
+impl DrawColumns {
+    pub(super) fn new(model: &Model, ids: &[u64]) -> Self {
+        let mut c = DrawColumns {
+            sectors: vec![[DrawSlot::default(); 3]; model.sectors.len()],
+            assets: vec![[DrawSlot::default(); 5]; model.assets.len()],
+            ..Default::default()
+        };
+        for (index, (p, &id)) in model.parameters().iter().zip(ids).enumerate() {
+            let slot = c.slot(p.slot);
+            slot.id = id;
+            slot.index = index;
+            slot.constant = p
+                .distribution
+                .is_constant()
+                .then(|| p.distribution.quantile(0.5));
+        }
+        for (column, p) in model.uncertain_parameters().iter().enumerate() {
+            c.slot(p.slot).column = Some(column);
+        }
+        // Each table's parameters take consecutive places among the copulas' uniforms.
+        let mut at = 0;
+        for table in &model.copulas {
+            for slot in &table.slots {
+                c.slot(*slot).copula = Some(at);
+                at += 1;
+            }
+        }
+        c
+    }
+
+    pub(super) fn slot(&mut self, slot: Slot) -> &mut DrawSlot {
+        match slot {
+            Slot::Adoption(k) => &mut self.adoption[k as usize],
+            Slot::Baseline(k) => &mut self.baseline[k as usize],
+            Slot::Sector(s, f) => &mut self.sectors[s][f],
+            Slot::Asset(a, f) => &mut self.assets[a][f],
+        }
+    }
+}
+
+/// Latin-hypercube strata of one chunk: for each parameter (in `Model::parameters` order), a
+/// permutation of the chunk's [`CHUNK_PATHS`] strata; path i of the chunk draws from stratum
+/// `perms[p][i]`. A copula's parameters are not stratified themselves: the copula's underlying
+/// independent draws are (`copula_perms[table][draw]`, each from a stream of its own).
+pub struct Strata {
+    pub(super) perms: Vec<Vec<u32>>,
+    pub(super) copula_perms: Vec<Vec<Vec<u32>>>,
+    pub(super) copula_ids: Vec<Vec<u64>>,
+}
+
+/// Where one lane draws from: its seed and (antithetic) base path, and its LHS stratum.
+#[derive(Clone, Copy)]
+pub(super) struct DrawAt<'a> {
+    pub(super) seed: u64,
+    pub(super) path: u64,
+    pub(super) strata: Option<(&'a Strata, usize)>,
+}
+
+/// One lane's parameter draws, and where they are recorded.
+pub(super) struct LaneDraws<'a> {
+    pub(super) at: DrawAt<'a>,
+    pub(super) lane: usize,
+    pub(super) uniforms: &'a [f64],
+    pub(super) draws: &'a mut [Lanes],
+}
+
+impl LaneDraws<'_> {
+    /// One parameter's draw: its value when constant and not in the copula (most of a
+    /// model), else [`Self::uncertain`].
+    #[inline(always)]
+    pub(super) fn draw(&mut self, d: &Distribution, slot: DrawSlot) -> f64 {
+        match slot.constant {
+            Some(value) if slot.copula.is_none() => value,
+            _ => self.uncertain(d, slot),
+        }
+    }
+
+    /// A parameter's draw: from the copula's uniform when it is correlated, from its stratum
+    /// when Latin-hypercube sampling, else a sample from its own stream; recorded when
+    /// uncertain.
+    pub(super) fn uncertain(&mut self, d: &Distribution, slot: DrawSlot) -> f64 {
+        let at = self.at;
+        let value = match (slot.copula, at.strata) {
+            (Some(i), _) => d.quantile(self.uniforms[i]),
+            (None, Some((strata, i))) => {
+                let v: f64 = Open01.sample(&mut parameter_rng(at.seed, at.path, slot.id));
+                let k = f64::from(strata.perms[slot.index][i]);
+                d.quantile((k + v) / CHUNK_PATHS as f64)
+            }
+            (None, None) => d.sample(&mut parameter_rng(at.seed, at.path, slot.id)),
+        };
+        if let Some(c) = slot.column {
+            self.draws[c][self.lane] = value;
+        }
+        value
+    }
+}
