@@ -66,24 +66,32 @@ pub trait Export {
     fn write(&self, report: &RunResults, out: &mut dyn Write) -> std::io::Result<()>;
 }
 
-/// The files of a run folder, in the order they are written.
-pub fn run_exports(report: &RunResults) -> Vec<Box<dyn Export>> {
-    let mut exports: Vec<Box<dyn Export>> = vec![
-        Box::new(SummaryCsv),
-        Box::new(AdoptionCsv),
-        Box::new(SensitivityCsv),
-        Box::new(DistributionsCsv),
-        Box::new(PrecisionCsv),
-        Box::new(ConvergenceCsv),
-    ];
-    if report.conditional.is_some() {
-        exports.push(Box::new(SummaryWhereCsv));
-    }
-    if report.samples {
-        exports.push(Box::new(SamplesCsv));
-    }
-    exports.push(Box::new(ManifestJson));
-    exports
+/// Every file a run folder can hold, in the order they are written: the one list of them
+/// (`OUTPUT_FILES`, which says which files of a folder are boomsim's, is checked against it).
+pub const RUN_EXPORTS: [&(dyn Export + Sync); 9] = [
+    &SummaryCsv,
+    &AdoptionCsv,
+    &SensitivityCsv,
+    &DistributionsCsv,
+    &PrecisionCsv,
+    &ConvergenceCsv,
+    &SummaryWhereCsv,
+    &SamplesCsv,
+    &ManifestJson,
+];
+
+/// The files of this run's folder, in the order they are written: [`RUN_EXPORTS`] but
+/// `summary_where.csv` without a condition and `samples.csv` unless asked for.
+pub fn run_exports(report: &RunResults) -> Vec<&'static dyn Export> {
+    RUN_EXPORTS
+        .iter()
+        .filter(|e| match e.file_name() {
+            "summary_where.csv" => report.conditional.is_some(),
+            "samples.csv" => report.samples,
+            _ => true,
+        })
+        .map(|&e| e as &dyn Export)
+        .collect()
 }
 
 /// Writes `bytes` to `dir/name`.
@@ -314,6 +322,17 @@ pub fn write_run(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_file_a_run_writes_is_one_boomsim_owns() {
+        for export in super::RUN_EXPORTS {
+            assert!(
+                super::OUTPUT_FILES.contains(&export.file_name()),
+                "{} is written but not in OUTPUT_FILES",
+                export.file_name()
+            );
+        }
+    }
+
     use super::*;
 
     #[test]
