@@ -1,14 +1,12 @@
 //! `boomsim allocate`: mean-CVaR portfolios over the model's assets, checked out of sample.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use boomsim::engine::RunConfig;
 use boomsim::number::{self, Range};
+use boomsim::output::terminal::{AllocateText, report_written, workbook_written};
 use boomsim::run::ModelSource;
-use boomsim::run::allocate::{
-    AllocateOutcome, AllocateRequest, MAX_SCENARIOS, MIN_RESAMPLES, Named, allocate,
-};
+use boomsim::run::allocate::{AllocateRequest, MAX_SCENARIOS, MIN_RESAMPLES, allocate};
 
 use super::{Failure, Overrides, command_line, hooks, print};
 
@@ -169,115 +167,27 @@ impl Args {
         for w in &outcome.warnings {
             eprintln!("warning: {w}");
         }
-        print(&text(&outcome));
+        print(
+            &AllocateText {
+                named: &outcome.named,
+                highest: &outcome.highest,
+                assets: &outcome.assets,
+                groups: &outcome.groups,
+                scenarios: outcome.scenarios,
+                sets: outcome.sets,
+                solve_seconds: outcome.solve_seconds,
+                alpha: outcome.alpha,
+                portfolios: outcome.frontier.len(),
+                out_dir: &outcome.out_dir,
+            }
+            .render(),
+        );
         if self.report {
-            print(&format!(
-                "Report: {}\n",
-                outcome.out_dir.join("report.html").display()
-            ));
+            print(&report_written(&outcome.out_dir.join("report.html")));
         }
         if self.xlsx {
-            print(&super::xlsx::written(&outcome.out_dir));
+            print(&workbook_written(&outcome.out_dir));
         }
         Ok(())
     }
-}
-
-/// A portfolio's weights by asset, each with its range over the in-sample sets where it
-/// moves by more than half a point.
-fn by_asset(n: &Named, assets: &[(String, String)]) -> String {
-    let held: Vec<String> = (0..assets.len())
-        .filter(|&k| n.weights[k] >= 0.0005 || n.weight_hi[k] >= 0.005)
-        .map(|k| {
-            let (w, lo, hi) = (n.weights[k], n.weight_lo[k], n.weight_hi[k]);
-            if hi - lo >= 0.005 {
-                format!(
-                    "{} {:.1}% ({:.1}-{:.1}%)",
-                    assets[k].0,
-                    100.0 * w,
-                    100.0 * lo,
-                    100.0 * hi
-                )
-            } else {
-                format!("{} {:.1}%", assets[k].0, 100.0 * w)
-            }
-        })
-        .collect();
-    held.join(", ")
-}
-
-/// A portfolio's weights by group.
-fn by_group(n: &Named, o: &AllocateOutcome) -> String {
-    o.groups
-        .iter()
-        .map(|g| {
-            let w: f64 = n
-                .weights
-                .iter()
-                .zip(&o.assets)
-                .filter(|(_, (_, group))| group == g)
-                .map(|(w, _)| w)
-                .sum();
-            format!("{g} {:.1}%", 100.0 * w)
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// What `allocate` prints: the named portfolios (each once, with every name it carries),
-/// their weights by asset (with their range over the in-sample sets) and by group, in and
-/// out of sample, the highest-mean end of the frontier, and where the files are.
-fn text(o: &AllocateOutcome) -> String {
-    let tail = number::percent(1.0 - o.alpha);
-    let mut t = format!(
-        "Mean-CVaR portfolios of the model's assets: {} sets of {} in-sample scenarios each (an LP of {} variables\n\
-         per portfolio; all solved in {:.1} s); figures are total returns over the model's horizon;\n\
-         CVaR = mean loss of the worst {tail} of paths. A weight's (lo-hi) is its least and most over the\n\
-         {} sets: how much it would move with other paths.\n",
-        o.sets,
-        o.scenarios,
-        o.scenarios + o.assets.len() + 1,
-        o.solve_seconds,
-        o.sets
-    );
-    let figures = |n: &Named| {
-        let gap = match n.gap.1 {
-            Some(se) => format!(
-                "; fresh minus in-sample mean {:+.1} ±{:.1} points (2 se)",
-                100.0 * n.gap.0,
-                200.0 * se
-            ),
-            None => String::new(),
-        };
-        format!(
-            "mean {:+.1}%, CVaR {:.1}% in sample; on fresh paths mean {:+.1}%, CVaR {:.1}%, p05 {:+.1}%, P(loss) {:.1}%{gap}",
-            100.0 * n.in_sample.mean,
-            100.0 * n.in_sample.cvar,
-            100.0 * n.test.mean,
-            100.0 * n.test.cvar,
-            100.0 * n.test.p05,
-            100.0 * n.test.prob_loss
-        )
-    };
-    for n in &o.named {
-        let _ = writeln!(t, "\n{}: {}", n.title, figures(n));
-        let _ = writeln!(t, "  assets: {}", by_asset(n, &o.assets));
-        let _ = writeln!(t, "  groups: {}", by_group(n, o));
-    }
-    let h = &o.highest;
-    let _ = writeln!(
-        t,
-        "\nThe highest-mean end ({}): {}\n  assets: {}\n  a corner of the frontier: with other paths it can flip whole to another asset, as its ranges show.",
-        h.title,
-        figures(h),
-        by_asset(h, &o.assets)
-    );
-    let _ = writeln!(
-        t,
-        "\nWritten to {}/ (frontier.csv: {} portfolios in and out of sample; allocation.csv: their weights with their ranges; manifest.json)\n\
-         These are the optimal weights of the model's assumptions, not advice: a portfolio is only as good as the distributions behind it.",
-        o.out_dir.display(),
-        o.frontier.len()
-    );
-    t
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use boomsim::model::init_model;
+use boomsim::output::terminal::model_written;
 
 use super::{Failure, print};
 
@@ -22,9 +23,7 @@ impl Args {
             )),
             _ => Failure::failed(format!("cannot write {shown}: {e}")),
         })?;
-        print(&format!(
-            "Wrote the default model to {shown}, named `{name}` (its results go to output/{name}/)\nEdit it, check it with `boomsim check {shown}`, run it with `boomsim run {shown}`.\n"
-        ));
+        print(&model_written(&self.path, &name));
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use boomsim::output::terminal::{report_written, workbook_written};
 use boomsim::run::shard::{MergeRequest, merge};
 
 use super::{Failure, command_line, hooks, print};
@@ -52,10 +53,10 @@ impl Args {
         print(&outcome.text());
         if self.report {
             let page = outcome.out_dir.join("report.html");
-            print(&format!("Report: {}\n", page.display()));
+            print(&report_written(&page));
         }
         if self.xlsx {
-            print(&super::xlsx::written(&outcome.out_dir));
+            print(&workbook_written(&outcome.out_dir));
         }
         Ok(())
     }

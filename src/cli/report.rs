@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use boomsim::output::report::write_report;
+use boomsim::output::terminal::report_written;
 
 use super::{Failure, print};
 
@@ -15,7 +16,7 @@ pub struct Args {
 impl Args {
     pub fn execute(self) -> Result<(), Failure> {
         let page = write_report(&self.dir).map_err(|e| Failure::of(&e))?;
-        print(&format!("Report: {}\n", page.display()));
+        print(&report_written(&page));
         Ok(())
     }
 }

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use boomsim::model::Kind;
+use boomsim::output::terminal::{report_written, shard_written, workbook_written};
 use boomsim::run::shard::{parse_spec, run_shard};
-use boomsim::run::{ModelSource, RunOutcome, RunRequest, plan_runs, run};
+use boomsim::run::{ModelSource, RunRequest, plan_runs, run};
 use boomsim::spelling::suggest;
 use boomsim::stats::precision::{STATISTICS, StopRule};
 
@@ -138,10 +138,10 @@ impl Args {
                     print(&outcome.text());
                     if self.report {
                         let page = outcome.out_dir.join("report.html");
-                        print(&format!("Report: {}\n", page.display()));
+                        print(&report_written(&page));
                     }
                     if self.xlsx {
-                        print(&super::xlsx::written(&outcome.out_dir));
+                        print(&workbook_written(&outcome.out_dir));
                     }
                 });
             }
@@ -162,25 +162,12 @@ impl Args {
         let result = run_shard(&self.request(model, hooks(&bar)), k, n);
         bar.finish_and_clear();
         let o = result.map_err(|e| Failure::of(&e))?;
-        print(&format!(
-            "shard {k}/{n}: paths {} to {} of {} written to {}/\nmerge every shard with: boomsim merge DIR... --out DIR\n",
-            o.header.first_path,
-            o.header.first_path + o.header.shard_paths,
+        print(&shard_written(
+            (k, n),
+            o.header.first_path..o.header.first_path + o.header.shard_paths,
             o.header.paths,
-            o.out_dir.display()
+            &o.out_dir,
         ));
         Ok(())
     }
-}
-
-/// The best-ranked group of a run, for one line of a sweep's listing.
-pub fn best_group(outcome: &RunOutcome) -> String {
-    outcome
-        .rows
-        .iter()
-        .filter(|r| r.kind == Kind::Group)
-        .min_by_key(|r| r.rank)
-        .map_or(String::new(), |r| {
-            format!("best group {} (p50 {:+.1}%)", r.name, 100.0 * r.p50)
-        })
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use boomsim::output::terminal::{best_group, sweep_listing, workbook_written};
 use boomsim::run::sweep::{SweepOutcome, SweepRequest, Vary, scenarios, sweep};
 use boomsim::run::{ModelSource, RunRequest};
 
@@ -87,35 +88,27 @@ impl Args {
 
 /// What `sweep` prints: the scenarios and where the files are.
 fn listing(outcome: &SweepOutcome, varies: &[Vary], xlsx: bool) -> String {
-    let mut text = format!("{} scenarios:\n", outcome.runs.len() + outcome.failed.len());
-    let mut rows: Vec<(&str, String, String)> = outcome
+    let rows = outcome
         .runs
         .iter()
         .map(|(s, run)| {
             (
-                s.id.as_str(),
+                s.id.clone(),
                 s.sets(varies).join("  "),
-                super::run::best_group(run),
+                best_group(&run.rows),
             )
         })
         .chain(outcome.failed.iter().map(|(s, _)| {
             (
-                s.id.as_str(),
+                s.id.clone(),
                 s.sets(varies).join("  "),
                 "failed".to_string(),
             )
         }))
         .collect();
-    rows.sort();
-    for (id, sets, best) in rows {
-        text.push_str(&format!("  {id}  {sets}  {best}\n"));
-    }
-    text.push_str(&format!(
-        "\nWritten to {}/ (one folder per scenario, sweep.csv, sweep_wide.csv, manifest.json)\n",
-        outcome.out_dir.display()
-    ));
+    let mut text = sweep_listing(rows, &outcome.out_dir);
     if xlsx {
-        text.push_str(&super::xlsx::written(&outcome.out_dir));
+        text.push_str(&workbook_written(&outcome.out_dir));
     }
     text
 }

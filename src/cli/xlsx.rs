@@ -1,7 +1,8 @@
 //! `boomsim xlsx`: an output folder as an Excel workbook.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use boomsim::output::terminal::workbook_written;
 use boomsim::output::workbook::{workbook_name, write_workbook};
 use boomsim::output::{foreign_entries, record_workbook};
 
@@ -37,12 +38,7 @@ impl Args {
         }
         let path = write_workbook(&self.dir, &name).map_err(|e| Failure::of(&e))?;
         record_workbook(&self.dir, &path).map_err(|e| Failure::of(&e))?;
-        print(&written(&self.dir));
+        print(&workbook_written(&self.dir));
         Ok(())
     }
-}
-
-/// The line saying where the workbook of the folder `dir` is.
-pub fn written(dir: &Path) -> String {
-    format!("Workbook: {}\n", dir.join(workbook_name(dir)).display())
 }

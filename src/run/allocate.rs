@@ -31,8 +31,8 @@ use crate::model::Model;
 use crate::output::{OutputError, csv_bytes, sha256_hex, write_file, write_folder};
 use crate::spelling::suggest;
 use crate::stats::allocation::{
-    AllocationError, Constraints, Evaluation, Goal, Scenarios, Solution, check_feasible, evaluate,
-    solve,
+    AllocationError, Constraints, Evaluation, Goal, Named, STABLE_MOVE, Scenarios, Solution,
+    check_feasible, evaluate, solve,
 };
 use crate::stats::precision::BATCHES;
 
@@ -56,13 +56,6 @@ pub const TEST_BYTES: usize = 1 << 30;
 
 /// Paths simulated at a time for a scenario set: only their asset returns are kept.
 const SCENARIO_BLOCK: usize = 64 * CHUNK_PATHS;
-
-/// A weight of at least this share is reported as moving when its range over the in-sample
-/// sets reaches further than [`STABLE_MOVE`] from it.
-pub const STABLE_WEIGHT: f64 = 0.05;
-
-/// See [`STABLE_WEIGHT`]: five percentage points.
-pub const STABLE_MOVE: f64 = 0.05;
 
 /// What `allocate` is asked.
 #[derive(Debug, Clone)]
@@ -196,42 +189,6 @@ pub struct Weight {
     /// ones of the same size (the same portfolio solved on other paths).
     pub weight_lo: f64,
     pub weight_hi: f64,
-}
-
-/// A portfolio as the terminal and the report name it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Named {
-    /// Its names (`min_cvar`, `best_ratio`, `max_cvar`; two when they coincide; none for the
-    /// highest-mean end of the frontier).
-    pub names: Vec<&'static str>,
-    /// In words.
-    pub title: String,
-    /// Its number in `frontier.csv`.
-    pub portfolio: usize,
-    /// Its weights, one per asset, and their least and most over the in-sample sets.
-    pub weights: Vec<f64>,
-    pub weight_lo: Vec<f64>,
-    pub weight_hi: Vec<f64>,
-    /// In-sample and out-of-sample evaluations.
-    pub in_sample: Evaluation,
-    pub test: Evaluation,
-    /// The out-of-sample mean minus the in-sample mean, and its standard error (the two sets'
-    /// batch errors combined).
-    pub gap: (f64, Option<f64>),
-}
-
-impl Named {
-    /// The weights of at least [`STABLE_WEIGHT`] whose range over the in-sample sets reaches
-    /// further than [`STABLE_MOVE`] from them, as (asset index, weight, lo, hi).
-    pub fn moving(&self) -> Vec<(usize, f64, f64, f64)> {
-        (0..self.weights.len())
-            .filter_map(|k| {
-                let (w, lo, hi) = (self.weights[k], self.weight_lo[k], self.weight_hi[k]);
-                let moves = (w - lo).max(hi - w) > STABLE_MOVE + 1e-12;
-                (w.max(hi) >= STABLE_WEIGHT && moves).then_some((k, w, lo, hi))
-            })
-            .collect()
-    }
 }
 
 /// What a finished allocation reports.

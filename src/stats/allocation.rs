@@ -396,3 +396,45 @@ fn csc(m: usize, n: usize, rows: &[(Vec<(usize, f64)>, f64)]) -> CscMatrix<f64> 
     }
     CscMatrix::new(m, n, colptr, rowval, nzval)
 }
+/// A weight of at least this share is reported as moving when its range over the in-sample
+/// sets reaches further than [`STABLE_MOVE`] from it.
+pub const STABLE_WEIGHT: f64 = 0.05;
+
+/// See [`STABLE_WEIGHT`]: five percentage points.
+pub const STABLE_MOVE: f64 = 0.05;
+
+/// A portfolio as the terminal and the report name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named {
+    /// Its names (`min_cvar`, `best_ratio`, `max_cvar`; two when they coincide; none for the
+    /// highest-mean end of the frontier).
+    pub names: Vec<&'static str>,
+    /// In words.
+    pub title: String,
+    /// Its number in `frontier.csv`.
+    pub portfolio: usize,
+    /// Its weights, one per asset, and their least and most over the in-sample sets.
+    pub weights: Vec<f64>,
+    pub weight_lo: Vec<f64>,
+    pub weight_hi: Vec<f64>,
+    /// In-sample and out-of-sample evaluations.
+    pub in_sample: Evaluation,
+    pub test: Evaluation,
+    /// The out-of-sample mean minus the in-sample mean, and its standard error (the two sets'
+    /// batch errors combined).
+    pub gap: (f64, Option<f64>),
+}
+
+impl Named {
+    /// The weights of at least [`STABLE_WEIGHT`] whose range over the in-sample sets reaches
+    /// further than [`STABLE_MOVE`] from them, as (asset index, weight, lo, hi).
+    pub fn moving(&self) -> Vec<(usize, f64, f64, f64)> {
+        (0..self.weights.len())
+            .filter_map(|k| {
+                let (w, lo, hi) = (self.weights[k], self.weight_lo[k], self.weight_hi[k]);
+                let moves = (w - lo).max(hi - w) > STABLE_MOVE + 1e-12;
+                (w.max(hi) >= STABLE_WEIGHT && moves).then_some((k, w, lo, hi))
+            })
+            .collect()
+    }
+}
