@@ -144,17 +144,20 @@ impl CentredRanks {
     /// exact (below about 300,000 paths), and more accurate beyond.
     pub fn spearmans(&self, others: &[CentredRanks]) -> Vec<Option<f64>> {
         let columns: Vec<&[i32]> = others.iter().map(|o| &o.doubled[..]).collect();
-        // Doubled deviations make every sum four times the sum of the deviations: scaling by a
-        // power of two is exact.
-        let undouble = |sum: i128| sum as f64 * 0.25;
         rank_dots(&self.doubled, &columns)
             .into_iter()
             .zip(others)
-            .map(|(sxy, other)| {
-                let r = undouble(sxy) / (undouble(self.squares) * undouble(other.squares)).sqrt();
-                r.is_finite().then_some(r)
-            })
+            .map(|(sxy, other)| self.spearman(other, sxy))
             .collect()
+    }
+
+    /// Spearman's coefficient with `other` given their exact sum of products `sxy`.
+    fn spearman(&self, other: &CentredRanks, sxy: i128) -> Option<f64> {
+        // Doubled deviations make every sum four times the sum of the deviations: scaling by a
+        // power of two is exact.
+        let undouble = |sum: i128| sum as f64 * 0.25;
+        let r = undouble(sxy) / (undouble(self.squares) * undouble(other.squares)).sqrt();
+        r.is_finite().then_some(r)
     }
 }
 
@@ -207,6 +210,91 @@ fn exact_dots(a: &[i32], columns: &[&[i32]], largest: u32) -> Vec<i128> {
             totals
         },
     )
+}
+
+/// Entities whose ranks a tile of [`rank_dot_matrix`] holds at once against one parameter's
+/// block: each parameter value loaded feeds this many products.
+const TILE: usize = 4;
+
+/// Every exact sum over i of `rows[e][i] * columns[p][i]` (the returns' ranks of each entity
+/// against each driver's), as `[e][p]`: the integer matrix product of the two sets of columns,
+/// walked a block of [`rank_block`] paths at a time. Within a block every pair is formed while
+/// both blocks are in cache (one entity tile against each parameter), so each column is read
+/// from memory once, where one entity at a time reads every parameter's column again: the
+/// cost is linear in paths and in entities x parameters. Blocks run in parallel, each into
+/// sums of its own, added at the end; integer sums do not depend on their order, so the
+/// results are the sums of [`rank_dots`] on every instruction set and thread count.
+fn rank_dot_matrix(rows: &[&[i32]], columns: &[&[i32]]) -> Vec<Vec<i128>> {
+    let (entities, parameters) = (rows.len(), columns.len());
+    let n = rows.first().map_or(0, |r| r.len());
+    debug_assert!(rows.iter().chain(columns).all(|c| c.len() == n));
+    let block = rank_block(n.saturating_sub(1) as u32);
+    let zero = || vec![0i128; entities * parameters];
+    let isa = Isa::detect();
+    let sums = (0..n.div_ceil(block))
+        .into_par_iter()
+        .fold(zero, |mut sums, k| {
+            let range = k * block..((k + 1) * block).min(n);
+            isa.run(
+                #[inline(always)]
+                || {
+                    for first in (0..entities).step_by(TILE) {
+                        let tile = first..(first + TILE).min(entities);
+                        let x: [&[i32]; TILE] = std::array::from_fn(|t| {
+                            rows.get(first + t).map_or(&[][..], |r| &r[range.clone()])
+                        });
+                        for (p, column) in columns.iter().enumerate() {
+                            let y = &column[range.clone()];
+                            let dots = tile_dots(&x, y, tile.len());
+                            for (t, e) in tile.clone().enumerate() {
+                                sums[e * parameters + p] += i128::from(dots[t]);
+                            }
+                        }
+                    }
+                },
+            );
+            sums
+        })
+        .reduce(zero, |mut a, b| {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+            a
+        });
+    sums.chunks(parameters.max(1))
+        .take(entities)
+        .map(<[i128]>::to_vec)
+        .collect()
+}
+
+/// The `used` first rows of a tile against one column block, as `i64` sums (one block of
+/// [`rank_block`] products cannot overflow). A full tile runs as one loop over the block so
+/// each `y[i]` feeds [`TILE`] products.
+#[inline(always)]
+fn tile_dots(x: &[&[i32]; TILE], y: &[i32], used: usize) -> [i64; TILE] {
+    if used == TILE {
+        let mut s = [0i64; TILE];
+        let n = y.len();
+        let (x0, x1, x2, x3) = (&x[0][..n], &x[1][..n], &x[2][..n], &x[3][..n]);
+        for i in 0..n {
+            let q = i64::from(y[i]);
+            s[0] += i64::from(x0[i]) * q;
+            s[1] += i64::from(x1[i]) * q;
+            s[2] += i64::from(x2[i]) * q;
+            s[3] += i64::from(x3[i]) * q;
+        }
+        return s;
+    }
+    std::array::from_fn(|t| {
+        if t < used {
+            x[t].iter()
+                .zip(y)
+                .map(|(&p, &q)| i64::from(p) * i64::from(q))
+                .sum()
+        } else {
+            0
+        }
+    })
 }
 
 /// The paths in a parameter's lowest and highest decile of draws.
@@ -282,6 +370,17 @@ pub fn swings(deciles: &[Deciles], values: &[f64]) -> Vec<((f64, f64), Option<f6
         .collect()
 }
 
+/// One entity as [`DrawOrder::rows_of`] takes it.
+pub struct EntityRanks<'a> {
+    /// `group` or `asset`, and its name.
+    pub kind: Kind,
+    pub name: &'a str,
+    /// Its total return on each path.
+    pub returns: &'a [f64],
+    /// Their doubled centred ranks.
+    pub ranks: Vec<i32>,
+}
+
 /// What every entity's rows of `sensitivity.csv` share: each uncertain parameter's name, the
 /// ranks of its draws (centred) and its decile sets, and the family-wise z of the file.
 pub struct DrawOrder {
@@ -313,6 +412,33 @@ impl DrawOrder {
         }
     }
 
+    /// The rows of a set of entities, each given by its total returns and their doubled
+    /// centred ranks ([`order::centred_ranks_and_order_statistics`]): every Spearman sum at
+    /// once (the blocked integer matrix product of the entities' ranks and the drivers'), then
+    /// each entity's swings and rows, in the order given.
+    pub fn rows_of(&self, entities: Vec<EntityRanks<'_>>) -> Vec<Vec<SensitivityRow>> {
+        let (entities, ranks): (Vec<_>, Vec<CentredRanks>) = entities
+            .into_par_iter()
+            .map(|e| ((e.kind, e.name, e.returns), CentredRanks::new(e.ranks)))
+            .unzip();
+        let rows: Vec<&[i32]> = ranks.iter().map(|r| &r.doubled[..]).collect();
+        let columns: Vec<&[i32]> = self.ranks.iter().map(|r| &r.doubled[..]).collect();
+        let sums = rank_dot_matrix(&rows, &columns);
+        entities
+            .into_par_iter()
+            .zip(ranks)
+            .zip(sums)
+            .map(|(((kind, name, returns), own), sums)| {
+                let spearmans = sums
+                    .into_iter()
+                    .zip(&self.ranks)
+                    .map(|(sxy, driver)| own.spearman(driver, sxy))
+                    .collect();
+                self.rows_from(kind, name, returns, spearmans)
+            })
+            .collect()
+    }
+
     /// One entity's rows, from its total returns and their doubled centred ranks
     /// ([`order::centred_ranks_and_order_statistics`]): parameters sorted by |swing|, largest
     /// first (ties in draw order).
@@ -324,6 +450,17 @@ impl DrawOrder {
         return_ranks: Vec<i32>,
     ) -> Vec<SensitivityRow> {
         let spearmans = CentredRanks::new(return_ranks).spearmans(&self.ranks);
+        self.rows_from(kind, name, returns, spearmans)
+    }
+
+    /// One entity's rows given its Spearman coefficients with every driver.
+    fn rows_from(
+        &self,
+        kind: Kind,
+        name: &str,
+        returns: &[f64],
+        spearmans: Vec<Option<f64>>,
+    ) -> Vec<SensitivityRow> {
         let swings = swings(&self.deciles, returns);
         let mut rows: Vec<SensitivityRow> = (0..self.parameters.len())
             .map(|j| {
@@ -366,20 +503,72 @@ impl DrawOrder {
 /// entity's parameters sorted by |swing|, largest first (ties in draw order).
 pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
     let draws = DrawOrder::of(model, sim);
-    model
-        .entities()
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(e, &(kind, name))| {
-            let returns = sim.total_return.column(e);
-            let (ranks, _) = order::centred_ranks_and_order_statistics(returns, &[]);
-            draws.rows(kind, name, returns, ranks)
-        })
-        .collect()
+    let entities = model.entities();
+    let mut rows = Vec::new();
+    for group in entity_groups(entities.len()) {
+        let ranked: Vec<EntityRanks> = group
+            .into_par_iter()
+            .map(|e| {
+                let (kind, name) = entities[e];
+                let returns = sim.total_return.column(e);
+                let (ranks, _) = order::centred_ranks_and_order_statistics(returns, &[]);
+                EntityRanks {
+                    kind,
+                    name,
+                    returns,
+                    ranks,
+                }
+            })
+            .collect();
+        rows.extend(draws.rows_of(ranked).into_iter().flatten());
+    }
+    rows
+}
+
+/// Entities whose ranks are held at once for [`DrawOrder::rows_of`]: each group reads every
+/// driver's ranks once, and holds 4 bytes x paths of ranks per entity.
+pub const ENTITY_GROUP: usize = 16;
+
+/// The entities `0..entities` in groups of at most [`ENTITY_GROUP`], in order.
+pub fn entity_groups(entities: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..entities)
+        .step_by(ENTITY_GROUP)
+        .map(move |first| first..(first + ENTITY_GROUP).min(entities))
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_blocked_matrix_has_every_sum_of_one_entity_at_a_time() {
+        // Entity counts that do and do not fill a tile, path counts across block edges, with
+        // ties; every sum must be the one rank_dots finds for that entity alone.
+        for (entities, n) in [(1, 5), (4, 2048), (7, 2049), (9, 6001)] {
+            let rank_column = |seed: u64, levels: u64| {
+                let (r, _) =
+                    order::centred_ranks_and_order_statistics(&column(n, seed, levels), &[]);
+                r
+            };
+            let rows: Vec<Vec<i32>> = (0..entities)
+                .map(|e| rank_column(e as u64 + 1, 0))
+                .collect();
+            let columns: Vec<Vec<i32>> = (0..5)
+                .map(|p| rank_column(100 + p, if p % 2 == 0 { 0 } else { 7 }))
+                .collect();
+            let row_refs: Vec<&[i32]> = rows.iter().map(|r| &r[..]).collect();
+            let column_refs: Vec<&[i32]> = columns.iter().map(|c| &c[..]).collect();
+            let matrix = rank_dot_matrix(&row_refs, &column_refs);
+            assert_eq!(matrix.len(), entities);
+            for (e, row) in rows.iter().enumerate() {
+                assert_eq!(
+                    matrix[e],
+                    rank_dots(row, &column_refs),
+                    "entity {e}, {n} paths"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

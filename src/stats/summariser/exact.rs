@@ -15,7 +15,7 @@ use crate::stats::precision::{convergence, precision, settle_profiles};
 use crate::stats::quantile::{
     cvar_of_tail, cvar_tail, quantiles_counted, type7_around, type7_between,
 };
-use crate::stats::sensitivity::{DrawOrder, SensitivityRow};
+use crate::stats::sensitivity::{DrawOrder, EntityRanks, SensitivityRow, entity_groups};
 use crate::stats::state::{Shape, load_paths, save_paths};
 use crate::stats::summariser::{ConditionalSummary, StateFiles, Summaries, Summariser};
 use crate::stats::summary::{
@@ -53,8 +53,10 @@ impl Accumulator for Exact {
 /// ranks sensitivity correlates, the summary's percentiles and CVaR tails, and the percentiles
 /// of `distributions.csv` (the same values [`summarise`](crate::stats::summary::summarise),
 /// [`distributions`](crate::stats::summary::distributions) and
-/// [`sensitivity`](crate::stats::sensitivity::sensitivity) find each on its own). One entity's
-/// ordering at a time per thread, so peak memory does not grow with the number of entities.
+/// [`sensitivity`](crate::stats::sensitivity::sensitivity) find each on its own). Entities go
+/// in groups of [`ENTITY_GROUP`](crate::stats::sensitivity::ENTITY_GROUP), one ordering at a
+/// time per thread, each group's ranks kept (4 bytes x paths an entity) for its Spearman sums,
+/// so peak memory does not grow with the number of entities.
 /// Like them, it needs at least one path.
 fn every_entity(
     model: &Model,
@@ -63,57 +65,67 @@ fn every_entity(
     let draws = DrawOrder::of(model, sim);
     let annual = annualisation(model);
     let levels = distribution_level_array();
-    let per_entity: Vec<(EntityStats, Vec<DistributionRow>, Vec<SensitivityRow>)> = model
-        .entities()
-        .into_par_iter()
-        .enumerate()
-        .map(|(e, (kind, name))| {
-            let returns = sim.total_return.column(e);
-            let n = returns.len();
-            // Positions in the ordering: each level's two order statistics (the summary's
-            // levels, then the distribution's), then the worst 5% of paths.
-            let around = |ps: &[f64]| {
-                ps.iter()
-                    .flat_map(|&p| {
-                        let (lo, hi) = type7_around(n, p);
-                        [lo, hi]
-                    })
-                    .collect::<Vec<_>>()
-            };
-            let mut at = around(&QUANTILES);
-            at.extend(around(&levels));
-            let tail_from = at.len();
-            at.extend(0..cvar_tail(n, 5));
-            let (ranks, x) = order::centred_ranks_and_order_statistics(returns, &at);
-            let between = |k: usize, p: f64| type7_between(n, p, x[2 * k], x[2 * k + 1]);
-            let quantiles: [f64; 9] = std::array::from_fn(|k| between(k, QUANTILES[k]));
-            let percentiles: [f64; 99] =
-                std::array::from_fn(|k| between(QUANTILES.len() + k, levels[k]));
-            let tail = &x[tail_from..];
-            let cvars = [5, 1].map(|percent| cvar_of_tail(tail, n, percent));
-            let drawdowns = sim.max_drawdown.column(e);
-            let drawdown_percentiles = quantiles_counted(drawdowns, &levels);
-            let p95_drawdown = drawdown_percentiles[DISTRIBUTION_P95];
-            let uplift = sim.uplift.as_ref().map(|u| u.column(e));
-            let stats = entity_stats_from(
-                returns,
-                quantiles,
-                cvars,
-                (drawdowns, p95_drawdown),
-                uplift,
-                &sim.step_returns[e],
-                annual,
-            );
-            let distribution = distribution_rows(kind, name, percentiles, drawdown_percentiles);
-            (stats, distribution, draws.rows(kind, name, returns, ranks))
-        })
-        .collect();
-    let mut stats = Vec::with_capacity(per_entity.len());
+    let entities = model.entities();
+    let mut stats = Vec::with_capacity(entities.len());
     let (mut distribution, mut sensitivity) = (Vec::new(), Vec::new());
-    for (s, d, r) in per_entity {
-        stats.push(s);
-        distribution.extend(d);
-        sensitivity.extend(r);
+    for group in entity_groups(entities.len()) {
+        let per_entity: Vec<(EntityStats, Vec<DistributionRow>, EntityRanks)> = group
+            .into_par_iter()
+            .map(|e| {
+                let (kind, name) = entities[e];
+                let returns = sim.total_return.column(e);
+                let n = returns.len();
+                // Positions in the ordering: each level's two order statistics (the summary's
+                // levels, then the distribution's), then the worst 5% of paths.
+                let around = |ps: &[f64]| {
+                    ps.iter()
+                        .flat_map(|&p| {
+                            let (lo, hi) = type7_around(n, p);
+                            [lo, hi]
+                        })
+                        .collect::<Vec<_>>()
+                };
+                let mut at = around(&QUANTILES);
+                at.extend(around(&levels));
+                let tail_from = at.len();
+                at.extend(0..cvar_tail(n, 5));
+                let (ranks, x) = order::centred_ranks_and_order_statistics(returns, &at);
+                let between = |k: usize, p: f64| type7_between(n, p, x[2 * k], x[2 * k + 1]);
+                let quantiles: [f64; 9] = std::array::from_fn(|k| between(k, QUANTILES[k]));
+                let percentiles: [f64; 99] =
+                    std::array::from_fn(|k| between(QUANTILES.len() + k, levels[k]));
+                let tail = &x[tail_from..];
+                let cvars = [5, 1].map(|percent| cvar_of_tail(tail, n, percent));
+                let drawdowns = sim.max_drawdown.column(e);
+                let drawdown_percentiles = quantiles_counted(drawdowns, &levels);
+                let p95_drawdown = drawdown_percentiles[DISTRIBUTION_P95];
+                let uplift = sim.uplift.as_ref().map(|u| u.column(e));
+                let stats = entity_stats_from(
+                    returns,
+                    quantiles,
+                    cvars,
+                    (drawdowns, p95_drawdown),
+                    uplift,
+                    &sim.step_returns[e],
+                    annual,
+                );
+                let rows = distribution_rows(kind, name, percentiles, drawdown_percentiles);
+                let ranked = EntityRanks {
+                    kind,
+                    name,
+                    returns,
+                    ranks,
+                };
+                (stats, rows, ranked)
+            })
+            .collect();
+        let mut ranked = Vec::with_capacity(per_entity.len());
+        for (s, d, r) in per_entity {
+            stats.push(s);
+            distribution.extend(d);
+            ranked.push(r);
+        }
+        sensitivity.extend(draws.rows_of(ranked).into_iter().flatten());
     }
     (summary_rows(model, &stats), distribution, sensitivity)
 }
