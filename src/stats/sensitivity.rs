@@ -527,7 +527,7 @@ pub fn sensitivity(model: &Model, sim: &Simulation) -> Vec<SensitivityRow> {
 
 /// Entities whose ranks are held at once for [`DrawOrder::rows_of`]: each group reads every
 /// driver's ranks once, and holds 4 bytes x paths of ranks per entity.
-pub const ENTITY_GROUP: usize = 16;
+pub const ENTITY_GROUP: usize = 8;
 
 /// The entities `0..entities` in groups of at most [`ENTITY_GROUP`], in order.
 pub fn entity_groups(entities: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
