@@ -330,10 +330,10 @@ fn init_writes_the_default_model_and_never_overwrites() {
     // The default model, named after the file so its results never replace the default's.
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
-        boomsim::model::starter_text("model")
+        boomsim::model::starter_text(boomsim::model::BuiltIn::Default, "model")
     );
     assert_eq!(
-        boomsim::model::starter_text("python-5x"),
+        boomsim::model::starter_text(boomsim::model::BuiltIn::Default, "python-5x"),
         boomsim::model::DEFAULT_MODEL_TEXT
     );
     assert!(

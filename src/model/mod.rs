@@ -27,6 +27,45 @@ pub const DEFAULT_MODEL_PATH: &str = "models/python-5x.toml";
 pub const DEFAULT_MODEL_TEXT: &str = include_str!("../../models/python-5x.toml");
 pub use load::{LoadError, load_file, parse_model, parse_model_with};
 
+/// The whole map of the default scenario (every investment it names, 40 assets), built in so
+/// that `boomsim init --from map` writes it from any folder.
+pub const MAP_MODEL_TEXT: &str = include_str!("../../models/python-5x-map.toml");
+
+/// The models built into the binary, which `boomsim init` writes to edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuiltIn {
+    /// `models/python-5x.toml`: the scenario with ten representative assets.
+    Default,
+    /// `models/python-5x-map.toml`: the same scenario with every investment it names.
+    Map,
+}
+
+impl BuiltIn {
+    /// The model file's text, comments and all.
+    pub fn text(self) -> &'static str {
+        match self {
+            BuiltIn::Default => DEFAULT_MODEL_TEXT,
+            BuiltIn::Map => MAP_MODEL_TEXT,
+        }
+    }
+
+    /// Its `[model].name`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BuiltIn::Default => "python-5x",
+            BuiltIn::Map => "python-5x-map",
+        }
+    }
+
+    /// In words, for messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            BuiltIn::Default => "the default model",
+            BuiltIn::Map => "the whole-map model",
+        }
+    }
+}
+
 /// The name `boomsim init` gives a model written to `path`: the file's stem, with anything but
 /// letters, digits, `-`, `_` and `.` made `-` (a model's name is its output folder's), so that
 /// running the copy never replaces the default model's results.
@@ -53,15 +92,17 @@ pub fn name_for(path: &std::path::Path) -> String {
     }
 }
 
-/// The built-in default model's text, comments and all, named `name` instead of `python-5x`.
-pub fn starter_text(name: &str) -> String {
-    let default = "name = \"python-5x\"";
-    DEFAULT_MODEL_TEXT
+/// A built-in model's text, comments and all, named `name` instead of its own name.
+pub fn starter_text(model: BuiltIn, name: &str) -> String {
+    let own = format!("name = \"{}\"", model.name());
+    let folder = format!("output/{}/", model.name());
+    model
+        .text()
         .lines()
         .map(|line| {
-            if line.starts_with(default) {
-                line.replacen(default, &format!("name = \"{name}\""), 1)
-                    .replacen("output/python-5x/", &format!("output/{name}/"), 1)
+            if line.starts_with(&own) {
+                line.replacen(&own, &format!("name = \"{name}\""), 1)
+                    .replacen(&folder, &format!("output/{name}/"), 1)
             } else {
                 line.to_string()
             }
@@ -71,10 +112,10 @@ pub fn starter_text(name: &str) -> String {
         + "\n"
 }
 
-/// Writes the built-in default model, with its comments, to `path` to edit, named after the
-/// file ([`name_for`]); refused (an `AlreadyExists` error) when `path` exists, so nothing a
-/// user wrote is replaced. Returns the name it gave.
-pub fn init_model(path: &std::path::Path) -> std::io::Result<String> {
+/// Writes a built-in model, with its comments, to `path` to edit, named after the file
+/// ([`name_for`]); refused (an `AlreadyExists` error) when `path` exists, so nothing a user
+/// wrote is replaced. Returns the name it gave.
+pub fn init_model(path: &std::path::Path, model: BuiltIn) -> std::io::Result<String> {
     use std::io::Write as _;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
@@ -84,7 +125,7 @@ pub fn init_model(path: &std::path::Path) -> std::io::Result<String> {
         .write(true)
         .create_new(true)
         .open(path)?;
-    file.write_all(starter_text(&name).as_bytes())?;
+    file.write_all(starter_text(model, &name).as_bytes())?;
     file.sync_all()?;
     Ok(name)
 }

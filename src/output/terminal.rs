@@ -807,10 +807,11 @@ pub fn workbook_written(dir: &std::path::Path) -> String {
 }
 
 /// What `init` prints: where the model went, its name, and what to do with it.
-pub fn model_written(path: &std::path::Path, name: &str) -> String {
+pub fn model_written(path: &std::path::Path, name: &str, model: crate::model::BuiltIn) -> String {
     let shown = path.display();
+    let title = model.title();
     format!(
-        "Wrote the default model to {shown}, named `{name}` (its results go to output/{name}/)\nEdit it, check it with `boomsim check {shown}`, run it with `boomsim run {shown}`.\n"
+        "Wrote {title} to {shown}, named `{name}` (its results go to output/{name}/)\nEdit it, check it with `boomsim check {shown}`, run it with `boomsim run {shown}`.\n"
     )
 }
 
