@@ -56,6 +56,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
                 rows: summarise_paths(m, &sim, Some(&paths_met.matches), &paths_met.step_returns),
             }),
             samples: true,
+            samples_format: Default::default(),
             manifest: Manifest {
                 boomsim_version: "test",
                 command: "run",
@@ -72,6 +73,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
                 elapsed_seconds: 0.0,
                 command_line: vec![],
                 samples: true,
+                samples_format: Default::default(),
                 condition: None,
                 condition_matched: None,
                 stopping: None,

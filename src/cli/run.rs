@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use boomsim::output::SamplesFormat;
 use boomsim::output::terminal::{report_written, shard_written, workbook_written};
 use boomsim::run::shard::{parse_spec, run_shard};
 use boomsim::run::{ModelSource, RunRequest, plan_runs, run};
@@ -26,6 +27,11 @@ pub struct Args {
     /// adoption multiple and each group's and asset's return and uplift.
     #[arg(long)]
     samples: bool,
+    /// The samples' file: `csv` (samples.csv, what a spreadsheet opens) or `parquet`
+    /// (samples.parquet: typed, compressed columns for pandas, polars and DuckDB). Needs
+    /// --samples.
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "samples")]
+    samples_format: Option<SamplesFormatArg>,
     /// Also summarise the paths meeting a condition into summary_where.csv, e.g.
     /// "adoption_multiple >= 5 and sectors.ml_ai.elasticity > 1". Names: adoption_multiple,
     /// baseline_adoption_multiple, or an uncertain parameter's key path; operators
@@ -88,6 +94,13 @@ fn shard_spec(spec: &str) -> Result<(usize, usize), String> {
         .map_err(|_| "expected K/N with 1 <= K <= N, e.g. --shard 2/3 (the second of three)".into())
 }
 
+/// `--samples-format`, as the command line names it.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SamplesFormatArg {
+    Csv,
+    Parquet,
+}
+
 impl Args {
     /// The request for each model: the same flags, a different model.
     fn request(&self, model: ModelSource, hooks: boomsim::engine::Hooks) -> RunRequest {
@@ -96,6 +109,10 @@ impl Args {
             config: self.simulation.config(),
             out: self.out.clone(),
             samples: self.samples,
+            samples_format: match self.samples_format {
+                Some(SamplesFormatArg::Parquet) => SamplesFormat::Parquet,
+                Some(SamplesFormatArg::Csv) | None => SamplesFormat::Csv,
+            },
             condition: self.condition.clone(),
             sets: self.overrides.sets.clone(),
             varied: Vec::new(),
@@ -155,6 +172,11 @@ impl Args {
         if self.models.len() > 1 {
             return Err(Failure::usage(
                 "--shard runs one model at a time; give one model file",
+            ));
+        }
+        if matches!(self.samples_format, Some(SamplesFormatArg::Parquet)) {
+            return Err(Failure::usage(
+                "--samples-format parquet: a merge of shards writes samples.csv only\n  help: leave out --samples-format for shards, or run without --shard",
             ));
         }
         let bar = self.simulation.progress_bar(1);

@@ -43,6 +43,7 @@ impl Args {
                 config: self.simulation.config(),
                 out: self.out,
                 samples: false,
+                samples_format: Default::default(),
                 condition: None,
                 sets: self.overrides.sets,
                 varied: Vec::new(),

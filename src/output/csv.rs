@@ -7,7 +7,8 @@
 //! - `precision.csv`: one row per (entity, headline statistic), its Monte Carlo error;
 //! - `convergence.csv`: each group's mean return and cvar95 over the first 2,048, 4,096, ...
 //!   paths, with their intervals;
-//! - `samples.csv` (with `--samples`): one row per path.
+//! - `samples.csv` (with `--samples`): one row per path, the columns of
+//!   [`sample_columns`](super::samples::sample_columns).
 //!
 //! Rows are the serialisation of [`SummaryRow`](crate::stats::summary::SummaryRow) and
 //! [`SensitivityRow`](crate::stats::sensitivity::SensitivityRow), so column names are field names and
@@ -45,7 +46,7 @@ impl Export for ConvergenceCsv {
         "convergence.csv"
     }
 
-    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
         write_rows(&report.convergence, out)
     }
 }
@@ -55,7 +56,7 @@ impl Export for PrecisionCsv {
         "precision.csv"
     }
 
-    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
         write_rows(&report.precision, out)
     }
 }
@@ -65,7 +66,7 @@ impl Export for DistributionsCsv {
         "distributions.csv"
     }
 
-    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
         write_rows(&report.distributions, out)
     }
 }
@@ -148,7 +149,7 @@ impl Export for SummaryCsv {
         "summary.csv"
     }
 
-    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
         write_summary(&report.rows, out)
     }
 }
@@ -158,7 +159,7 @@ impl Export for SummaryWhereCsv {
         "summary_where.csv"
     }
 
-    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
         let rows = report.conditional.as_ref().map_or(&[][..], |c| &c.rows);
         write_summary(rows, out)
     }
@@ -169,7 +170,7 @@ impl Export for SensitivityCsv {
         "sensitivity.csv"
     }
 
-    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
         if report.sensitivity.is_empty() {
             // No uncertain parameter: the header alone says so.
             out.write_all(b"kind,name,parameter,spearman,low_mean,high_mean,swing,contribution\n")?;
@@ -187,7 +188,7 @@ impl Export for AdoptionCsv {
         "adoption.csv"
     }
 
-    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
         let with_baseline = report.model.baseline.is_some();
         let mut header: Vec<String> = vec!["step".into(), "year".into()];
         header.extend(FAN_COLUMNS.iter().map(|c| c.to_string()));
@@ -212,46 +213,15 @@ impl Export for SamplesCsv {
         "samples.csv"
     }
 
-    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
-        let model = report.model;
-        let sim = report.sim;
-        let has_baseline = sim.baseline_adoption.is_some();
-        let mut header: Vec<String> = vec!["path".into()];
-        header.extend(model.drivers());
-        header.push("adoption_multiple".into());
-        if has_baseline {
-            header.push("baseline_adoption_multiple".into());
-        }
-        // Groups, then assets: entity e's columns are total_return and uplift column e.
-        let names = model.groups.iter().map(|g| &g.name);
-        let names: Vec<&String> = names.chain(model.assets.iter().map(|a| &a.name)).collect();
-        for name in &names {
-            header.push(format!("return.{name}"));
-            if has_baseline {
-                header.push(format!("uplift.{name}"));
-            }
-        }
+    fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
+        let columns = super::samples::sample_columns(report.model, report.sim);
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(&header).map_err(to_io)?;
-        let p = sim.parameters;
-        let (adoption, baseline) = (
-            sim.adoption_at_horizon(),
-            sim.baseline_adoption_at_horizon(),
-        );
-        let mut values = Vec::with_capacity(header.len());
-        for path in 0..sim.paths {
+        let header = std::iter::once("path").chain(columns.iter().map(|(name, _)| name.as_str()));
+        w.write_record(header).map_err(to_io)?;
+        let mut values = Vec::with_capacity(columns.len());
+        for path in 0..report.sim.paths {
             values.clear();
-            values.extend((0..p).map(|k| sim.draws.get(path, k)));
-            values.push(adoption[path]);
-            if let Some(b) = baseline {
-                values.push(b[path]);
-            }
-            for e in 0..names.len() {
-                values.push(sim.total_return.get(path, e));
-                if let Some(u) = &sim.uplift {
-                    values.push(u.get(path, e));
-                }
-            }
+            values.extend(columns.iter().map(|(_, column)| column[path]));
             w.serialize((path, &values)).map_err(to_io)?;
         }
         w.flush()

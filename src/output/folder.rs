@@ -14,8 +14,9 @@ use super::{OutputError, io_error, sha256_hex, workbook};
 
 /// The files boomsim writes into run, sweep and shard folders (besides `charts/` and a sweep's
 /// scenario folders). Anything else in a folder is the user's, and is never deleted.
-pub const OUTPUT_FILES: [&str; 17] = [
+pub const OUTPUT_FILES: [&str; 18] = [
     "summary.csv",
+    "samples.parquet",
     "adoption.csv",
     "sensitivity.csv",
     "distributions.csv",

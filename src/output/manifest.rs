@@ -40,8 +40,11 @@ pub struct Manifest {
     pub elapsed_seconds: f64,
     /// The command line, one argument per element.
     pub command_line: Vec<String>,
-    /// Whether samples.csv was written.
+    /// Whether the samples were written.
     pub samples: bool,
+    /// As which file (left out for the default, samples.csv).
+    #[serde(skip_serializing_if = "crate::output::SamplesFormat::is_csv")]
+    pub samples_format: crate::output::SamplesFormat,
     /// The `--where` condition, if any.
     pub condition: Option<String>,
     /// How many paths met it.
@@ -95,7 +98,7 @@ impl Export for ManifestJson {
         "manifest.json"
     }
 
-    fn write(&self, report: &RunResults, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, &report.manifest).map_err(io::Error::other)?;
         out.write_all(b"\n")
     }

@@ -7,6 +7,7 @@ mod csv;
 pub mod folder;
 mod manifest;
 pub mod report;
+pub mod samples;
 pub mod terminal;
 pub mod workbook;
 
@@ -19,6 +20,7 @@ pub use folder::{
     write_folder,
 };
 pub use manifest::{Manifest, ManifestJson, sha256_hex};
+pub use samples::{SamplesFormat, SamplesParquet};
 
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -52,8 +54,9 @@ pub struct RunResults<'a> {
     pub convergence: Vec<ConvergencePoint>,
     /// With `--where`: the summary over the matching paths.
     pub conditional: Option<ConditionalSummary>,
-    /// Whether `samples.csv` is wanted.
+    /// Whether the samples are wanted, and as which file.
     pub samples: bool,
+    pub samples_format: SamplesFormat,
     /// Provenance of the run.
     pub manifest: Manifest,
 }
@@ -63,12 +66,12 @@ pub trait Export {
     /// The file's name inside the run folder.
     fn file_name(&self) -> &'static str;
     /// Writes the file.
-    fn write(&self, report: &RunResults, out: &mut dyn Write) -> std::io::Result<()>;
+    fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> std::io::Result<()>;
 }
 
 /// Every file a run folder can hold, in the order they are written: the one list of them
 /// (`OUTPUT_FILES`, which says which files of a folder are boomsim's, is checked against it).
-pub const RUN_EXPORTS: [&(dyn Export + Sync); 9] = [
+pub const RUN_EXPORTS: [&(dyn Export + Sync); 10] = [
     &SummaryCsv,
     &AdoptionCsv,
     &SensitivityCsv,
@@ -77,6 +80,7 @@ pub const RUN_EXPORTS: [&(dyn Export + Sync); 9] = [
     &ConvergenceCsv,
     &SummaryWhereCsv,
     &SamplesCsv,
+    &SamplesParquet,
     &ManifestJson,
 ];
 
@@ -87,7 +91,8 @@ pub fn run_exports(report: &RunResults) -> Vec<&'static dyn Export> {
         .iter()
         .filter(|e| match e.file_name() {
             "summary_where.csv" => report.conditional.is_some(),
-            "samples.csv" => report.samples,
+            "samples.csv" => report.samples && report.samples_format == SamplesFormat::Csv,
+            "samples.parquet" => report.samples && report.samples_format == SamplesFormat::Parquet,
             _ => true,
         })
         .map(|&e| e as &dyn Export)

@@ -470,6 +470,7 @@ pub fn allocate(request: &AllocateRequest) -> Result<AllocateOutcome, AllocateEr
         config: request.config,
         out: None,
         samples: false,
+        samples_format: Default::default(),
         condition: None,
         sets: request.sets.clone(),
         varied: Vec::new(),

@@ -76,8 +76,10 @@ pub struct RunRequest {
     pub config: RunConfig,
     /// The run folder; `output/<model name>/` when `None`.
     pub out: Option<PathBuf>,
-    /// Write `samples.csv`.
+    /// Write the samples.
     pub samples: bool,
+    /// As `samples.csv` or `samples.parquet`.
+    pub samples_format: crate::output::SamplesFormat,
     /// `--where`: summarise the paths meeting this condition too.
     pub condition: Option<String>,
     /// `--set KEY=VALUE` overrides.
@@ -564,6 +566,7 @@ pub fn write(
         elapsed_seconds: started.elapsed().as_secs_f64(),
         command_line: request.command_line.clone(),
         samples: request.samples,
+        samples_format: request.samples_format,
         condition: conditional.as_ref().map(|c| c.condition.clone()),
         condition_matched: conditional.as_ref().map(|c| c.matched),
         stopping: stopping.cloned(),
@@ -575,10 +578,14 @@ pub fn write(
     let mut warnings = Vec::new();
     if request.samples && sim.paths < paths {
         warnings.push(format!(
-            "this run is summarised in constant memory, so samples.csv holds its first {} paths, not all {paths}",
+            "this run is summarised in constant memory, so {} holds its first {} paths, not all {paths} (--summary exact keeps every path, in memory)",
+            request.samples_format.file_name(),
             sim.paths
         ));
-    } else if request.samples && paths > SPREADSHEET_ROWS {
+    } else if request.samples
+        && request.samples_format == crate::output::SamplesFormat::Csv
+        && paths > SPREADSHEET_ROWS
+    {
         warnings.push(format!(
             "samples.csv has {paths} rows; a spreadsheet opens at most {SPREADSHEET_ROWS}, so it cannot open the whole file (load it with a script, or run fewer --paths)"
         ));
@@ -595,6 +602,7 @@ pub fn write(
         convergence,
         conditional,
         samples: request.samples,
+        samples_format: request.samples_format,
         manifest,
     };
     let options = WriteOptions {

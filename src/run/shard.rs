@@ -640,6 +640,7 @@ pub fn merge(request: &MergeRequest) -> Result<RunOutcome, ShardError> {
         },
         out,
         samples: first.samples,
+        samples_format: Default::default(),
         condition: first.condition.clone(),
         sets: first.sets.clone(),
         varied: Vec::new(),
