@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::engine::condition::{Condition, ConditionError};
-use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, simulate_into, thread_pool};
+use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, Simulation, simulate_into, thread_pool};
 use crate::output::{
     Manifest, OutputError, Owner, RunResults, SPREADSHEET_ROWS, WriteOptions, first_non_finite,
     run_exports, sha256_hex, write_run,
@@ -18,13 +18,13 @@ use crate::output::{
 use crate::stats::precision::{FIRST_ROUND, StopRule, Stopping};
 use crate::stats::sensitivity::SensitivityRow;
 use crate::stats::summariser::sketched::{Sketched, exact_fits};
-use crate::stats::summariser::{Exact, Summaries, Summariser};
+use crate::stats::summariser::{ConditionalSummary, Exact, Summaries, Summariser};
 
 use crate::model::{
     DEFAULT_MODEL_PATH, DEFAULT_MODEL_TEXT, LoadError, Model, Override, load_file, parse_model_with,
 };
 use crate::output::terminal::RunText;
-use crate::stats::summary::{SummaryRow, Thresholds};
+use crate::stats::summary::{DistributionRow, FanStep, SummaryRow, Thresholds};
 
 /// Where a model comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,6 +271,24 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
         &out_dir(request, &prepared.model),
         &owner("run", request, &prepared),
     )?;
+    let finished = compute_prepared(request, prepared, "run")?;
+    let mut outcome = finished.write(request)?;
+    outcome.warnings.extend(replacing);
+    Ok(outcome)
+}
+
+/// Runs a request in memory: load, simulate, summarise, check every figure is finite; nothing
+/// is written (what the Python package returns; [`Finished::write`] writes the folder).
+pub fn compute(request: &RunRequest) -> Result<Finished, RunError> {
+    compute_prepared(request, prepare(request)?, "run")
+}
+
+/// [`compute`] of a prepared request.
+fn compute_prepared(
+    request: &RunRequest,
+    prepared: Prepared,
+    command: &'static str,
+) -> Result<Finished, RunError> {
     let started = Instant::now();
     let pool = thread_pool(request.config.threads)?;
     let model = &prepared.model;
@@ -321,27 +339,26 @@ pub fn run(request: &RunRequest) -> Result<RunOutcome, RunError> {
         .install(|| summariser.finish(model, prepared.condition.as_ref(), request.config.sampling));
     let mut request = request.clone();
     request.config.paths = done;
-    let mut outcome = write(
+    let mut finished = finish(
         &request,
-        &prepared,
+        prepared,
         &pool,
         summaries,
         started,
-        (stopping.as_ref(), "run"),
+        (stopping.as_ref(), command),
     )?;
-    outcome.warnings.extend(replacing);
     if let Some(s) = stopping {
         if !s.converged {
-            outcome.warnings.push(format!(
+            finished.warnings.push(format!(
                 "--precision {}: reached --max-paths {} before every statistic converged; still wider than the rule: {}",
                 s.rule.target,
                 s.rule.max_paths,
                 s.unconverged.join(", ")
             ));
         }
-        outcome.stopping = Some(s);
+        finished.stopping = Some(s);
     }
-    Ok(outcome)
+    Ok(finished)
 }
 
 /// Who writes a request's folder: `command` for its model, compared on the seed and paths.
@@ -495,15 +512,16 @@ fn check_finite<T: serde::Serialize>(file: &'static str, rows: &[T]) -> Result<(
     }
 }
 
-/// Writes the run folder of a run's summaries, whole.
-pub fn write(
+/// A run's summaries checked (no condition that matched nothing, every figure finite) and
+/// put beside its manifest: everything a run folder holds, in memory.
+pub fn finish(
     request: &RunRequest,
-    prepared: &Prepared,
+    prepared: Prepared,
     pool: &rayon::ThreadPool,
     summaries: Summaries,
     started: Instant,
     (stopping, command): (Option<&Stopping>, &'static str),
-) -> Result<RunOutcome, RunError> {
+) -> Result<Finished, RunError> {
     let model = &prepared.model;
     let Summaries {
         rows,
@@ -591,9 +609,12 @@ pub fn write(
         ));
     }
     let out_dir = out_dir(request, model);
-    let report = RunResults {
+    let Prepared { model, .. } = prepared;
+    Ok(Finished {
+        out_dir,
+        horizon_years: model.horizon_years,
         model,
-        sim: &sim,
+        sim,
         rows,
         fan,
         distributions,
@@ -604,25 +625,84 @@ pub fn write(
         samples: request.samples,
         samples_format: request.samples_format,
         manifest,
-    };
-    let options = WriteOptions {
-        report: request.report,
-        xlsx: request.xlsx,
-        cancel: request.hooks.cancel.as_deref(),
-    };
-    write_run(&out_dir, &report, options)?;
-    let files = run_exports(&report).iter().map(|e| e.file_name()).collect();
-    Ok(RunOutcome {
-        files,
-        out_dir,
-        matched: report.conditional.as_ref().map(|c| c.matched),
-        rows: report.rows,
-        sensitivity: report.sensitivity,
-        precision: report.precision,
-        sensitivity_paths: sim.paths,
-        manifest: report.manifest,
-        horizon_years: model.horizon_years,
         warnings,
         stopping: None,
     })
+}
+
+/// A run computed in memory: the model, every path kept whole, every summary and the
+/// manifest; [`Finished::results`] is what each output file is rendered from.
+pub struct Finished {
+    /// The folder it goes to (`--out`, or `output/<model name>/`).
+    pub out_dir: PathBuf,
+    /// H, for reading the returns.
+    pub horizon_years: f64,
+    /// The model that ran.
+    pub model: Model,
+    /// The paths kept whole (all, or a sketched run's first 100,000).
+    pub sim: Simulation,
+    /// `summary.csv`, `adoption.csv`, `distributions.csv`, `sensitivity.csv`,
+    /// `precision.csv`, `convergence.csv` and `summary_where.csv`'s rows.
+    pub rows: Vec<SummaryRow>,
+    pub fan: Vec<FanStep>,
+    pub distributions: Vec<DistributionRow>,
+    pub sensitivity: Vec<SensitivityRow>,
+    pub precision: Vec<crate::stats::precision::PrecisionRow>,
+    pub convergence: Vec<crate::stats::precision::ConvergencePoint>,
+    pub conditional: Option<ConditionalSummary>,
+    /// Whether the samples are wanted, and as which file.
+    pub samples: bool,
+    pub samples_format: crate::output::SamplesFormat,
+    /// Provenance.
+    pub manifest: Manifest,
+    /// Things the user should know.
+    pub warnings: Vec<String>,
+    /// What the stopping rule did, with `--precision`.
+    pub stopping: Option<Stopping>,
+}
+
+impl Finished {
+    /// The run's results as the output files render them.
+    pub fn results(&self) -> RunResults<'_> {
+        RunResults {
+            model: &self.model,
+            sim: &self.sim,
+            rows: self.rows.clone(),
+            fan: self.fan.clone(),
+            distributions: self.distributions.clone(),
+            sensitivity: self.sensitivity.clone(),
+            precision: self.precision.clone(),
+            convergence: self.convergence.clone(),
+            conditional: self.conditional.clone(),
+            samples: self.samples,
+            samples_format: self.samples_format,
+            manifest: self.manifest.clone(),
+        }
+    }
+
+    /// Writes the run folder whole (with `request`'s report, workbook and cancel flag) to
+    /// [`Finished::out_dir`].
+    pub fn write(self, request: &RunRequest) -> Result<RunOutcome, RunError> {
+        let report = self.results();
+        let options = WriteOptions {
+            report: request.report,
+            xlsx: request.xlsx,
+            cancel: request.hooks.cancel.as_deref(),
+        };
+        write_run(&self.out_dir, &report, options)?;
+        let files = run_exports(&report).iter().map(|e| e.file_name()).collect();
+        Ok(RunOutcome {
+            files,
+            matched: self.conditional.as_ref().map(|c| c.matched),
+            sensitivity_paths: self.sim.paths,
+            out_dir: self.out_dir,
+            rows: self.rows,
+            sensitivity: self.sensitivity,
+            precision: self.precision,
+            manifest: self.manifest,
+            horizon_years: self.horizon_years,
+            warnings: self.warnings,
+            stopping: self.stopping,
+        })
+    }
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{CHUNK_PATHS, shard_chunks, simulate_into, thread_pool};
 use crate::output::{OutputError, write_folder};
 use crate::run::{
-    ModelSource, RunError, RunOutcome, RunRequest, SummaryMethod, prepare, summariser, write,
+    ModelSource, RunError, RunOutcome, RunRequest, SummaryMethod, finish, prepare, summariser,
 };
 use crate::stats::state::Shape;
 use crate::stats::summariser::sketched::{BATCH_PATHS, exact_fits, shard_blocks};
@@ -695,14 +695,15 @@ pub fn merge(request: &MergeRequest) -> Result<RunOutcome, ShardError> {
     if hooks.cancelled() {
         return Err(crate::engine::EngineError::Interrupted.into());
     }
-    let mut outcome = write(
+    let mut outcome = finish(
         &request,
-        &prepared,
+        prepared,
         &pool,
         summaries,
         started,
         (None, "merge"),
-    )?;
+    )?
+    .write(&request)?;
     outcome.warnings.extend(replacing);
     Ok(outcome)
 }

@@ -49,6 +49,7 @@ pub struct Summaries {
 }
 
 /// The `--where` summary.
+#[derive(Debug, Clone)]
 pub struct ConditionalSummary {
     /// The condition as written.
     pub condition: String,
