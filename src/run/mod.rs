@@ -33,6 +33,9 @@ pub enum ModelSource {
     File(PathBuf),
     /// The built-in copy of `models/python-5x.toml`.
     BuiltIn,
+    /// A model given as text (the Python package's `model="[model]..."`); messages call it
+    /// `<string>`, and the files it names are found from the working folder.
+    Text(String),
 }
 
 impl ModelSource {
@@ -53,6 +56,7 @@ impl ModelSource {
         match self {
             ModelSource::File(p) => p.display().to_string(),
             ModelSource::BuiltIn => format!("{DEFAULT_MODEL_PATH} (built in)"),
+            ModelSource::Text(_) => "<string>".into(),
         }
     }
 
@@ -63,6 +67,9 @@ impl ModelSource {
             ModelSource::File(p) => load_file(p, sets),
             ModelSource::BuiltIn => parse_model_with(DEFAULT_MODEL_TEXT, &self.display(), sets)
                 .map_err(LoadError::Invalid),
+            ModelSource::Text(text) => {
+                parse_model_with(text, &self.display(), sets).map_err(LoadError::Invalid)
+            }
         }
     }
 }
@@ -678,6 +685,20 @@ impl Finished {
             samples_format: self.samples_format,
             manifest: self.manifest.clone(),
         }
+    }
+
+    /// Writes the run folder whole to `dir` (refusing a folder it may not replace, as `run`
+    /// does); returns the files written and a note when an earlier result was replaced.
+    pub fn write_to(
+        &self,
+        dir: &Path,
+        options: WriteOptions,
+    ) -> Result<(Vec<&'static str>, Option<String>), RunError> {
+        let replacing = crate::output::check_replaceable(dir, &self.manifest.owner())?;
+        let report = self.results();
+        write_run(dir, &report, options)?;
+        let files = run_exports(&report).iter().map(|e| e.file_name()).collect();
+        Ok((files, replacing))
     }
 
     /// Writes the run folder whole (with `request`'s report, workbook and cancel flag) to

@@ -351,6 +351,9 @@ pub fn run_shard(request: &RunRequest, k: usize, n: usize) -> Result<ShardOutcom
         model_path: match &request.model {
             ModelSource::File(p) => p.display().to_string(),
             ModelSource::BuiltIn => String::new(),
+            // Shards come from the command line, which names files; a text model (the Python
+            // package) has no file a merge could load again.
+            ModelSource::Text(_) => "<string>".into(),
         },
         sets: request.sets.clone(),
         model_sha256: crate::output::sha256_hex(&prepared.bytes),
