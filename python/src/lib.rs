@@ -12,7 +12,7 @@ use std::time::Duration;
 use boomsim::distribution::Distribution;
 use boomsim::distribution::describe::describe;
 use boomsim::engine::{Hooks, RunConfig, Sampling};
-use boomsim::model::{LoadError, ModelError as Invalid, Override, parse_model_with};
+use boomsim::model::{LoadError, ModelError as Invalid, Override};
 use boomsim::output::samples::sample_columns;
 use boomsim::output::terminal::{RunText, dist_report, model_summary};
 use boomsim::output::{RUN_EXPORTS, SamplesFormat, WriteOptions, render, run_exports};
@@ -314,10 +314,176 @@ fn dist(text: &str, bins: i64) -> PyResult<String> {
     Ok(dist_report(&description, &histogram))
 }
 
-/// Whether a model text parses (a quick check used by the wrapper to tell text from a path).
+/// Any other error of the library as a Python exception: an interrupt as KeyboardInterrupt, a
+/// usage error (a setting out of range, a name the model lacks) as ValueError.
+fn library_error<E: std::fmt::Display + boomsim::exit::ExitStatus>(e: &E) -> PyErr {
+    match e.exit_code() {
+        boomsim::exit::INTERRUPTED => {
+            PyKeyboardInterrupt::new_err("interrupted: nothing was written")
+        }
+        boomsim::exit::USAGE => PyValueError::new_err(e.to_string()),
+        _ => BoomsimError::new_err(e.to_string()),
+    }
+}
+
+/// A setting through the command line's own parser for the same flag (named in the message).
+fn setting<T>(name: &str, value: &str, parse: fn(&str) -> Result<T, String>) -> PyResult<T> {
+    parse(value).map_err(|e| PyValueError::new_err(format!("{name}={value}: {e}")))
+}
+
+/// Runs a sweep and writes its folder; returns (the folder, the warnings, the failed scenarios).
 #[pyfunction]
-fn parses(text: &str) -> bool {
-    parse_model_with(text, "<string>", &[]).is_ok()
+#[pyo3(signature = (path, text, varies, paths, seed, threads, sets, out, command_line))]
+#[allow(clippy::too_many_arguments)]
+fn sweep(
+    py: Python<'_>,
+    path: Option<String>,
+    text: Option<String>,
+    varies: Vec<String>,
+    paths: i64,
+    seed: i64,
+    threads: Option<i64>,
+    sets: Vec<String>,
+    out: Option<String>,
+    command_line: Vec<String>,
+) -> PyResult<(String, Vec<String>, Vec<String>)> {
+    let varies = varies
+        .iter()
+        .map(|v| {
+            boomsim::run::sweep::Vary::parse(v)
+                .map_err(|e| PyValueError::new_err(format!("vary {v}: {}", e.message_and_help())))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let request = boomsim::run::sweep::SweepRequest {
+        base: RunRequest {
+            model: source(path, text),
+            config: RunConfig {
+                paths: whole("paths", paths, 1, boomsim::engine::MOST_PATHS)? as usize,
+                seed: whole("seed", seed, 0, u64::MAX >> 1)?,
+                threads: threads
+                    .map(|t| whole("threads", t, 1, 4096).map(|t| t as usize))
+                    .transpose()?,
+                sampling: Sampling::default(),
+            },
+            out: out.map(PathBuf::from),
+            samples: false,
+            samples_format: SamplesFormat::Csv,
+            condition: None,
+            sets,
+            varied: Vec::new(),
+            hooks: Hooks {
+                progress: None,
+                cancel: Some(cancel.clone()),
+            },
+            method: SummaryMethod::Auto,
+            command_line,
+            report: false,
+            xlsx: false,
+            stop: None,
+        },
+        varies,
+    };
+    let result = interruptible(py, cancel, move || boomsim::run::sweep::sweep(&request))?;
+    let outcome = result.map_err(|e| run_error(py, &e))?;
+    let failed = outcome
+        .failed
+        .iter()
+        .map(|(scenario, why)| format!("{}: {why}", scenario.id))
+        .collect();
+    Ok((
+        outcome.out_dir.display().to_string(),
+        outcome.warnings,
+        failed,
+    ))
+}
+
+/// Solves allocate's portfolios and writes its folder; returns (the folder, the warnings, what
+/// `boomsim allocate` prints). Every setting is a string through the CLI's parser of its flag.
+#[pyfunction]
+#[pyo3(signature = (path, text, sets, paths, test_paths, resamples, seed, threads, cvar, points, max_weight, groups, exclude, max_cvar, boom_probability, out, command_line))]
+#[allow(clippy::too_many_arguments)]
+fn allocate(
+    py: Python<'_>,
+    path: Option<String>,
+    text: Option<String>,
+    sets: Vec<String>,
+    paths: &str,
+    test_paths: &str,
+    resamples: &str,
+    seed: i64,
+    threads: Option<i64>,
+    cvar: &str,
+    points: &str,
+    max_weight: &str,
+    groups: Vec<String>,
+    exclude: Vec<String>,
+    max_cvar: Option<String>,
+    boom_probability: &str,
+    out: Option<String>,
+    command_line: Vec<String>,
+) -> PyResult<(String, Vec<String>, String)> {
+    use boomsim::run::allocate::{AllocateRequest, settings};
+    let cancel = Arc::new(AtomicBool::new(false));
+    let request = AllocateRequest {
+        model: source(path, text),
+        sets,
+        config: RunConfig {
+            paths: setting("paths", paths, settings::in_sample_paths)? as usize,
+            seed: whole("seed", seed, 0, u64::MAX >> 1)?,
+            threads: threads
+                .map(|t| whole("threads", t, 1, 4096).map(|t| t as usize))
+                .transpose()?,
+            ..Default::default()
+        },
+        test_paths: setting("test_paths", test_paths, settings::test_paths)? as usize,
+        resamples: setting("resamples", resamples, settings::resamples)? as usize,
+        alpha: setting("cvar", cvar, settings::cvar_level)?,
+        points: setting("points", points, settings::points)? as usize,
+        max_weight: setting("max_weight", max_weight, settings::max_weight)?,
+        groups: groups
+            .iter()
+            .map(|g| setting("groups", g, settings::group_bounds))
+            .collect::<PyResult<_>>()?,
+        exclude,
+        max_cvar: max_cvar
+            .map(|m| setting("max_cvar", &m, settings::max_cvar))
+            .transpose()?,
+        boom_probability: setting(
+            "boom_probability",
+            boom_probability,
+            settings::boom_probability,
+        )?,
+        out: out.map(PathBuf::from),
+        hooks: Hooks {
+            progress: None,
+            cancel: Some(cancel.clone()),
+        },
+        command_line,
+        report: false,
+        xlsx: false,
+    };
+    let result = interruptible(py, cancel, move || {
+        boomsim::run::allocate::allocate(&request)
+    })?;
+    let o = result.map_err(|e| match &e {
+        boomsim::run::allocate::AllocateError::Run(run) => run_error(py, run),
+        e => library_error(e),
+    })?;
+    let text = boomsim::output::terminal::AllocateText {
+        named: &o.named,
+        highest: &o.highest,
+        assets: &o.assets,
+        groups: &o.groups,
+        scenarios: o.scenarios,
+        sets: o.sets,
+        solve_seconds: o.solve_seconds,
+        alpha: o.alpha,
+        portfolios: o.frontier.len(),
+        out_dir: &o.out_dir,
+    }
+    .render();
+    Ok((o.out_dir.display().to_string(), o.warnings.clone(), text))
 }
 
 #[pymodule]
@@ -326,7 +492,8 @@ fn _boomsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(dist, m)?)?;
-    m.add_function(wrap_pyfunction!(parses, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(allocate, m)?)?;
     m.add("BoomsimError", m.py().get_type::<BoomsimError>())?;
     m.add("ModelError", m.py().get_type::<ModelError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -153,3 +153,25 @@ def test_a_million_paths_of_samples_round_trip_through_parquet(tmp_path):
     assert count == 1_000_000
     summary_mean = run.summary.set_index("name").loc["public_equities", "mean_return"]
     assert abs(mean - summary_mean) < 1e-9 * max(1.0, abs(summary_mean))
+
+
+def test_sweep_and_allocate_write_the_folders_the_command_line_writes(tmp_path):
+    model = str(ROOT / "models" / "python-5x.toml")
+    swept = boomsim.sweep(model, vary={"adoption.ceiling": ["2 to 5", "5 to 20"]}, paths=2000,
+                          out=tmp_path / "sweep")
+    cli("sweep", model, "--vary", "adoption.ceiling=2 to 5,5 to 20", "--paths", "2000",
+        "--out", str(tmp_path / "cli-sweep"))
+    assert len(swept.sweep) > 0 and len(swept.sweep_wide) > 0
+    for file in ["sweep.csv", "sweep_wide.csv"]:
+        assert (tmp_path / "sweep" / file).read_bytes() == (tmp_path / "cli-sweep" / file).read_bytes()
+    alloc = boomsim.allocate(model, paths=1000, test_paths=4096, out=tmp_path / "alloc")
+    cli("allocate", model, "--paths", "1000", "--test-paths", "4096", "--out", str(tmp_path / "cli-alloc"))
+    for file in ["frontier.csv", "allocation.csv"]:
+        assert (tmp_path / "alloc" / file).read_bytes() == (tmp_path / "cli-alloc" / file).read_bytes()
+    assert "minimum CVaR" in alloc.text()
+    assert set(alloc.allocation.columns) >= {"portfolio", "asset", "weight"}
+    with pytest.raises(ValueError, match="0.95"):
+        boomsim.allocate(model, cvar=95, out=tmp_path / "never")
+    with pytest.raises(ValueError):
+        boomsim.sweep(model, vary={}, out=tmp_path / "never")
+    assert not (tmp_path / "never").exists()

@@ -3,10 +3,9 @@
 use std::path::PathBuf;
 
 use boomsim::engine::RunConfig;
-use boomsim::number::{self, Range};
 use boomsim::output::terminal::{AllocateText, report_written, workbook_written};
 use boomsim::run::ModelSource;
-use boomsim::run::allocate::{AllocateRequest, MAX_SCENARIOS, MIN_RESAMPLES, allocate};
+use boomsim::run::allocate::{AllocateRequest, allocate, settings};
 
 use super::{Failure, Overrides, command_line, hooks, print};
 
@@ -16,15 +15,15 @@ pub struct Args {
     model: Option<PathBuf>,
     /// In-sample paths the portfolios are optimised on (at most 50,000 scenarios: half that
     /// with --boom-probability below 1).
-    #[arg(long, default_value_t = 10_000, value_parser = in_sample, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 10_000, value_parser = settings::in_sample_paths, allow_negative_numbers = true)]
     paths: u64,
     /// Out-of-sample paths every portfolio is checked on (a stream of their own; their asset
     /// returns are kept, 8 bytes x assets a path, at most 1 GiB).
-    #[arg(long, default_value_t = 100_000, value_parser = out_of_sample, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 100_000, value_parser = settings::test_paths, allow_negative_numbers = true)]
     test_paths: u64,
     /// Further in-sample sets of --paths paths each portfolio is solved on again, to show how
     /// much its weights would move with other paths (weight_lo, weight_hi).
-    #[arg(long, default_value_t = 8, value_parser = resamples, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 8, value_parser = settings::resamples, allow_negative_numbers = true)]
     resamples: u64,
     /// Seed.
     #[arg(long, default_value_t = 1, value_parser = super::seed, allow_negative_numbers = true)]
@@ -33,29 +32,29 @@ pub struct Args {
     #[arg(long, value_parser = super::threads, allow_negative_numbers = true)]
     threads: Option<u64>,
     /// CVaR level, a fraction: 0.95 is the mean loss of the worst 5% of paths.
-    #[arg(long, default_value_t = 0.95, value_parser = level, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 0.95, value_parser = settings::cvar_level, allow_negative_numbers = true)]
     cvar: f64,
     /// Frontier points, from the minimum-CVaR portfolio to the highest-mean one.
-    #[arg(long, default_value_t = 15, value_parser = points, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 15, value_parser = settings::points, allow_negative_numbers = true)]
     points: u64,
     /// The largest share of the budget in one asset, a fraction (0.3 = 30%).
-    #[arg(long, default_value_t = 1.0, value_parser = share, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 1.0, value_parser = settings::max_weight, allow_negative_numbers = true)]
     max_weight: f64,
     /// A group's share of the budget, GROUP=MIN..MAX in fractions (repeatable), e.g.
     /// private_startups=0..0.2.
-    #[arg(long = "group", value_name = "GROUP=MIN..MAX", value_parser = group_bounds, allow_negative_numbers = true)]
+    #[arg(long = "group", value_name = "GROUP=MIN..MAX", value_parser = settings::group_bounds, allow_negative_numbers = true)]
     groups: Vec<(String, f64, f64)>,
     /// Hold none of this asset (repeatable).
     #[arg(long, value_name = "ASSET")]
     exclude: Vec<String>,
     /// Also the portfolio with the highest mean whose CVaR is at most this, a fraction
     /// (0.3 = a mean loss of 30% in the worst paths; negative for a gain).
-    #[arg(long, value_name = "CVAR", value_parser = cvar_limit, allow_negative_numbers = true)]
+    #[arg(long, value_name = "CVAR", value_parser = settings::max_cvar, allow_negative_numbers = true)]
     max_cvar: Option<f64>,
     /// How likely the boom is, a fraction: each path's boom outcome counts with this
     /// probability and its baseline outcome (the model's [baseline], same draws and shocks)
     /// with the rest.
-    #[arg(long, default_value_t = 1.0, value_parser = probability, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 1.0, value_parser = settings::boom_probability, allow_negative_numbers = true)]
     boom_probability: f64,
     /// Output folder [default: output/<model name>-allocate/].
     #[arg(long)]
@@ -72,56 +71,6 @@ pub struct Args {
     xlsx: bool,
     #[command(flatten)]
     overrides: Overrides,
-}
-
-/// `--cvar LEVEL`: a fraction above 0.5 and below 1.
-fn level(arg: &str) -> Result<f64, String> {
-    number::fraction(arg, Range::open(0.5, 1.0), "0.95")
-}
-
-/// `--max-weight W`.
-fn share(arg: &str) -> Result<f64, String> {
-    number::fraction(arg, Range::open_closed(0.0, 1.0), "0.3")
-}
-
-/// `--boom-probability P`.
-fn probability(arg: &str) -> Result<f64, String> {
-    number::fraction(arg, Range::closed(0.0, 1.0), "0.6")
-}
-
-/// `--max-cvar X`: a loss as a fraction, at most 1 (everything lost); negative for a gain.
-fn cvar_limit(arg: &str) -> Result<f64, String> {
-    number::fraction(arg, Range::closed(-100.0, 1.0), "0.2")
-}
-
-/// `--paths N`.
-fn in_sample(arg: &str) -> Result<u64, String> {
-    number::whole(arg, 256, MAX_SCENARIOS as u64)
-}
-
-/// `--test-paths M`.
-fn out_of_sample(arg: &str) -> Result<u64, String> {
-    number::whole(arg, 2_048, 1 << 32)
-}
-
-/// `--resamples R`.
-fn resamples(arg: &str) -> Result<u64, String> {
-    number::whole(arg, MIN_RESAMPLES as u64, 63)
-}
-
-/// `--points K`.
-fn points(arg: &str) -> Result<u64, String> {
-    number::whole(arg, 2, 200)
-}
-
-/// `--group GROUP=MIN..MAX`.
-fn group_bounds(arg: &str) -> Result<(String, f64, f64), String> {
-    let example = "private_startups=0..0.2";
-    let (name, bounds) = arg
-        .split_once('=')
-        .ok_or(format!("expected GROUP=MIN..MAX, e.g. {example}"))?;
-    let (lo, hi) = number::fraction_range(bounds, Range::closed(0.0, 1.0), "0..0.2")?;
-    Ok((name.trim().to_string(), lo, hi))
 }
 
 impl Args {

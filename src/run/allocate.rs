@@ -840,3 +840,61 @@ fn title(names: &[&'static str], portfolio: usize) -> String {
         format!("{} (portfolio {portfolio})", words.join(", also the "))
     }
 }
+
+/// The parsers of allocate's settings, one per flag, shared by the command line and the Python
+/// package: every number through [`crate::number`] (NaN, inf and a percent where a fraction
+/// belongs refused, with the fraction it meant).
+pub mod settings {
+    use super::{MAX_SCENARIOS, MIN_RESAMPLES};
+    use crate::number::{self, Range};
+
+    /// `--cvar LEVEL`: a fraction above 0.5 and below 1.
+    pub fn cvar_level(arg: &str) -> Result<f64, String> {
+        number::fraction(arg, Range::open(0.5, 1.0), "0.95")
+    }
+
+    /// `--max-weight W`.
+    pub fn max_weight(arg: &str) -> Result<f64, String> {
+        number::fraction(arg, Range::open_closed(0.0, 1.0), "0.3")
+    }
+
+    /// `--boom-probability P`.
+    pub fn boom_probability(arg: &str) -> Result<f64, String> {
+        number::fraction(arg, Range::closed(0.0, 1.0), "0.6")
+    }
+
+    /// `--max-cvar X`: a loss as a fraction, at most 1 (everything lost); negative for a gain.
+    pub fn max_cvar(arg: &str) -> Result<f64, String> {
+        number::fraction(arg, Range::closed(-100.0, 1.0), "0.2")
+    }
+
+    /// `--paths N`.
+    pub fn in_sample_paths(arg: &str) -> Result<u64, String> {
+        number::whole(arg, 256, MAX_SCENARIOS as u64)
+    }
+
+    /// `--test-paths M`.
+    pub fn test_paths(arg: &str) -> Result<u64, String> {
+        number::whole(arg, 2_048, 1 << 32)
+    }
+
+    /// `--resamples R`.
+    pub fn resamples(arg: &str) -> Result<u64, String> {
+        number::whole(arg, MIN_RESAMPLES as u64, 63)
+    }
+
+    /// `--points K`.
+    pub fn points(arg: &str) -> Result<u64, String> {
+        number::whole(arg, 2, 200)
+    }
+
+    /// `--group GROUP=MIN..MAX`.
+    pub fn group_bounds(arg: &str) -> Result<(String, f64, f64), String> {
+        let example = "private_startups=0..0.2";
+        let (name, bounds) = arg
+            .split_once('=')
+            .ok_or(format!("expected GROUP=MIN..MAX, e.g. {example}"))?;
+        let (lo, hi) = number::fraction_range(bounds, Range::closed(0.0, 1.0), "0..0.2")?;
+        Ok((name.trim().to_string(), lo, hi))
+    }
+}

@@ -27,7 +27,8 @@ import numpy as np
 from . import _boomsim
 from ._boomsim import BoomsimError, ModelError
 
-__all__ = ["run", "check", "dist", "Run", "BoomsimError", "ModelError", "__version__"]
+__all__ = ["run", "sweep", "allocate", "check", "dist", "Run", "Folder", "BoomsimError",
+           "ModelError", "__version__"]
 __version__ = _boomsim.__version__
 
 _TABLES = {
@@ -211,6 +212,94 @@ def run(
         [sys.executable, "-c", "boomsim.run(...)"],
     )
     return Run(handle, bool(samples))
+
+
+class Folder:
+    """A folder `sweep` or `allocate` wrote: its CSV files as tables (attributes named after the
+    files: `sweep`, `sweep_wide`; `frontier`, `allocation`), what the command line prints, and
+    the warnings."""
+
+    def __init__(self, path: str, warnings, text: str = "", failed=()):
+        self.path = path
+        self.warnings = list(warnings)
+        self.failed = list(failed)
+        self._text = text
+
+    def text(self) -> str:
+        return self._text
+
+    def __getattr__(self, name):
+        file = os.path.join(self.path, name + ".csv")
+        if name.startswith("_") or not os.path.isfile(file):
+            raise AttributeError(name)
+        pandas = _pandas()
+        if pandas:
+            return pandas.read_csv(file)
+        with open(file, "rb") as f:
+            return _columns(f.read())
+
+
+def _values(values) -> str:
+    if isinstance(values, str):
+        return values
+    return ",".join(repr(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+                    for v in values)
+
+
+def sweep(
+    model: Union[str, os.PathLike, None] = None,
+    vary: Optional[Mapping[str, Any]] = None,
+    paths: int = 100_000,
+    seed: int = 1,
+    threads: Optional[int] = None,
+    set: Optional[Mapping[str, Any]] = None,
+    out: Union[str, os.PathLike, None] = None,
+) -> Folder:
+    """A grid of runs, as `boomsim sweep`: vary={"adoption.ceiling": ["2 to 5", "5 to 20"]}.
+    Writes the sweep folder (default output/<model name>-sweep/) and returns it as a Folder
+    whose `sweep` and `sweep_wide` are the tables."""
+    if not vary:
+        raise ValueError("vary: give at least one key and its values, e.g. {'adoption.ceiling': ['2 to 5', '5 to 20']}")
+    path, text = _model(model)
+    out_dir, warnings, failed = _boomsim.sweep(
+        path, text, [f"{key}={_values(values)}" for key, values in vary.items()],
+        int(paths), int(seed), None if threads is None else int(threads), _sets(set),
+        None if out is None else os.fspath(out), [sys.executable, "-c", "boomsim.sweep(...)"],
+    )
+    return Folder(out_dir, warnings, failed=failed)
+
+
+def allocate(
+    model: Union[str, os.PathLike, None] = None,
+    paths: int = 10_000,
+    test_paths: int = 100_000,
+    resamples: int = 8,
+    seed: int = 1,
+    threads: Optional[int] = None,
+    cvar: float = 0.95,
+    points: int = 15,
+    max_weight: float = 1.0,
+    groups: Optional[Mapping[str, Any]] = None,
+    exclude=(),
+    max_cvar: Optional[float] = None,
+    boom_probability: float = 1.0,
+    set: Optional[Mapping[str, Any]] = None,
+    out: Union[str, os.PathLike, None] = None,
+) -> Folder:
+    """Mean-CVaR portfolios of the model's assets, as `boomsim allocate` (every setting a
+    fraction, checked by the same rules as its flag; groups={"private_startups": (0, 0.2)}).
+    Writes the folder (default output/<model name>-allocate/) and returns it as a Folder whose
+    `frontier` and `allocation` are the tables and whose text() is what the command prints."""
+    path, text = _model(model)
+    bounds = [f"{name}={lo}..{hi}" for name, (lo, hi) in (groups or {}).items()]
+    out_dir, warnings, printed = _boomsim.allocate(
+        path, text, _sets(set), str(paths), str(test_paths), str(resamples), int(seed),
+        None if threads is None else int(threads), repr(float(cvar)), str(points),
+        repr(float(max_weight)), bounds, list(exclude),
+        None if max_cvar is None else repr(float(max_cvar)), repr(float(boom_probability)),
+        None if out is None else os.fspath(out), [sys.executable, "-c", "boomsim.allocate(...)"],
+    )
+    return Folder(out_dir, warnings, text=printed)
 
 
 def check(model: Union[str, os.PathLike], set: Optional[Mapping[str, Any]] = None) -> str:
