@@ -10,8 +10,10 @@
 FROM rust:1.89-slim-bookworm AS build
 WORKDIR /src
 # What `cargo build` reads: the manifest and lock file (the exact dependency versions), the
-# sources, the models (the default model is compiled in) and the benches Cargo.toml declares.
+# sources, the models (the default model is compiled in), the benches Cargo.toml declares and the
+# Python package's manifest (a workspace member; not built here).
 COPY Cargo.toml Cargo.lock ./
+COPY python ./python
 COPY src ./src
 COPY models ./models
 COPY benches ./benches
