@@ -59,14 +59,12 @@ fn model_error(py: Python<'_>, e: &Invalid) -> PyErr {
     err
 }
 
-/// A run's error as a Python exception.
+/// A run's error as a Python exception: an invalid model as [`ModelError`], anything else as
+/// [`library_error`] says.
 fn run_error(py: Python<'_>, e: &RunError) -> PyErr {
     match e {
         RunError::Load(LoadError::Invalid(invalid)) => model_error(py, invalid),
-        e if boomsim::exit::ExitStatus::exit_code(e) == boomsim::exit::INTERRUPTED => {
-            PyKeyboardInterrupt::new_err("interrupted: nothing was written")
-        }
-        e => BoomsimError::new_err(e.to_string()),
+        e => library_error(e),
     }
 }
 

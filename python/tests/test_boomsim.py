@@ -110,6 +110,13 @@ def test_errors_are_exceptions_that_locate_the_problem(tmp_path):
             boomsim.run(**kwargs)
     with pytest.raises(ValueError):
         boomsim.dist("normal(0, -1)")
+    # A condition, a value or a name the model cannot take is the caller's mistake.
+    with pytest.raises(ValueError, match="where"):
+        boomsim.run(paths=1000, where="adoption_multiple >>= 5")
+    with pytest.raises(boomsim.ModelError, match="adoption.ceiling"):
+        boomsim.run(paths=1000, set={"adoption.ceiling": float("nan")})
+    with pytest.raises(boomsim.ModelError, match="adoption.ceilin"):
+        boomsim.run(paths=1000, set={"adoption.ceilin": 5})
     # A folder holding a file boomsim did not write is never replaced.
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("mine")
