@@ -146,6 +146,19 @@ fn whole(name: &str, value: i64, least: u64, most: u64) -> PyResult<u64> {
         })
 }
 
+/// Paths, seed and threads within the command line's bounds for `--paths`, `--seed` and
+/// `--threads`.
+fn config(paths: i64, seed: i64, threads: Option<i64>) -> PyResult<RunConfig> {
+    Ok(RunConfig {
+        paths: whole("paths", paths, 1, boomsim::engine::MOST_PATHS)? as usize,
+        seed: whole("seed", seed, 0, u64::MAX >> 1)?,
+        threads: threads
+            .map(|t| whole("threads", t, 1, 4096).map(|t| t as usize))
+            .transpose()?,
+        sampling: Sampling::default(),
+    })
+}
+
 /// A finished run, in memory.
 #[pyclass(frozen, module = "boomsim._boomsim")]
 struct RunHandle {
@@ -255,14 +268,7 @@ fn run(
     let cancel = Arc::new(AtomicBool::new(false));
     let request = RunRequest {
         model: source(path, text),
-        config: RunConfig {
-            paths: whole("paths", paths, 1, boomsim::engine::MOST_PATHS)? as usize,
-            seed: whole("seed", seed, 0, u64::MAX >> 1)?,
-            threads: threads
-                .map(|t| whole("threads", t, 1, 4096).map(|t| t as usize))
-                .transpose()?,
-            sampling: Sampling::default(),
-        },
+        config: config(paths, seed, threads)?,
         out: None,
         samples,
         samples_format: samples_format(samples_format_name)?,
@@ -356,14 +362,7 @@ fn sweep(
     let request = boomsim::run::sweep::SweepRequest {
         base: RunRequest {
             model: source(path, text),
-            config: RunConfig {
-                paths: whole("paths", paths, 1, boomsim::engine::MOST_PATHS)? as usize,
-                seed: whole("seed", seed, 0, u64::MAX >> 1)?,
-                threads: threads
-                    .map(|t| whole("threads", t, 1, 4096).map(|t| t as usize))
-                    .transpose()?,
-                sampling: Sampling::default(),
-            },
+            config: config(paths, seed, threads)?,
             out: out.map(PathBuf::from),
             samples: false,
             samples_format: SamplesFormat::Csv,
@@ -426,14 +425,11 @@ fn allocate(
     let request = AllocateRequest {
         model: source(path, text),
         sets,
-        config: RunConfig {
-            paths: setting("paths", paths, settings::in_sample_paths)? as usize,
-            seed: whole("seed", seed, 0, u64::MAX >> 1)?,
-            threads: threads
-                .map(|t| whole("threads", t, 1, 4096).map(|t| t as usize))
-                .transpose()?,
-            ..Default::default()
-        },
+        config: config(
+            setting("paths", paths, settings::in_sample_paths)? as i64,
+            seed,
+            threads,
+        )?,
         test_paths: setting("test_paths", test_paths, settings::test_paths)? as usize,
         resamples: setting("resamples", resamples, settings::resamples)? as usize,
         alpha: setting("cvar", cvar, settings::cvar_level)?,
