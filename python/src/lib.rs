@@ -188,12 +188,12 @@ impl RunHandle {
 
     /// The paths kept whole (what the samples hold).
     fn paths_kept(&self) -> usize {
-        self.finished.sim.paths
+        self.finished.summaries.kept.paths
     }
 
     /// The sample columns after `path`: (name, the values as little-endian float64 bytes).
     fn sample_columns(&self, py: Python<'_>) -> Vec<(String, Py<PyBytes>)> {
-        sample_columns(&self.finished.model, &self.finished.sim)
+        sample_columns(&self.finished.model, &self.finished.summaries.kept)
             .into_iter()
             .map(|(name, values)| {
                 let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -207,13 +207,13 @@ impl RunHandle {
         let f = &self.finished;
         RunText {
             manifest: &f.manifest,
-            rows: &f.rows,
-            precision: &f.precision,
-            sensitivity: &f.sensitivity,
-            kept_paths: f.sim.paths,
+            rows: &f.summaries.rows,
+            precision: &f.summaries.precision,
+            sensitivity: &f.summaries.sensitivity,
+            kept_paths: f.summaries.kept.paths,
             horizon_years: f.horizon_years,
             stopping: f.stopping.as_ref(),
-            matched: f.conditional.as_ref().map(|c| c.matched),
+            matched: f.summaries.conditional.as_ref().map(|c| c.matched),
             out_dir: &f.out_dir,
             files: &[],
         }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::engine::condition::{Condition, ConditionError};
-use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, Simulation, simulate_into, thread_pool};
+use crate::engine::{CHUNK_PATHS, Hooks, RunConfig, simulate_into, thread_pool};
 use crate::output::{
     Manifest, OutputError, Owner, RunResults, SPREADSHEET_ROWS, WriteOptions, first_non_finite,
     run_exports, sha256_hex, write_run,
@@ -18,13 +18,13 @@ use crate::output::{
 use crate::stats::precision::{FIRST_ROUND, StopRule, Stopping};
 use crate::stats::sensitivity::SensitivityRow;
 use crate::stats::summariser::sketched::{Sketched, exact_fits};
-use crate::stats::summariser::{ConditionalSummary, Exact, Summaries, Summariser};
+use crate::stats::summariser::{Exact, Summaries, Summariser};
 
 use crate::model::{
     DEFAULT_MODEL_PATH, DEFAULT_MODEL_TEXT, LoadError, Model, Override, load_file, parse_model_with,
 };
 use crate::output::terminal::RunText;
-use crate::stats::summary::{DistributionRow, FanStep, SummaryRow, Thresholds};
+use crate::stats::summary::{SummaryRow, Thresholds};
 
 /// Where a model comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -538,10 +538,9 @@ pub fn finish(
         precision,
         convergence,
         conditional,
-        kept,
+        kept: sim,
         method,
-    } = summaries;
-    let sim = kept;
+    } = &summaries;
     let paths = request.config.paths;
     if let Some(c) = &conditional
         && c.matched == 0
@@ -551,8 +550,8 @@ pub fn finish(
             paths,
         });
     }
-    check_finite("summary.csv", &rows)?;
-    for f in &fan {
+    check_finite("summary.csv", rows)?;
+    for f in fan {
         let columns = ["mean", "p05", "p25", "p50", "p75", "p95"];
         let boom = f.boom.iter().zip(columns.map(String::from));
         let baseline = f
@@ -568,10 +567,10 @@ pub fn finish(
             });
         }
     }
-    check_finite("distributions.csv", &distributions)?;
-    check_finite("sensitivity.csv", &sensitivity)?;
-    check_finite("precision.csv", &precision)?;
-    check_finite("convergence.csv", &convergence)?;
+    check_finite("distributions.csv", distributions)?;
+    check_finite("sensitivity.csv", sensitivity)?;
+    check_finite("precision.csv", precision)?;
+    check_finite("convergence.csv", convergence)?;
     if let Some(c) = &conditional {
         check_finite("summary_where.csv", &c.rows)?;
     }
@@ -584,7 +583,7 @@ pub fn finish(
         seed: request.config.seed,
         paths,
         steps: sim.steps,
-        summary_method: method,
+        summary_method: method.clone(),
         created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         sampling: request.config.sampling,
         threads: pool.current_num_threads(),
@@ -621,14 +620,7 @@ pub fn finish(
         out_dir,
         horizon_years: model.horizon_years,
         model,
-        sim,
-        rows,
-        fan,
-        distributions,
-        sensitivity,
-        precision,
-        convergence,
-        conditional,
+        summaries,
         samples: request.samples,
         samples_format: request.samples_format,
         manifest,
@@ -637,7 +629,7 @@ pub fn finish(
     })
 }
 
-/// A run computed in memory: the model, every path kept whole, every summary and the
+/// A run computed in memory: the model, its summaries (with the paths kept whole) and the
 /// manifest; [`Finished::results`] is what each output file is rendered from.
 pub struct Finished {
     /// The folder it goes to (`--out`, or `output/<model name>/`).
@@ -646,17 +638,8 @@ pub struct Finished {
     pub horizon_years: f64,
     /// The model that ran.
     pub model: Model,
-    /// The paths kept whole (all, or a sketched run's first 100,000).
-    pub sim: Simulation,
-    /// `summary.csv`, `adoption.csv`, `distributions.csv`, `sensitivity.csv`,
-    /// `precision.csv`, `convergence.csv` and `summary_where.csv`'s rows.
-    pub rows: Vec<SummaryRow>,
-    pub fan: Vec<FanStep>,
-    pub distributions: Vec<DistributionRow>,
-    pub sensitivity: Vec<SensitivityRow>,
-    pub precision: Vec<crate::stats::precision::PrecisionRow>,
-    pub convergence: Vec<crate::stats::precision::ConvergencePoint>,
-    pub conditional: Option<ConditionalSummary>,
+    /// Every summary, and the paths kept whole (all, or a sketched run's first 100,000).
+    pub summaries: Summaries,
     /// Whether the samples are wanted, and as which file.
     pub samples: bool,
     pub samples_format: crate::output::SamplesFormat,
@@ -671,16 +654,17 @@ pub struct Finished {
 impl Finished {
     /// The run's results as the output files render them.
     pub fn results(&self) -> RunResults<'_> {
+        let s = &self.summaries;
         RunResults {
             model: &self.model,
-            sim: &self.sim,
-            rows: self.rows.clone(),
-            fan: self.fan.clone(),
-            distributions: self.distributions.clone(),
-            sensitivity: self.sensitivity.clone(),
-            precision: self.precision.clone(),
-            convergence: self.convergence.clone(),
-            conditional: self.conditional.clone(),
+            sim: &s.kept,
+            rows: s.rows.clone(),
+            fan: s.fan.clone(),
+            distributions: s.distributions.clone(),
+            sensitivity: s.sensitivity.clone(),
+            precision: s.precision.clone(),
+            convergence: s.convergence.clone(),
+            conditional: s.conditional.clone(),
             samples: self.samples,
             samples_format: self.samples_format,
             manifest: self.manifest.clone(),
@@ -714,12 +698,12 @@ impl Finished {
         let files = run_exports(&report).iter().map(|e| e.file_name()).collect();
         Ok(RunOutcome {
             files,
-            matched: self.conditional.as_ref().map(|c| c.matched),
-            sensitivity_paths: self.sim.paths,
+            matched: self.summaries.conditional.as_ref().map(|c| c.matched),
+            sensitivity_paths: self.summaries.kept.paths,
             out_dir: self.out_dir,
-            rows: self.rows,
-            sensitivity: self.sensitivity,
-            precision: self.precision,
+            rows: self.summaries.rows,
+            sensitivity: self.summaries.sensitivity,
+            precision: self.summaries.precision,
             manifest: self.manifest,
             horizon_years: self.horizon_years,
             warnings: self.warnings,
