@@ -15,7 +15,7 @@ use boomsim::output::{
 };
 use boomsim::stats::precision::{convergence, precision};
 use boomsim::stats::sensitivity::sensitivity;
-use boomsim::stats::summariser::ConditionalSummary;
+use boomsim::stats::summariser::{ConditionalSummary, Summaries};
 use boomsim::stats::summary::{adoption_fan, distributions, summarise, summarise_paths};
 use common::{model, row, run};
 
@@ -41,9 +41,7 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
         )
         .unwrap();
         let paths_met = sim.condition.as_ref().unwrap();
-        let report = RunResults {
-            model: m,
-            sim: &sim,
+        let summaries = Summaries {
             rows: summarise(m, &sim),
             fan: adoption_fan(m, &sim),
             distributions: distributions(m, &sim),
@@ -55,6 +53,13 @@ fn csv_bytes(m: &Model, paths: usize, seed: u64, threads: usize) -> Vec<Vec<u8>>
                 matched: paths_met.count(),
                 rows: summarise_paths(m, &sim, Some(&paths_met.matches), &paths_met.step_returns),
             }),
+            method: "exact".into(),
+            kept: sim,
+        };
+        let sim = &summaries.kept;
+        let report = RunResults {
+            model: m,
+            summaries: &summaries,
             samples: true,
             samples_format: Default::default(),
             manifest: Manifest {

@@ -47,7 +47,7 @@ impl Export for ConvergenceCsv {
     }
 
     fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
-        write_rows(&report.convergence, out)
+        write_rows(&report.summaries.convergence, out)
     }
 }
 
@@ -57,7 +57,7 @@ impl Export for PrecisionCsv {
     }
 
     fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
-        write_rows(&report.precision, out)
+        write_rows(&report.summaries.precision, out)
     }
 }
 
@@ -67,7 +67,7 @@ impl Export for DistributionsCsv {
     }
 
     fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
-        write_rows(&report.distributions, out)
+        write_rows(&report.summaries.distributions, out)
     }
 }
 
@@ -150,7 +150,7 @@ impl Export for SummaryCsv {
     }
 
     fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
-        write_summary(&report.rows, out)
+        write_summary(&report.summaries.rows, out)
     }
 }
 
@@ -160,7 +160,11 @@ impl Export for SummaryWhereCsv {
     }
 
     fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
-        let rows = report.conditional.as_ref().map_or(&[][..], |c| &c.rows);
+        let rows = report
+            .summaries
+            .conditional
+            .as_ref()
+            .map_or(&[][..], |c| &c.rows);
         write_summary(rows, out)
     }
 }
@@ -171,12 +175,12 @@ impl Export for SensitivityCsv {
     }
 
     fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
-        if report.sensitivity.is_empty() {
+        if report.summaries.sensitivity.is_empty() {
             // No uncertain parameter: the header alone says so.
             out.write_all(b"kind,name,parameter,spearman,low_mean,high_mean,swing,contribution\n")?;
             return Ok(());
         }
-        write_rows(&report.sensitivity, out)
+        write_rows(&report.summaries.sensitivity, out)
     }
 }
 
@@ -197,7 +201,7 @@ impl Export for AdoptionCsv {
         }
         let mut w = csv::Writer::from_writer(out);
         w.write_record(&header).map_err(to_io)?;
-        for step in &report.fan {
+        for step in &report.summaries.fan {
             let mut values: Vec<f64> = step.boom.to_vec();
             if let Some(b) = step.baseline {
                 values.extend(b);
@@ -214,12 +218,12 @@ impl Export for SamplesCsv {
     }
 
     fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
-        let columns = super::samples::sample_columns(report.model, report.sim);
+        let columns = super::samples::sample_columns(report.model, &report.summaries.kept);
         let mut w = csv::Writer::from_writer(out);
         let header = std::iter::once("path").chain(columns.iter().map(|(name, _)| name.as_str()));
         w.write_record(header).map_err(to_io)?;
         let mut values = Vec::with_capacity(columns.len());
-        for path in 0..report.sim.paths {
+        for path in 0..report.summaries.kept.paths {
             values.clear();
             values.extend(columns.iter().map(|(_, column)| column[path]));
             w.serialize((path, &values)).map_err(to_io)?;

@@ -27,33 +27,15 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::engine::Simulation;
 use crate::model::Model;
-use crate::stats::precision::{ConvergencePoint, PrecisionRow};
-use crate::stats::sensitivity::SensitivityRow;
-use crate::stats::summariser::ConditionalSummary;
-use crate::stats::summary::{DistributionRow, FanStep, SummaryRow};
+use crate::stats::summariser::Summaries;
 
 /// Everything a run produced, the source of every output file.
 pub struct RunResults<'a> {
     /// The model that ran.
     pub model: &'a Model,
-    /// Every path's outcomes and draws (for `samples.csv`).
-    pub sim: &'a Simulation,
-    /// One row per group and per asset.
-    pub rows: Vec<SummaryRow>,
-    /// The adoption fan, one entry per step.
-    pub fan: Vec<FanStep>,
-    /// Percentiles 1..99 of each entity's total return and drawdown.
-    pub distributions: Vec<DistributionRow>,
-    /// One row per (entity, uncertain parameter).
-    pub sensitivity: Vec<SensitivityRow>,
-    /// The Monte Carlo error of each headline statistic.
-    pub precision: Vec<PrecisionRow>,
-    /// Each group's mean return and cvar95 over the first paths.
-    pub convergence: Vec<ConvergencePoint>,
-    /// With `--where`: the summary over the matching paths.
-    pub conditional: Option<ConditionalSummary>,
+    /// Every summary, and the paths kept whole (for the samples).
+    pub summaries: &'a Summaries,
     /// Whether the samples are wanted, and as which file.
     pub samples: bool,
     pub samples_format: SamplesFormat,
@@ -90,7 +72,7 @@ pub fn run_exports(report: &RunResults) -> Vec<&'static dyn Export> {
     RUN_EXPORTS
         .iter()
         .filter(|e| match e.file_name() {
-            "summary_where.csv" => report.conditional.is_some(),
+            "summary_where.csv" => report.summaries.conditional.is_some(),
             "samples.csv" => report.samples && report.samples_format == SamplesFormat::Csv,
             "samples.parquet" => report.samples && report.samples_format == SamplesFormat::Parquet,
             _ => true,

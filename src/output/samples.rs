@@ -82,7 +82,7 @@ impl Export for SamplesParquet {
     }
 
     fn write(&self, report: &RunResults, out: &mut (dyn Write + Send)) -> io::Result<()> {
-        write_parquet(report.model, report.sim, out)
+        write_parquet(report.model, &report.summaries.kept, out)
     }
 }
 

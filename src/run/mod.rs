@@ -654,17 +654,9 @@ pub struct Finished {
 impl Finished {
     /// The run's results as the output files render them.
     pub fn results(&self) -> RunResults<'_> {
-        let s = &self.summaries;
         RunResults {
             model: &self.model,
-            sim: &s.kept,
-            rows: s.rows.clone(),
-            fan: s.fan.clone(),
-            distributions: s.distributions.clone(),
-            sensitivity: s.sensitivity.clone(),
-            precision: s.precision.clone(),
-            convergence: s.convergence.clone(),
-            conditional: s.conditional.clone(),
+            summaries: &self.summaries,
             samples: self.samples,
             samples_format: self.samples_format,
             manifest: self.manifest.clone(),
