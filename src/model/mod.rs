@@ -66,6 +66,18 @@ impl BuiltIn {
     }
 }
 
+/// Whether `c` may stand in a model's name (its output folder's): letters, digits, `-`, `_`, `.`.
+pub fn is_name_character(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-_.".contains(c)
+}
+
+/// `text` with every character a name may not hold made `-`.
+pub fn name_characters(text: &str) -> String {
+    text.chars()
+        .map(|c| if is_name_character(c) { c } else { '-' })
+        .collect()
+}
+
 /// The name `boomsim init` gives a model written to `path`: the file's stem, with anything but
 /// letters, digits, `-`, `_` and `.` made `-` (a model's name is its output folder's), so that
 /// running the copy never replaces the default model's results.
@@ -74,16 +86,7 @@ pub fn name_for(path: &std::path::Path) -> String {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let name: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let name = name_characters(&stem);
     let name = name.trim_start_matches('.').to_string();
     if name.is_empty() {
         "model".into()

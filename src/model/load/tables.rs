@@ -10,20 +10,10 @@ impl Loader<'_> {
             Some(n) => {
                 let valid = !n.is_empty()
                     && !n.starts_with('.')
-                    && n.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                    && n.chars().all(crate::model::is_name_character);
                 if !valid {
                     let f = h.get("name").expect("read above");
-                    let fixed: String = n
-                        .chars()
-                        .map(|c| {
-                            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                                c
-                            } else {
-                                '-'
-                            }
-                        })
-                        .collect();
+                    let fixed = crate::model::name_characters(&n);
                     self.error(
                         &f.path,
                         f.value.span(),
