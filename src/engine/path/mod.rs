@@ -94,7 +94,48 @@ fn failure_step(tau: f64, dt: f64, steps: usize) -> f64 {
     if tau > t_end { steps as f64 + 1.0 } else { j }
 }
 
+/// P = F x factor while the asset lives (steps before its failure step), 0 from then on: one
+/// expression for the boom and the baseline, so equal inputs give equal bits.
+#[inline(always)]
+fn alive(f: Lanes, factor: Lanes, failed: Lanes, step: f64) -> Lanes {
+    lanes(|i| {
+        if step < failed[i] {
+            f[i] * factor[i]
+        } else {
+            0.0
+        }
+    })
+}
+
 impl<'m> PathSimulator<'m> {
+    /// F_a = (1 - sum w) exp(h t) + sum w R_s: the outside business, then the sectors in
+    /// exposure order (the boom's revenues or the baseline's, the same sum).
+    #[inline(always)]
+    fn fundamentals(&self, a: usize, growth: Lanes, revenue: &[Lanes]) -> Lanes {
+        let outside = self.outside_share[a];
+        let mut f = lanes(|i| outside * growth[i]);
+        for &(s, w) in &self.exposure[a] {
+            let r = revenue[s];
+            f = lanes(|i| f[i] + w * r[i]);
+        }
+        f
+    }
+
+    /// Each group's value: the weighted buy-and-hold sum of its assets' values, which sit after
+    /// the groups in `values` (entities are numbered groups first).
+    #[inline(always)]
+    fn group_sums(&self, values: &mut [Lanes]) {
+        let groups = self.group_members.len();
+        for (g, members) in self.group_members.iter().enumerate() {
+            let mut sum = splat(0.0);
+            for &(a, share) in members {
+                let p = values[groups + a];
+                sum = lanes(|i| sum[i] + share * p[i]);
+            }
+            values[g] = sum;
+        }
+    }
+
     /// Prepares a simulator for `model`, running on the fastest instruction set of this CPU
     /// (or the one `BOOMSIM_ISA` names: [`Isa::detect`]).
     pub fn new(model: &'m Model, sampling: Sampling) -> Self {
@@ -634,12 +675,7 @@ impl<'m> PathSimulator<'m> {
                         g
                     }
                 };
-                let outside = self.outside_share[a];
-                let mut f = lanes(|i| outside * growth[i]);
-                for &(s, w) in &self.exposure[a] {
-                    let r = scratch.revenue[s];
-                    f = lanes(|i| f[i] + w * r[i]);
-                }
+                let f = self.fundamentals(a, growth, &scratch.revenue);
                 let zk = z[1 + s_count + a];
                 let wa = scratch.w_asset[a];
                 let wa = lanes(|i| wa[i] + sqrt_dt * zk[i]);
@@ -656,24 +692,9 @@ impl<'m> PathSimulator<'m> {
                 if j == steps {
                     scratch.factor_end[a] = factor;
                 }
-                let failed = scratch.failure_step[a];
-                scratch.value[groups + a] = lanes(|i| {
-                    if step < failed[i] {
-                        f[i] * factor[i]
-                    } else {
-                        0.0
-                    }
-                });
+                scratch.value[groups + a] = alive(f, factor, scratch.failure_step[a], step);
             }
-            // Groups: the weighted buy-and-hold average of their assets' values.
-            for (g, members) in self.group_members.iter().enumerate() {
-                let mut sum = splat(0.0);
-                for &(a, share) in members {
-                    let p = scratch.value[groups + a];
-                    sum = lanes(|i| sum[i] + share * p[i]);
-                }
-                scratch.value[g] = sum;
-            }
+            self.group_sums(&mut scratch.value);
             if last < Stage::Outcomes {
                 continue;
             }
@@ -782,29 +803,11 @@ impl<'m> PathSimulator<'m> {
                 Some(table) => splat(table[j]),
                 None => scratch.growth[a],
             };
-            let outside = self.outside_share[a];
-            let mut f = lanes(|i| outside * growth[i]);
-            for &(s, w) in &self.exposure[a] {
-                let r = scratch.baseline_revenue[s];
-                f = lanes(|i| f[i] + w * r[i]);
-            }
+            let f = self.fundamentals(a, growth, &scratch.baseline_revenue);
             let (factor, failed) = (scratch.factor_end[a], scratch.failure_step[a]);
-            scratch.baseline_terminal[groups + a] = lanes(|i| {
-                if step < failed[i] {
-                    f[i] * factor[i]
-                } else {
-                    0.0
-                }
-            });
+            scratch.baseline_terminal[groups + a] = alive(f, factor, failed, step);
         }
-        for (g, members) in self.group_members.iter().enumerate() {
-            let mut sum = splat(0.0);
-            for &(a, share) in members {
-                let p = scratch.baseline_terminal[groups + a];
-                sum = lanes(|i| sum[i] + share * p[i]);
-            }
-            scratch.baseline_terminal[g] = sum;
-        }
+        self.group_sums(&mut scratch.baseline_terminal);
         for e in 0..self.entities() {
             let (boom, base) = (out.total_return[e], scratch.baseline_terminal[e]);
             out.uplift[e] = lanes(|i| boom[i] - (base[i] - 1.0));
