@@ -68,18 +68,30 @@ fn run_error(py: Python<'_>, e: &RunError) -> PyErr {
     }
 }
 
-/// Runs `work` on a thread of its own with the GIL released, checking for Ctrl-C every 50 ms:
-/// on a signal it sets `cancel` (the run stops at its next chunk and writes nothing) and
-/// raises the signal's exception once the work has ended.
-fn interruptible<T: Send + 'static>(
+/// Runs `work` on a (scoped) thread of its own with the GIL released, checking for Ctrl-C
+/// every 50 ms: on a signal it sets `cancel` (a run stops at its next chunk, a folder being
+/// written is removed, nothing is replaced) and raises the signal's exception once the work
+/// has ended.
+fn interruptible<T: Send>(
     py: Python<'_>,
-    cancel: Arc<AtomicBool>,
-    work: impl FnOnce() -> T + Send + 'static,
+    cancel: &AtomicBool,
+    work: impl FnOnce() -> T + Send,
 ) -> PyResult<T> {
-    let (done, mut result) = mpsc::channel();
-    let worker = std::thread::spawn(move || {
-        let _ = done.send(work());
-    });
+    std::thread::scope(|scope| {
+        let (done, result) = mpsc::channel();
+        scope.spawn(move || {
+            let _ = done.send(work());
+        });
+        wait(py, cancel, result)
+    })
+}
+
+/// [`interruptible`]'s wait for the worker's result.
+fn wait<T: Send>(
+    py: Python<'_>,
+    cancel: &AtomicBool,
+    mut result: mpsc::Receiver<T>,
+) -> PyResult<T> {
     let mut signal = None;
     loop {
         let (receiver, received) = py.detach(move || {
@@ -89,14 +101,12 @@ fn interruptible<T: Send + 'static>(
         result = receiver;
         match received {
             Ok(value) => {
-                let _ = worker.join();
                 return match signal {
                     Some(e) => Err(e),
                     None => Ok(value),
                 };
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                let _ = worker.join();
                 return Err(BoomsimError::new_err("the run ended without a result"));
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -240,7 +250,10 @@ impl RunHandle {
             xlsx,
             cancel: Some(&cancel),
         };
-        let written = py.detach(|| self.finished.write_to(std::path::Path::new(&path), options));
+        let finished = &self.finished;
+        let written = interruptible(py, &cancel, move || {
+            finished.write_to(std::path::Path::new(&path), options)
+        })?;
         written
             .map(|(files, _)| files)
             .map_err(|e| Python::attach(|py| run_error(py, &e)))
@@ -285,7 +298,7 @@ fn run(
         xlsx: false,
         stop: None,
     };
-    let result = interruptible(py, cancel, move || compute(&request))?;
+    let result = interruptible(py, &cancel, move || compute(&request))?;
     result
         .map(|finished| RunHandle { finished })
         .map_err(|e| run_error(py, &e))
@@ -381,7 +394,7 @@ fn sweep(
         },
         varies,
     };
-    let result = interruptible(py, cancel, move || boomsim::run::sweep::sweep(&request))?;
+    let result = interruptible(py, &cancel, move || boomsim::run::sweep::sweep(&request))?;
     let outcome = result.map_err(|e| run_error(py, &e))?;
     let failed = outcome
         .failed
@@ -457,7 +470,7 @@ fn allocate(
         report: false,
         xlsx: false,
     };
-    let result = interruptible(py, cancel, move || {
+    let result = interruptible(py, &cancel, move || {
         boomsim::run::allocate::allocate(&request)
     })?;
     let o = result.map_err(|e| match &e {

@@ -182,3 +182,27 @@ def test_sweep_and_allocate_write_the_folders_the_command_line_writes(tmp_path):
     with pytest.raises(ValueError):
         boomsim.sweep(model, vary={}, out=tmp_path / "never")
     assert not (tmp_path / "never").exists()
+
+
+def test_ctrl_c_while_writing_leaves_no_folder(tmp_path):
+    script = (
+        "import boomsim, sys\n"
+        "run = boomsim.run(paths=1_000_000, samples=True, summary='exact')\n"
+        "print('writing', flush=True)\n"
+        "try:\n"
+        "    run.write(sys.argv[1])\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n"
+        "    sys.exit(7)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "out")],
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "writing"
+    time.sleep(1.0)  # samples.csv of a million paths takes several seconds to write
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=60)
+    assert time.monotonic() - sent < 2.0
+    assert child.returncode == 7 and "interrupted" in out
+    assert not (tmp_path / "out").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no staging folder left"
