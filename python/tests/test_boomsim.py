@@ -110,6 +110,8 @@ def test_errors_are_exceptions_that_locate_the_problem(tmp_path):
             boomsim.run(**kwargs)
     with pytest.raises(ValueError):
         boomsim.dist("normal(0, -1)")
+    with pytest.raises(TypeError, match="whole number"):
+        boomsim.run(paths=1500.7)
     # A condition, a value or a name the model cannot take is the caller's mistake.
     with pytest.raises(ValueError, match="where"):
         boomsim.run(paths=1000, where="adoption_multiple >>= 5")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import os
 import sys
 from typing import Any, Dict, Mapping, Optional, Union
@@ -40,6 +41,14 @@ _TABLES = {
     "convergence": "convergence.csv",
     "summary_where": "summary_where.csv",
 }
+
+
+def _whole(name, value):
+    """A whole-number argument: an int (or NumPy integer), never a float silently truncated."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name}={value!r}: expected a whole number") from None
 
 
 def _pandas():
@@ -201,9 +210,9 @@ def run(
     handle = _boomsim.run(
         path,
         text,
-        int(paths),
-        int(seed),
-        None if threads is None else int(threads),
+        _whole("paths", paths),
+        _whole("seed", seed),
+        None if threads is None else _whole("threads", threads),
         _sets(set),
         bool(samples),
         samples_format,
@@ -263,7 +272,8 @@ def sweep(
     path, text = _model(model)
     out_dir, warnings, failed = _boomsim.sweep(
         path, text, [f"{key}={_values(values)}" for key, values in vary.items()],
-        int(paths), int(seed), None if threads is None else int(threads), _sets(set),
+        _whole("paths", paths), _whole("seed", seed),
+        None if threads is None else _whole("threads", threads), _sets(set),
         None if out is None else os.fspath(out), [sys.executable, "-c", "boomsim.sweep(...)"],
     )
     return Folder(out_dir, warnings, failed=failed)
@@ -293,8 +303,10 @@ def allocate(
     path, text = _model(model)
     bounds = [f"{name}={lo}..{hi}" for name, (lo, hi) in (groups or {}).items()]
     out_dir, warnings, printed = _boomsim.allocate(
-        path, text, _sets(set), str(paths), str(test_paths), str(resamples), int(seed),
-        None if threads is None else int(threads), repr(float(cvar)), str(points),
+        path, text, _sets(set), str(_whole("paths", paths)), str(_whole("test_paths", test_paths)),
+        str(_whole("resamples", resamples)), _whole("seed", seed),
+        None if threads is None else _whole("threads", threads), repr(float(cvar)),
+        str(_whole("points", points)),
         repr(float(max_weight)), bounds, list(exclude),
         None if max_cvar is None else repr(float(max_cvar)), repr(float(boom_probability)),
         None if out is None else os.fspath(out), [sys.executable, "-c", "boomsim.allocate(...)"],
@@ -312,4 +324,4 @@ def check(model: Union[str, os.PathLike], set: Optional[Mapping[str, Any]] = Non
 
 def dist(text: str, bins: int = 20) -> str:
     """What `boomsim dist` prints for a distribution string: quantiles, moments, a histogram."""
-    return _boomsim.dist(text, int(bins))
+    return _boomsim.dist(text, _whole("bins", bins))
