@@ -79,7 +79,7 @@ fn normals(c: &mut Criterion) {
                     let mut rng = LaneRng::new(1, paths, Stream::Boom);
                     isa.run(
                         #[inline(always)]
-                        || rng.fill_normals(&mut buffer),
+                        || rng.fill_normals([1.0; W], &mut buffer),
                     );
                     sum += buffer[per_path - 1][0];
                 }

@@ -193,3 +193,83 @@ pub fn ln_in_place(xs: &mut [f64]) {
         }
     }
 }
+
+/// Single precision: what the path kernel's standard normals are made with (Box-Muller on 16
+/// lanes of `f32`, [`crate::engine::shocks`]). Cephes's `logf`, `sinf` and `cosf` polynomials,
+/// branch-free, within about 1 ulp of single precision over the ranges Box-Muller uses
+/// (tests in `engine::math`). Plain IEEE single-precision arithmetic, never fused: the same bits
+/// on every CPU, like the double-precision functions above.
+pub mod single {
+    /// Cephes's logf coefficients (logf.c), highest degree first.
+    const LOG: [f32; 9] = [
+        7.037_683_6e-2,
+        -1.151_461e-1,
+        1.167_699_9e-1,
+        -1.242_014_1e-1,
+        1.424_932_3e-1,
+        -1.666_805_8e-1,
+        2.000_071_4e-1,
+        -2.499_999_4e-1,
+        3.333_333e-1,
+    ];
+    /// ln 2 = LN2_HI + LN2_LO, the high part exact in a few bits (Cephes's split).
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
+
+    /// ln x for positive, normal, finite x (the caller's guarantee: Box-Muller's uniforms are
+    /// in [2^-32, 1]). x = 2^e m with m in [sqrt(1/2), sqrt(2)), and Cephes's degree-9
+    /// polynomial in m - 1 (f^2 f P(f) + ..., P of degree 8).
+    #[inline(always)]
+    pub fn ln_normal(x: f32) -> f32 {
+        let bits = x.to_bits();
+        // m in [1/2, 1), x = 2^e m.
+        let mut e = ((bits >> 23) as i32) - 126;
+        let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f00_0000);
+        let low = m < SQRT_HALF;
+        e -= i32::from(low);
+        let f = if low { m + m - 1.0 } else { m - 1.0 };
+        let e = e as f32;
+        let z = f * f;
+        // Estrin's scheme: a short dependency chain, so consecutive draws overlap.
+        let pair = |high: f32, low: f32| low + high * f;
+        let z2 = z * z;
+        let c = &LOG;
+        let p = (pair(c[7], c[8]) + z * pair(c[5], c[6]))
+            + z2 * ((pair(c[3], c[4]) + z * pair(c[1], c[2])) + z2 * c[0]);
+        let y = f * z * p + e * LN2_LO - 0.5 * z;
+        (f + y) + e * LN2_HI
+    }
+
+    /// Cephes's sinf and cosf coefficients (sinf.c), highest degree first, valid on
+    /// [-pi/4, pi/4].
+    const SIN: [f32; 3] = [-1.951_529_6e-4, 8.332_161e-3, -1.666_665_5e-1];
+    const COS: [f32; 3] = [2.443_315_7e-5, -1.388_731_6e-3, 4.166_664_6e-2];
+    /// 1.5 * 2^23: adding it rounds a small non-negative number to an integer in the low
+    /// mantissa bits.
+    const SHIFT: f32 = 12_582_912.0;
+
+    /// (sin, cos) of 2 pi u for u in [0, 1) on the grid of 2^-24: 4u = q + f with q = round(4u)
+    /// (an exact split), the angle f pi / 2 in [-pi/4, pi/4] through the polynomials, and the
+    /// quadrant q choosing and signing them.
+    #[inline(always)]
+    pub fn sin_cos_turn(u: f32) -> (f32, f32) {
+        let y = 4.0 * u;
+        let shifted = y + SHIFT;
+        let q = shifted - SHIFT;
+        let x = (y - q) * std::f32::consts::FRAC_PI_2;
+        let z = x * x;
+        let sin = ((SIN[0] * z + SIN[1]) * z + SIN[2]) * z * x + x;
+        let cos = ((COS[0] * z + COS[1]) * z + COS[2]) * z * z - 0.5 * z + 1.0;
+        let quadrant = shifted.to_bits() & 3;
+        let swap = quadrant & 1 == 1;
+        let (s, c) = if swap { (cos, sin) } else { (sin, cos) };
+        let sin_sign = if quadrant >= 2 { -1.0 } else { 1.0 };
+        let cos_sign = if quadrant == 1 || quadrant == 2 {
+            -1.0
+        } else {
+            1.0
+        };
+        (sin_sign * s, cos_sign * c)
+    }
+}

@@ -45,7 +45,18 @@ fn a_sweep_writes_its_grid_and_pivot_ready_csvs() {
     // 6 scenarios x 13 entities x 30 numeric metrics (the profile is a column).
     assert_eq!(lines.count(), 6 * 13 * 30);
     // 600 paths: too few batches to tell whether a profile is settled (an empty cell).
-    assert!(long.contains("\ns04,5 to 10,0.3,group,public_equities,core,,mean_return,"));
+    let row = long
+        .lines()
+        .find(|l| {
+            l.starts_with("s04,5 to 10,0.3,group,public_equities,") && l.contains(",mean_return,")
+        })
+        .expect("public equities' mean return in scenario 4");
+    let cells: Vec<&str> = row.split(',').collect();
+    assert!(
+        ["core", "high-upside", "defensive", "avoid"].contains(&cells[5]),
+        "{row}"
+    );
+    assert_eq!(cells[6], "", "{row}");
     assert!(long.contains(",asset,nvidia,"));
     assert!(long.contains("\ns02,2 to 5,\"normal(0.7, 0.2)\",asset,nvidia,"));
     assert!(!long.lines().skip(1).any(|l| l.contains(",profile,")));

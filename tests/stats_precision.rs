@@ -1,9 +1,16 @@
-//! Error bars that are honest (docs/model.md §6.1): over 24 independent seeds of
+//! Error bars that are honest (docs/model.md §6.1): over 48 independent seeds of
 //! each of four models (an atom at p05, heavy tails, Latin hypercube, antithetic pairs), every
 //! statistic's reported standard error is within 0.5-2x of the spread of its estimates (the
-//! median ratio within 0.8-1.25), and the 95% intervals cover the value of one run with 24
-//! times the paths in at least 93% of (statistic, seed) pairs and in at least 18 of 24 seeds
+//! median ratio within 0.8-1.25), and the 95% intervals cover the value of one run with 96
+//! times the paths in at least 92.5% of (statistic, seed) pairs and in at least 40 of 48 seeds
 //! for every statistic.
+//!
+//! The thresholds: an honest interval's count of covered seeds is Binomial(48, 0.95) (mean
+//! 45.6, sd 1.5), so 40 is 3.7 sd below. The pooled share mixes statistics of the same seeds
+//! (a seed whose mean is high moves its p95 and Sharpe ratio too), so it varies more than a
+//! binomial's: over sets of 24 seeds it measured 0.928-0.972 (six sets, before and after the
+//! single-precision normals); 48 seeds halve its variance, and 0.925 is about 2.5 of its
+//! standard deviations below 0.95, while intervals 20% too narrow (coverage 0.89) fail it.
 
 mod common;
 
@@ -158,15 +165,17 @@ fn rows(paths: usize, seed: u64) -> Vec<PrecisionRow> {
     rows_of(&model(SMALL), paths, seed, Sampling::default())
 }
 
-/// Checks docs/model.md's definition of honest on `text` drawn as `sampling`: 24 seeds of
-/// `paths` paths against one run of 24 x `paths`.
+/// Checks docs/model.md's definition of honest on `text` drawn as `sampling`: 48 seeds of
+/// `paths` paths against one run of 96 x `paths`.
 fn honest(text: &str, sampling: Sampling, paths: usize) {
-    const SEEDS: u64 = 24;
+    const SEEDS: u64 = 48;
     let m = model(text);
     let runs: Vec<Vec<PrecisionRow>> = (0..SEEDS)
         .map(|s| rows_of(&m, paths, 1000 + s, sampling))
         .collect();
-    let truth = rows_of(&m, SEEDS as usize * paths, 7, sampling);
+    // The truth is one run of 96 x `paths`: its own error (1/sqrt(96) = 0.10 of a seed's) is
+    // shared by every seed's comparison, so it must be small against the intervals' width.
+    let truth = rows_of(&m, 2 * SEEDS as usize * paths, 7, sampling);
     let (mut ratios, mut pairs, mut covered_pairs) = (Vec::new(), 0, 0);
     let mut report = String::new();
     for (k, reference) in truth.iter().enumerate() {
@@ -188,14 +197,14 @@ fn honest(text: &str, sampling: Sampling, paths: usize) {
             .filter(|r| r[k].lo95.unwrap() <= value && value <= r[k].hi95.unwrap())
             .count();
         report.push_str(&format!(
-            "{what}: se {reported:.5} spread {spread:.5} ratio {:.2} covered {covered}/24\n",
+            "{what}: se {reported:.5} spread {spread:.5} ratio {:.2} covered {covered}/48\n",
             reported / spread
         ));
         pairs += SEEDS as usize;
         covered_pairs += covered;
         assert!(
-            covered >= 18,
-            "{what}: covered in {covered} of 24 seeds\n{report}"
+            covered >= 40,
+            "{what}: covered in {covered} of 48 seeds\n{report}"
         );
         if spread == 0.0 {
             // A statistic at a point mass on every seed: no error, and none reported.
@@ -220,7 +229,7 @@ fn honest(text: &str, sampling: Sampling, paths: usize) {
         m.name
     );
     let share = covered_pairs as f64 / pairs as f64;
-    assert!(share >= 0.93, "{}: coverage {share:.3}\n{report}", m.name);
+    assert!(share >= 0.925, "{}: coverage {share:.3}\n{report}", m.name);
     assert!(ratios.len() >= 3 * STATISTICS.len() - 6, "{}", ratios.len());
 }
 

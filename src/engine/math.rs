@@ -280,6 +280,64 @@ mod tests {
         assert_eq!(sin_cos_turn(0.5).1, -1.0);
     }
 
+    /// |a - b| in units of b's last place, single precision.
+    fn ulps32(a: f32, b: f32) -> f64 {
+        if a == b {
+            return 0.0;
+        }
+        let spacing = f32::from_bits(b.abs().to_bits() + 1) - b.abs();
+        f64::from((a - b).abs() / spacing)
+    }
+
+    #[test]
+    fn single_precision_ln_is_within_two_ulps_over_box_mullers_range() {
+        use crate::elementary::single;
+        // Every u1 Box-Muller uses is (h + 1/2) 2^-31 in [2^-32, 1]: a dense grid over the
+        // whole range, and every float near 1 (where ln is tiny).
+        let mut worst = 0.0f64;
+        let mut x = 2.0f32.powi(-32);
+        while x <= 1.0 {
+            let want = libm::log(f64::from(x)) as f32;
+            worst = worst.max(ulps32(single::ln_normal(x), want));
+            x = f32::from_bits(x.to_bits() + 97);
+        }
+        let mut x = 0.999f32;
+        while x <= 1.0 {
+            let got = single::ln_normal(x);
+            let want = libm::log(f64::from(x));
+            // Near 1 the result is tiny: within 2 ulps of it, measured in double precision.
+            assert!(ulps32(got, want as f32) <= 2.0, "ln({x}) = {got} vs {want}");
+            x = f32::from_bits(x.to_bits() + 1);
+        }
+        assert!(worst <= 2.0, "worst error {worst} ulp");
+        assert_eq!(single::ln_normal(1.0), 0.0);
+    }
+
+    #[test]
+    fn single_precision_sine_and_cosine_of_a_turn_are_within_2e_7() {
+        use crate::elementary::single;
+        // Every u2 Box-Muller uses: the grid of 2^-24 in [0, 1), against double precision.
+        for k in (0..1u32 << 24)
+            .step_by(7)
+            .chain([0, 1 << 22, 1 << 23, 3 << 22])
+        {
+            let u = k as f32 / 16_777_216.0;
+            let (s, c) = single::sin_cos_turn(u);
+            let (ws, wc) = sin_cos_turn(f64::from(u));
+            assert!(
+                (f64::from(s) - ws).abs() <= 2e-7,
+                "sin 2pi*{u}: {s} vs {ws}"
+            );
+            assert!(
+                (f64::from(c) - wc).abs() <= 2e-7,
+                "cos 2pi*{u}: {c} vs {wc}"
+            );
+        }
+        assert_eq!(single::sin_cos_turn(0.0), (0.0, 1.0));
+        assert_eq!(single::sin_cos_turn(0.25).0, 1.0);
+        assert_eq!(single::sin_cos_turn(0.5).1, -1.0);
+    }
+
     #[test]
     fn every_instruction_set_gives_the_same_bits() {
         let xs = grid(-50.0, 50.0, 100_003);

@@ -70,6 +70,8 @@ pub struct PathSimulator<'m> {
     /// The market factor's constants, with a `[market]`.
     market: Option<MarketSteps>,
     isa: Isa,
+    /// Box-Muller in double precision on the same uniforms ([`Self::with_reference_normals`]).
+    reference_normals: bool,
 }
 
 /// log R_s(t) = g_s t + beta_s log A(t - lag) + sigma_s W_s(t): one expression for the boom
@@ -226,6 +228,7 @@ impl<'m> PathSimulator<'m> {
             parameter_ids,
             market: MarketSteps::new(model, dt),
             isa: Isa::detect(),
+            reference_normals: false,
         }
     }
 
@@ -233,6 +236,15 @@ impl<'m> PathSimulator<'m> {
     /// differs. An instruction set the CPU lacks runs the best one below it ([`Isa::run`]).
     pub fn with_isa(mut self, isa: Isa) -> Self {
         self.isa = isa;
+        self
+    }
+
+    /// The same simulator with the standard normals' Box-Muller evaluated in double precision
+    /// on the same single-precision uniforms ([`LaneRng::reference`]): the reference the
+    /// accuracy tests hold every path's values to (within 1e-6 (1 + |x|)). Slower; never what a
+    /// run uses.
+    pub fn with_reference_normals(mut self) -> Self {
+        self.reference_normals = true;
         self
     }
 
@@ -459,9 +471,17 @@ impl<'m> PathSimulator<'m> {
                 1.0
             }
         });
-        scratch.rng = LaneRng::new(seed, std::array::from_fn(base), Stream::Boom);
+        let lane_rng = |stream| {
+            let rng = LaneRng::new(seed, std::array::from_fn(base), stream);
+            if self.reference_normals {
+                rng.reference()
+            } else {
+                rng
+            }
+        };
+        scratch.rng = lane_rng(Stream::Boom);
         if self.market.is_some() {
-            scratch.market_rng = LaneRng::new(seed, std::array::from_fn(base), Stream::Market);
+            scratch.market_rng = lane_rng(Stream::Market);
         }
         for lane in 0..W {
             let path = base(lane);
@@ -595,11 +615,7 @@ impl<'m> PathSimulator<'m> {
             let t = j as f64 * dt;
             let sign = scratch.sign;
             let z = &mut scratch.normals;
-            scratch.rng.fill_normals(z);
-            for v in z.iter_mut() {
-                let x = *v;
-                *v = lanes(|i| sign[i] * x[i]);
-            }
+            scratch.rng.fill_normals(sign, z);
             if let Some(m) = &self.market {
                 // The market: its own stream, a shock, a crash count and one normal for the
                 // crashes' sizes every step, negated with the other shocks for antithetic pairs.
@@ -825,17 +841,23 @@ mod tests {
     /// Each entity's value series X(t_j), j = 0..=T, of every lane of a batch: the kernel's
     /// walk up to the assets stage, stopped after each step in turn (same draws, same shocks).
     fn series(sim: &PathSimulator, seed: u64, first: u64) -> Vec<Vec<Lanes>> {
+        series_of(sim, seed, first, false)
+    }
+
+    /// [`series`], with the normals' Box-Muller in double precision when `reference`.
+    fn series_of(sim: &PathSimulator, seed: u64, first: u64, reference: bool) -> Vec<Vec<Lanes>> {
         let e = sim.entities();
         let mut values = vec![vec![splat(1.0); sim.steps + 1]; e];
         // Walk the same draws over the first `last_step` steps only, observing the values.
         for last_step in 1..=sim.steps {
             let mut s = sim.scratch();
             let mut b = sim.batch();
-            sim.draw_parameters(seed, first, None, &mut s, &mut b.draws);
             let short = PathSimulator {
                 steps: last_step,
+                reference_normals: reference,
                 ..PathSimulator::new(sim.model, sim.sampling)
             };
+            short.draw_parameters(seed, first, None, &mut s, &mut b.draws);
             short.walk(Stage::Assets, &mut s, &mut b);
             for (k, v) in values.iter_mut().enumerate() {
                 v[last_step] = s.value[k];
@@ -886,6 +908,26 @@ mod tests {
         }
         // The check covered series that end in a total loss (skipped step returns).
         assert!(failures > 100, "{failures}");
+    }
+
+    /// Every entity's value at every step (price levels, groups' values) from single-precision
+    /// normals within 1e-6 (1 + |x|) of the same uniforms' double-precision normals
+    /// (tests/engine_precision.rs checks every recorded output, and 10,000 steps).
+    #[test]
+    fn price_levels_at_every_step_are_accurate() {
+        let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
+        let sim = PathSimulator::new(&model, Sampling::default());
+        let mut worst = 0.0f64;
+        for first in (0..64).step_by(W) {
+            let single = series_of(&sim, 5, first, false);
+            let double = series_of(&sim, 5, first, true);
+            for (x, y) in single.iter().flatten().zip(double.iter().flatten()) {
+                for i in 0..W {
+                    worst = worst.max((x[i] - y[i]).abs() / (1.0 + y[i].abs()));
+                }
+            }
+        }
+        assert!(worst <= 1e-6 && worst > 0.0, "worst {worst:e}");
     }
 
     #[test]
