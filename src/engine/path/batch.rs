@@ -193,6 +193,8 @@ pub struct Scratch {
     pub(super) baseline_revenue: Vec<Lanes>,
     /// One copula table's underlying uniforms (Latin hypercube), and every table's uniforms.
     pub(super) copula_normals: Vec<f64>,
+    /// Each parameter's stream key for the batch's seed (`Model::parameters` order).
+    pub(super) parameter_keys: Vec<crate::random::ParameterKey>,
     pub(super) copula_uniforms: Vec<f64>,
     /// The lanes' market streams ([`Stream::Market`](crate::random::Stream::Market)), and the running X_M(t_j).
     pub(super) market_rng: LaneRng,

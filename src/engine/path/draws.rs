@@ -8,15 +8,14 @@ use super::super::CHUNK_PATHS;
 use super::super::math::Lanes;
 use crate::distribution::Distribution;
 use crate::model::{Model, Slot};
-use crate::random::parameter_rng;
+use crate::random::ParameterKey;
 
 /// For one parameter: its column in [`Batch::draws`](super::Batch::draws) (when uncertain) and its index in the
 /// copula (when `[[correlate]]` lists it).
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct DrawSlot {
-    /// The parameter's own random stream ([`parameter_id`](crate::random::parameter_id) of its key path).
-    pub(super) id: u64,
-    /// Its position in `Model::parameters` (its Latin-hypercube strata).
+    /// Its position in `Model::parameters` (its stream key in [`DrawAt::keys`], its
+    /// Latin-hypercube strata).
     pub(super) index: usize,
     pub(super) column: Option<usize>,
     pub(super) copula: Option<usize>,
@@ -34,15 +33,14 @@ pub(super) struct DrawColumns {
 }
 
 impl DrawColumns {
-    pub(super) fn new(model: &Model, ids: &[u64]) -> Self {
+    pub(super) fn new(model: &Model) -> Self {
         let mut c = DrawColumns {
             sectors: vec![[DrawSlot::default(); 3]; model.sectors.len()],
             assets: vec![[DrawSlot::default(); 5]; model.assets.len()],
             ..Default::default()
         };
-        for (index, (p, &id)) in model.parameters().iter().zip(ids).enumerate() {
+        for (index, p) in model.parameters().iter().enumerate() {
             let slot = c.slot(p.slot);
-            slot.id = id;
             slot.index = index;
             slot.constant = p
                 .distribution
@@ -83,10 +81,12 @@ pub struct Strata {
     pub(super) copula_ids: Vec<Vec<u64>>,
 }
 
-/// Where one lane draws from: its seed and (antithetic) base path, and its LHS stratum.
+/// Where one lane draws from: its parameters' stream keys (one per parameter, in
+/// `Model::parameters` order, for the run's seed), its (antithetic) base path, and its LHS
+/// stratum.
 #[derive(Clone, Copy)]
 pub(super) struct DrawAt<'a> {
-    pub(super) seed: u64,
+    pub(super) keys: &'a [ParameterKey],
     pub(super) path: u64,
     pub(super) strata: Option<(&'a Strata, usize)>,
 }
@@ -118,11 +118,11 @@ impl LaneDraws<'_> {
         let value = match (slot.copula, at.strata) {
             (Some(i), _) => d.quantile(self.uniforms[i]),
             (None, Some((strata, i))) => {
-                let v: f64 = Open01.sample(&mut parameter_rng(at.seed, at.path, slot.id));
+                let v: f64 = Open01.sample(&mut at.keys[slot.index].rng(at.path));
                 let k = f64::from(strata.perms[slot.index][i]);
                 d.quantile((k + v) / CHUNK_PATHS as f64)
             }
-            (None, None) => d.sample(&mut parameter_rng(at.seed, at.path, slot.id)),
+            (None, None) => d.sample(&mut at.keys[slot.index].rng(at.path)),
         };
         if let Some(c) = slot.column {
             self.draws[c][self.lane] = value;

@@ -31,7 +31,7 @@ use super::{CHUNK_PATHS, Sampling};
 
 use crate::engine::outcome::StepReturns;
 use crate::model::Model;
-use crate::random::{Stream, parameter_id, parameter_rng, path_rng};
+use crate::random::{ParameterKey, Stream, parameter_id, parameter_rng, path_rng};
 
 mod batch;
 mod draws;
@@ -223,7 +223,7 @@ impl<'m> PathSimulator<'m> {
             factor: model.correlation.factor.clone(),
             constant_growth,
             rf_per_step: model.risk_free_rate / k,
-            columns: DrawColumns::new(model, &parameter_ids),
+            columns: DrawColumns::new(model),
             sampling,
             parameter_ids,
             market: MarketSteps::new(model, dt),
@@ -373,6 +373,7 @@ impl<'m> PathSimulator<'m> {
             baseline_revenue: zeros(s),
             copula_normals: vec![0.0; underlying],
             copula_uniforms: vec![0.0; copula],
+            parameter_keys: vec![ParameterKey::default(); self.parameter_ids.len()],
             market_rng: LaneRng::new(0, [0; W], Stream::Market),
             market: splat(0.0),
         }
@@ -479,6 +480,10 @@ impl<'m> PathSimulator<'m> {
                 rng
             }
         };
+        // Each parameter's stream key for this seed, once for the batch's W paths.
+        for (key, &id) in scratch.parameter_keys.iter_mut().zip(&self.parameter_ids) {
+            *key = ParameterKey::new(seed, id);
+        }
         scratch.rng = lane_rng(Stream::Boom);
         if self.market.is_some() {
             scratch.market_rng = lane_rng(Stream::Market);
@@ -514,7 +519,7 @@ impl<'m> PathSimulator<'m> {
             }
             let mut at = LaneDraws {
                 at: DrawAt {
-                    seed,
+                    keys: &scratch.parameter_keys,
                     path,
                     strata: strata.map(|s| (s, path as usize % CHUNK_PATHS)),
                 },
