@@ -5,8 +5,8 @@
 //! Each lane's numbers are exactly those of its own path's generator, in order, so a path's
 //! shocks depend only on (seed, path) whichever batch or lane it runs in. A pair of normals
 //! costs one 64-bit draw (two 32-bit uniforms), one logarithm, one square root, a sine and a
-//! cosine, in single precision on 16 pairs at once (one AVX-512 register; [`single`]), and
-//! branch-free: Box-Muller is exact in distribution with no rejection (a ziggurat's rare slow
+//! cosine, in single precision on 64 pairs at a time (four AVX-512 registers of 16;
+//! [`single`]), and branch-free: Box-Muller is exact in distribution with no rejection (a ziggurat's rare slow
 //! path would stall every lane). The normals are widened to double precision, where every sum
 //! over steps, compounding and drawdown of the kernel stays; their single-precision error
 //! (about 1e-7 relative) moves no path's value by more than 1e-6 (1 + |x|), a test against the
@@ -134,9 +134,9 @@ impl LaneRng {
         lanes(|i| -ln[i])
     }
 
-    /// Fills `out` with standard normals times `sign` ([`Self::normal_pairs`]), eight at a time (64 pairs of uniforms, four AVX-512
-    /// registers, enough independent work to hide the polynomials' latency), then a pair at a
-    /// time; an odd last one spends a whole pair.
+    /// Fills `out` with standard normals times `sign` (each lane 1 or -1): eight per lane
+    /// at a time (64 pairs of uniforms, four AVX-512 registers: enough independent work to hide
+    /// the polynomials' latency), then a pair at a time; an odd last one spends a whole pair.
     #[inline(always)]
     pub fn fill_normals(&mut self, sign: Lanes, out: &mut [Lanes]) {
         let mut eights = out.chunks_exact_mut(8);
@@ -164,7 +164,7 @@ impl LaneRng {
 }
 
 /// A 64-bit draw as one pair of single-precision uniforms: u1 = (h + 1/2) 2^-31 in (0, 1] from
-/// its high 31 bits h (never 0, so ln u1 is finite: |z| <= 6.7), and u2 in [0, 1) on the grid
+/// its high 31 bits h (never 0, so ln u1 is finite: |z| <= 6.66), and u2 in [0, 1) on the grid
 /// of 2^-24 from bits 8..32. Integer-to-float conversions of non-negative 32-bit signed
 /// integers, which every instruction set has and rounds the same way.
 #[inline(always)]
