@@ -297,12 +297,78 @@ fn tile_dots(x: &[&[i32]; TILE], y: &[i32], used: usize) -> [i64; TILE] {
     })
 }
 
+/// A set of paths, one bit per path: n / 8 bytes, where a list of the indices of a tenth of the
+/// paths took 0.4 n (and every parameter keeps two sets for the whole of sensitivity).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathSet {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl PathSet {
+    /// The paths i < `n` for which `member(i)` holds, in one branch-free pass.
+    fn of(n: usize, member: impl Fn(usize) -> bool) -> Self {
+        let mut words = vec![0u64; n.div_ceil(64)];
+        for (w, word) in words.iter_mut().enumerate() {
+            let end = (64 * w + 64).min(n);
+            for i in 64 * w..end {
+                *word |= u64::from(member(i)) << (i - 64 * w);
+            }
+        }
+        let len = words.iter().map(|w| w.count_ones() as usize).sum();
+        PathSet { words, len }
+    }
+
+    /// A set from its members (for tests).
+    #[cfg(test)]
+    fn from_members(n: usize, members: &[usize]) -> Self {
+        PathSet::of(n, |i| members.contains(&i))
+    }
+
+    /// How many paths the set holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Replaces `out` with its paths, ascending.
+    pub fn paths(&self, out: &mut Vec<u32>) {
+        out.clear();
+        out.reserve(self.len);
+        for (w, &word) in self.words.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                out.push(64 * w as u32 + bits.trailing_zeros());
+                bits &= bits - 1;
+            }
+        }
+    }
+
+    /// Its paths, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.words.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let i = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    64 * w + i
+                })
+            })
+        })
+    }
+}
+
 /// The paths in a parameter's lowest and highest decile of draws.
 pub struct Deciles {
-    /// Indices of paths with draw <= the 10th percentile, ascending.
-    pub low: Vec<u32>,
-    /// Indices of paths with draw >= the 90th percentile, ascending.
-    pub high: Vec<u32>,
+    /// Paths with draw <= the 10th percentile.
+    pub low: PathSet,
+    /// Paths with draw >= the 90th percentile.
+    pub high: PathSet,
 }
 
 impl Deciles {
@@ -314,32 +380,11 @@ impl Deciles {
         let at: Vec<usize> = around.iter().flat_map(|&(lo, hi)| [lo, hi]).collect();
         let (ranks, x) = order::centred_ranks_and_order_statistics(draws, &at);
         let [q10, q90] = [0, 1].map(|k| type7_between(n, DECILES[k], x[2 * k], x[2 * k + 1]));
-        (ranks, Deciles::bounded(draws, q10, q90))
-    }
-
-    /// The paths with draw <= `q10`, and those with draw >= `q90`.
-    fn bounded(draws: &[f64], q10: f64, q90: f64) -> Self {
-        // One pass without branches: each index is written past the end of both sets, and a set
-        // takes it only when its test holds (for a tenth of the paths each, in no pattern a
-        // branch would predict).
-        // Counted first, so each set is allocated at its size (about a tenth of the paths)
-        // rather than at every path's and then shrunk: the 2 x 4 bytes x paths of the second
-        // way sat on the peak memory of a run with many parameters, one per worker.
-        let (l_len, h_len) = draws.iter().fold((0, 0), |(l, h), &d| {
-            (l + usize::from(d <= q10), h + usize::from(d >= q90))
-        });
-        // One slot more than each set holds: the last index written past the end lands there.
-        let (mut low, mut high) = (vec![0u32; l_len + 1], vec![0u32; h_len + 1]);
-        let (mut l, mut h) = (0, 0);
-        for (i, &d) in draws.iter().enumerate() {
-            low[l.min(l_len)] = i as u32;
-            high[h.min(h_len)] = i as u32;
-            l += usize::from(d <= q10);
-            h += usize::from(d >= q90);
-        }
-        low.truncate(l_len);
-        high.truncate(h_len);
-        Deciles { low, high }
+        let deciles = Deciles {
+            low: PathSet::of(n, |i| draws[i] <= q10),
+            high: PathSet::of(n, |i| draws[i] >= q90),
+        };
+        (ranks, deciles)
     }
 }
 
@@ -348,29 +393,54 @@ impl Deciles {
 /// set's sample variance about its mean; the error is `None` when a set has fewer than two
 /// paths, or the variances overflow. Each set's values are gathered once into one buffer and
 /// summed there in [`sums`]' order, like every other mean over paths.
-pub fn swings(deciles: &[Deciles], values: &[f64]) -> Vec<((f64, f64), Option<f64>)> {
-    let mut gathered = Vec::new();
-    let mut mean_and_variance = |set: &[u32]| {
-        gathered.clear();
-        gathered.extend(set.iter().map(|&i| values[i as usize]));
-        let n = gathered.len();
-        let mean = sums::mean(&gathered);
-        let variance_of_mean = (n >= 2).then(|| {
-            sums::sum_by(&gathered, |x| (x - mean) * (x - mean)) / (n - 1) as f64 / n as f64
-        });
-        (mean, variance_of_mean)
-    };
-    deciles
-        .iter()
-        .map(|d| {
-            let (low_mean, low_variance) = mean_and_variance(&d.low);
-            let (high_mean, high_variance) = mean_and_variance(&d.high);
-            let se = low_variance
-                .zip(high_variance)
-                .map(|(low, high)| (low + high).sqrt())
-                .filter(|se| se.is_finite());
-            ((low_mean, high_mean), se)
-        })
+pub fn swings(deciles: &[Deciles], values: &[f64]) -> Vec<Swing> {
+    swings_of(deciles, &[values]).pop().unwrap_or_default()
+}
+
+/// One parameter's swing for one entity: (low mean, high mean) and the standard error of
+/// their difference ([`swings`]).
+pub type Swing = ((f64, f64), Option<f64>);
+
+/// [`swings`] of several entities at once, `[entity][parameter]`: each decile set is decoded
+/// into its paths once (in parallel over the parameters) and every entity's values are
+/// gathered from them, so the one-bit-a-path sets cost one decoding per group of entities.
+pub fn swings_of(deciles: &[Deciles], values: &[&[f64]]) -> Vec<Vec<Swing>> {
+    let by_parameter: Vec<Vec<Swing>> = deciles
+        .par_iter()
+        .map_init(
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(low, high, gathered), d| {
+                d.low.paths(low);
+                d.high.paths(high);
+                values
+                    .iter()
+                    .map(|values| {
+                        let mut mean_and_variance = |set: &[u32]| {
+                            gathered.clear();
+                            gathered.extend(set.iter().map(|&i| values[i as usize]));
+                            let n = gathered.len();
+                            let mean = sums::mean(gathered);
+                            let variance_of_mean = (n >= 2).then(|| {
+                                sums::sum_by(gathered, |x| (x - mean) * (x - mean))
+                                    / (n - 1) as f64
+                                    / n as f64
+                            });
+                            (mean, variance_of_mean)
+                        };
+                        let (low_mean, low_variance) = mean_and_variance(low);
+                        let (high_mean, high_variance) = mean_and_variance(high);
+                        let se = low_variance
+                            .zip(high_variance)
+                            .map(|(low, high)| (low + high).sqrt())
+                            .filter(|se| se.is_finite());
+                        ((low_mean, high_mean), se)
+                    })
+                    .collect()
+            },
+        )
+        .collect();
+    (0..values.len())
+        .map(|e| by_parameter.iter().map(|p| p[e]).collect())
         .collect()
 }
 
@@ -428,17 +498,20 @@ impl DrawOrder {
         let rows: Vec<&[i32]> = ranks.iter().map(|r| &r.doubled[..]).collect();
         let columns: Vec<&[i32]> = self.ranks.iter().map(|r| &r.doubled[..]).collect();
         let sums = rank_dot_matrix(&rows, &columns);
+        let returns: Vec<&[f64]> = entities.iter().map(|e| e.2).collect();
+        let swings = swings_of(&self.deciles, &returns);
         entities
             .into_par_iter()
             .zip(ranks)
             .zip(sums)
-            .map(|(((kind, name, returns), own), sums)| {
+            .zip(swings)
+            .map(|((((kind, name, returns), own), sums), swings)| {
                 let spearmans = sums
                     .into_iter()
                     .zip(&self.ranks)
                     .map(|(sxy, driver)| own.spearman(driver, sxy))
                     .collect();
-                self.rows_from(kind, name, returns, spearmans)
+                self.rows_from(kind, name, returns, spearmans, swings)
             })
             .collect()
     }
@@ -454,7 +527,8 @@ impl DrawOrder {
         return_ranks: Vec<i32>,
     ) -> Vec<SensitivityRow> {
         let spearmans = CentredRanks::new(return_ranks).spearmans(&self.ranks);
-        self.rows_from(kind, name, returns, spearmans)
+        let swings = swings(&self.deciles, returns);
+        self.rows_from(kind, name, returns, spearmans, swings)
     }
 
     /// One entity's rows given its Spearman coefficients with every driver.
@@ -464,8 +538,8 @@ impl DrawOrder {
         name: &str,
         returns: &[f64],
         spearmans: Vec<Option<f64>>,
+        swings: Vec<Swing>,
     ) -> Vec<SensitivityRow> {
-        let swings = swings(&self.deciles, returns);
         let mut rows: Vec<SensitivityRow> = (0..self.parameters.len())
             .map(|j| {
                 let ((low_mean, high_mean), swing_se) = swings[j];
@@ -662,8 +736,8 @@ mod tests {
             .collect();
         let got = swings(&deciles, &values);
         for (d, ((low, high), se)) in deciles.iter().zip(got) {
-            let on_its_own = |set: &[u32]| {
-                let xs: Vec<f64> = set.iter().map(|&i| values[i as usize]).collect();
+            let on_its_own = |set: &PathSet| {
+                let xs: Vec<f64> = set.iter().map(|i| values[i]).collect();
                 let mean = sums::mean(&xs);
                 let squares = sums::sum_by(&xs, |x| (x - mean) * (x - mean));
                 (mean, squares / (xs.len() - 1) as f64 / xs.len() as f64)
@@ -672,13 +746,13 @@ mod tests {
             assert_eq!((low.to_bits(), high.to_bits()), (l.to_bits(), h.to_bits()));
             assert_eq!(se.unwrap().to_bits(), (lv + hv).sqrt().to_bits());
             // And within rounding of a plain mean.
-            let plain = d.low.iter().map(|&i| values[i as usize]).sum::<f64>() / d.low.len() as f64;
+            let plain = d.low.iter().map(|i| values[i]).sum::<f64>() / d.low.len() as f64;
             assert!((low - plain).abs() <= 1e-12);
         }
         // A one-path set has a mean and no error.
         let single = Deciles {
-            low: vec![0],
-            high: vec![1, 2],
+            low: PathSet::from_members(3, &[0]),
+            high: PathSet::from_members(3, &[1, 2]),
         };
         let [((low, high), se)] = swings(&[single], &[-0.5, 1.0, 2.0])[..] else {
             panic!("one parameter")
@@ -693,8 +767,9 @@ mod tests {
         let (ranks, d) = Deciles::ordered(&draws);
         // 2 * rank - (n + 1) with rank = draw + 1 and n = 21.
         assert_eq!(ranks, (0..=20).map(|x| 2 * x - 20).collect::<Vec<i32>>());
-        assert_eq!(d.low, vec![0, 1, 2]);
-        assert_eq!(d.high, vec![18, 19, 20]);
+        let members = |set: &PathSet| set.iter().collect::<Vec<usize>>();
+        assert_eq!(members(&d.low), vec![0, 1, 2]);
+        assert_eq!(members(&d.high), vec![18, 19, 20]);
         let values: Vec<f64> = draws.iter().map(|x| x * 10.0).collect();
         let [((low, high), se)] = swings(&[d], &values)[..] else {
             panic!("one parameter, one swing")
@@ -705,17 +780,23 @@ mod tests {
         // Ties: a constant draw is at both percentiles, so every path is in both sets, in order
         // and at their exact size; a column with a heavy atom at its low end likewise.
         let (_, d) = Deciles::ordered(&[3.0; 7]);
-        assert_eq!((d.low, d.high), ((0..7).collect(), (0..7).collect()));
+        assert_eq!(
+            (members(&d.low), members(&d.high)),
+            ((0..7).collect(), (0..7).collect())
+        );
         let atom: Vec<f64> = (0..20)
             .map(|i| if i % 2 == 0 { 0.0 } else { f64::from(i) })
             .collect();
         let (_, d) = Deciles::ordered(&atom);
-        assert_eq!(d.low, (0..20).step_by(2).collect::<Vec<u32>>());
-        assert_eq!(
-            d.low.capacity(),
-            11,
-            "allocated at the set's size, plus one slot"
-        );
-        assert_eq!(d.high, vec![17, 19]);
+        assert_eq!(members(&d.low), (0..20).step_by(2).collect::<Vec<usize>>());
+        assert_eq!((d.low.len(), d.high.len()), (10, 2));
+        assert_eq!(members(&d.high), vec![17, 19]);
+        // One bit a path, across word boundaries and a partial last word.
+        let draws: Vec<f64> = (0..200).map(|i| f64::from((i * 37) % 200)).collect();
+        let (_, d) = Deciles::ordered(&draws);
+        let want: Vec<usize> = (0..200).filter(|&i| draws[i] <= 19.9).collect();
+        assert_eq!(members(&d.low), want);
+        assert_eq!(d.low.words.len(), 4);
+        assert!(!d.high.is_empty() && d.high.iter().all(|i| draws[i] >= 179.1));
     }
 }
