@@ -347,20 +347,6 @@ impl PathSet {
             }
         }
     }
-
-    /// Its paths, ascending.
-    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.words.iter().enumerate().flat_map(|(w, &word)| {
-            let mut bits = word;
-            std::iter::from_fn(move || {
-                (bits != 0).then(|| {
-                    let i = bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    64 * w + i
-                })
-            })
-        })
-    }
 }
 
 /// The paths in a parameter's lowest and highest decile of draws.
@@ -616,6 +602,12 @@ pub fn entity_groups(entities: usize) -> impl Iterator<Item = std::ops::Range<us
 
 #[cfg(test)]
 mod tests {
+    /// A set's paths, ascending.
+    fn members(set: &super::PathSet) -> Vec<u32> {
+        let mut out = Vec::new();
+        set.paths(&mut out);
+        out
+    }
 
     #[test]
     fn the_blocked_matrix_has_every_sum_of_one_entity_at_a_time() {
@@ -737,7 +729,7 @@ mod tests {
         let got = swings(&deciles, &values);
         for (d, ((low, high), se)) in deciles.iter().zip(got) {
             let on_its_own = |set: &PathSet| {
-                let xs: Vec<f64> = set.iter().map(|i| values[i]).collect();
+                let xs: Vec<f64> = members(set).iter().map(|&i| values[i as usize]).collect();
                 let mean = sums::mean(&xs);
                 let squares = sums::sum_by(&xs, |x| (x - mean) * (x - mean));
                 (mean, squares / (xs.len() - 1) as f64 / xs.len() as f64)
@@ -746,7 +738,11 @@ mod tests {
             assert_eq!((low.to_bits(), high.to_bits()), (l.to_bits(), h.to_bits()));
             assert_eq!(se.unwrap().to_bits(), (lv + hv).sqrt().to_bits());
             // And within rounding of a plain mean.
-            let plain = d.low.iter().map(|i| values[i]).sum::<f64>() / d.low.len() as f64;
+            let plain = members(&d.low)
+                .iter()
+                .map(|&i| values[i as usize])
+                .sum::<f64>()
+                / d.low.len() as f64;
             assert!((low - plain).abs() <= 1e-12);
         }
         // A one-path set has a mean and no error.
@@ -767,7 +763,6 @@ mod tests {
         let (ranks, d) = Deciles::ordered(&draws);
         // 2 * rank - (n + 1) with rank = draw + 1 and n = 21.
         assert_eq!(ranks, (0..=20).map(|x| 2 * x - 20).collect::<Vec<i32>>());
-        let members = |set: &PathSet| set.iter().collect::<Vec<usize>>();
         assert_eq!(members(&d.low), vec![0, 1, 2]);
         assert_eq!(members(&d.high), vec![18, 19, 20]);
         let values: Vec<f64> = draws.iter().map(|x| x * 10.0).collect();
@@ -788,15 +783,15 @@ mod tests {
             .map(|i| if i % 2 == 0 { 0.0 } else { f64::from(i) })
             .collect();
         let (_, d) = Deciles::ordered(&atom);
-        assert_eq!(members(&d.low), (0..20).step_by(2).collect::<Vec<usize>>());
+        assert_eq!(members(&d.low), (0..20).step_by(2).collect::<Vec<u32>>());
         assert_eq!((d.low.len(), d.high.len()), (10, 2));
         assert_eq!(members(&d.high), vec![17, 19]);
         // One bit a path, across word boundaries and a partial last word.
         let draws: Vec<f64> = (0..200).map(|i| f64::from((i * 37) % 200)).collect();
         let (_, d) = Deciles::ordered(&draws);
-        let want: Vec<usize> = (0..200).filter(|&i| draws[i] <= 19.9).collect();
+        let want: Vec<u32> = (0..200).filter(|&i| draws[i as usize] <= 19.9).collect();
         assert_eq!(members(&d.low), want);
         assert_eq!(d.low.words.len(), 4);
-        assert!(!d.high.is_empty() && d.high.iter().all(|i| draws[i] >= 179.1));
+        assert!(!d.high.is_empty() && members(&d.high).iter().all(|&i| draws[i as usize] >= 179.1));
     }
 }
