@@ -40,16 +40,29 @@ pub fn sin_cos_turn(u: f64) -> (f64, f64) {
     let hz = 0.5 * z;
     let w = 1.0 - hz;
     let cos = w + (((1.0 - w) - hz) + z * c);
-    // q in 0..=4; quadrant q mod 4: (sin, cos) of q pi/2 + x.
-    let quadrant = shifted.to_bits() & 3;
-    let swap = quadrant & 1 == 1;
-    let (s, c) = if swap { (cos, sin) } else { (sin, cos) };
-    let sin_sign = if quadrant >= 2 { -1.0 } else { 1.0 };
-    let cos_sign = if quadrant == 1 || quadrant == 2 {
-        -1.0
+    // q in 0..=4, in the low bits of `shifted`.
+    in_quadrant((shifted.to_bits() & 3) as u32, sin, cos)
+}
+
+/// (sin, cos) of q pi/2 + x from (sin x, cos x) and the quadrant q mod 4: swapped when q is
+/// odd, each signed by the quadrant (a multiplication by 1 or -1, exact). One rule for the
+/// double- and single-precision `sin_cos_turn`.
+#[inline(always)]
+fn in_quadrant<T>(quadrant: u32, sin: T, cos: T) -> (T, T)
+where
+    T: Copy + std::ops::Mul<Output = T> + From<i8>,
+{
+    let (s, c) = if quadrant & 1 == 1 {
+        (cos, sin)
     } else {
-        1.0
+        (sin, cos)
     };
+    let sin_sign = T::from(if quadrant >= 2 { -1 } else { 1 });
+    let cos_sign = T::from(if quadrant == 1 || quadrant == 2 {
+        -1
+    } else {
+        1
+    });
     (sin_sign * s, cos_sign * c)
 }
 
@@ -261,15 +274,6 @@ pub mod single {
         let z = x * x;
         let sin = ((SIN[0] * z + SIN[1]) * z + SIN[2]) * z * x + x;
         let cos = ((COS[0] * z + COS[1]) * z + COS[2]) * z * z - 0.5 * z + 1.0;
-        let quadrant = shifted.to_bits() & 3;
-        let swap = quadrant & 1 == 1;
-        let (s, c) = if swap { (cos, sin) } else { (sin, cos) };
-        let sin_sign = if quadrant >= 2 { -1.0 } else { 1.0 };
-        let cos_sign = if quadrant == 1 || quadrant == 2 {
-            -1.0
-        } else {
-            1.0
-        };
-        (sin_sign * s, cos_sign * c)
+        super::in_quadrant(shifted.to_bits() & 3, sin, cos)
     }
 }
