@@ -1,12 +1,12 @@
-//! The random numbers of [`W`] paths at once: eight xoshiro256++ generators side by side (one
-//! per lane, each its own path's stream, [`crate::random::path_state`]), and standard normals
-//! from them by Box-Muller.
+//! The random numbers of [`W`] paths at once: one xoshiro256++ generator per lane, side by
+//! side (each its own path's stream, [`crate::random::path_state`]), and standard normals from
+//! them by Box-Muller.
 //!
 //! Each lane's numbers are exactly those of its own path's generator, in order, so a path's
 //! shocks depend only on (seed, path) whichever batch or lane it runs in. A pair of normals
 //! costs one 64-bit draw (two 32-bit uniforms), one logarithm, one square root, a sine and a
-//! cosine, in single precision on 64 pairs at a time (four AVX-512 registers of 16;
-//! [`single`]), and branch-free: Box-Muller is exact in distribution with no rejection (a ziggurat's rare slow
+//! cosine, in single precision on 4 W pairs at a time (with W = 16, four AVX-512 registers
+//! of 16; [`single`]), and branch-free: Box-Muller is exact in distribution with no rejection (a ziggurat's rare slow
 //! path would stall every lane). The normals are widened to double precision, where every sum
 //! over steps, compounding and drawdown of the kernel stays; their single-precision error
 //! (about 1e-7 relative) moves no path's value by more than 1e-6 (1 + |x|), a test against the
@@ -16,7 +16,7 @@ use super::math::{self, Lanes, W, lanes};
 use crate::elementary::single;
 use crate::random::{Stream, path_state};
 
-/// Eight xoshiro256++ states, word by word (struct of arrays).
+/// One xoshiro256++ state per lane, word by word (struct of arrays).
 #[derive(Debug, Clone)]
 pub struct LaneRng {
     s: [[u64; W]; 4],
@@ -135,7 +135,7 @@ impl LaneRng {
     }
 
     /// Fills `out` with standard normals times `sign` (each lane 1 or -1): eight per lane
-    /// at a time (64 pairs of uniforms, four AVX-512 registers: enough independent work to hide
+    /// at a time (4 W pairs of uniforms, four AVX-512 registers at W = 16: enough independent work to hide
     /// the polynomials' latency), then a pair at a time; an odd last one spends a whole pair.
     #[inline(always)]
     pub fn fill_normals(&mut self, sign: Lanes, out: &mut [Lanes]) {
@@ -199,7 +199,8 @@ mod tests {
 
     #[test]
     fn each_lane_is_its_paths_own_xoshiro_stream() {
-        let paths = [3, 9, 1000, 0, 7, 8, 2, 1];
+        let paths: [u64; W] =
+            std::array::from_fn(|i| [3, 9, 1000, 0, 7, 8, 2, 1][i % 8] + i as u64);
         let mut lanes = LaneRng::new(42, paths, Stream::Boom);
         let mut own: Vec<_> = paths
             .iter()
