@@ -60,12 +60,8 @@ fn ziggurat() -> &'static Ziggurat {
 pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     let t = ziggurat();
     loop {
-        let bits = rng.next_u64();
-        let i = (bits & 0xff) as usize;
-        // A double in [2, 4) from the top 52 bits, less 3: u in [-1, 1).
-        let u = f64::from_bits(0x4000_0000_0000_0000 | (bits >> 12)) - 3.0;
-        let x = u * t.x[i];
-        if x.abs() < t.x[i + 1] {
+        let (x, accepted, i, u) = layer_try(t, rng.next_u64());
+        if accepted {
             return x;
         }
         if i == 0 {
@@ -86,6 +82,35 @@ pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
             return x;
         }
     }
+}
+
+/// One try of the ziggurat on a 64-bit word: the layer i and the sign from its low bits, the
+/// point x = u x_i from its top 52 (u in [-1, 1)), and whether x falls inside the layer's
+/// rectangle (about 99% of words), where [`standard_normal`] returns it.
+#[inline(always)]
+fn layer_try(t: &Ziggurat, bits: u64) -> (f64, bool, usize, f64) {
+    let i = (bits & 0xff) as usize;
+    // A double in [2, 4) from the top 52 bits, less 3: u in [-1, 1).
+    let u = f64::from_bits(0x4000_0000_0000_0000 | (bits >> 12)) - 3.0;
+    let x = u * t.x[i];
+    (x, x.abs() < t.x[i + 1], i, u)
+}
+
+/// [`standard_normal`] of N generators at once, each given its first 64-bit word, where that
+/// word's try is accepted (about 99% of them): the draws, and which lanes were accepted. A
+/// lane not accepted needs [`standard_normal`] on its generator from the start. Plain loops of
+/// constant trip count, which vectorise (a gather for each layer edge).
+#[inline(always)]
+pub fn standard_normal_first_try<const N: usize>(words: &[u64; N]) -> ([f64; N], [bool; N]) {
+    let t = ziggurat();
+    let mut z = [0.0; N];
+    let mut accepted = [false; N];
+    for ((z, accepted), &bits) in z.iter_mut().zip(&mut accepted).zip(words) {
+        let (x, ok, _, _) = layer_try(t, bits);
+        *z = x;
+        *accepted = ok;
+    }
+    (z, accepted)
 }
 
 /// A gamma draw of shape `shape` > 0 and scale 1, as its logarithm (so that shapes far below 1,

@@ -195,6 +195,10 @@ pub struct Scratch {
     pub(super) copula_normals: Vec<f64>,
     /// Each parameter's stream key for the batch's seed (`Model::parameters` order).
     pub(super) parameter_keys: Vec<crate::random::ParameterKey>,
+    /// The draws of the parameters drawn on every lane at once, by index in
+    /// `Model::parameters`, and on which lanes they hold (the ziggurat's first try accepted).
+    pub(super) normal_draws: Vec<Lanes>,
+    pub(super) normal_accepted: Vec<[bool; W]>,
     pub(super) copula_uniforms: Vec<f64>,
     /// The lanes' market streams ([`Stream::Market`](crate::random::Stream::Market)), and the running X_M(t_j).
     pub(super) market_rng: LaneRng,

@@ -5,8 +5,8 @@ use rand::distr::Open01;
 use rand_distr::Distribution as Sample;
 
 use super::super::CHUNK_PATHS;
-use super::super::math::Lanes;
-use crate::distribution::Distribution;
+use super::super::math::{Lanes, W};
+use crate::distribution::{Distribution, OfStandardNormal};
 use crate::model::{Model, Slot};
 use crate::random::ParameterKey;
 
@@ -71,6 +71,27 @@ impl DrawColumns {
     }
 }
 
+/// The parameters whose draws are a function of one standard normal from their own stream
+/// (not constant, not from a copula: a baseline's overrides never are), with that function,
+/// by index in `Model::parameters`: what can be drawn on every lane at once.
+pub(super) fn lane_normals(
+    model: &Model,
+    columns: &mut DrawColumns,
+) -> Vec<(usize, OfStandardNormal)> {
+    model
+        .parameters()
+        .iter()
+        .enumerate()
+        .filter_map(|(index, p)| {
+            // A constant has no such function; a baseline's keys never come from the copula.
+            let form = p.distribution.of_standard_normal()?;
+            let own_stream =
+                matches!(p.slot, Slot::Baseline(_)) || columns.slot(p.slot).copula.is_none();
+            own_stream.then_some((index, form))
+        })
+        .collect()
+}
+
 /// Latin-hypercube strata of one chunk: for each parameter (in `Model::parameters` order), a
 /// permutation of the chunk's [`CHUNK_PATHS`] strata; path i of the chunk draws from stratum
 /// `perms[p][i]`. A copula's parameters are not stratified themselves: the copula's underlying
@@ -88,6 +109,9 @@ pub struct Strata {
 pub(super) struct DrawAt<'a> {
     pub(super) keys: &'a [ParameterKey],
     pub(super) path: u64,
+    /// The draws made on every lane at once, and on which lanes they hold, by parameter
+    /// index ([`lane_normals`]).
+    pub(super) normals: (&'a [Lanes], &'a [[bool; W]]),
     pub(super) strata: Option<(&'a Strata, usize)>,
 }
 
@@ -122,7 +146,14 @@ impl LaneDraws<'_> {
                 let k = f64::from(strata.perms[slot.index][i]);
                 d.quantile((k + v) / CHUNK_PATHS as f64)
             }
-            (None, None) => d.sample(&mut at.keys[slot.index].rng(at.path)),
+            (None, None) => {
+                let (values, accepted) = at.normals;
+                if accepted[slot.index][self.lane] {
+                    values[slot.index][self.lane]
+                } else {
+                    d.sample(&mut at.keys[slot.index].rng(at.path))
+                }
+            }
         };
         if let Some(c) = slot.column {
             self.draws[c][self.lane] = value;

@@ -18,7 +18,7 @@
 //! arithmetic on every instruction set ([`math`]), so the bits are the same too. Entities are
 //! numbered groups first, then assets, as in `summary.csv`.
 
-use crate::distribution::copula;
+use crate::distribution::{OfStandardNormal, copula, sampling};
 use rand_distr::Distribution as Sample;
 
 use rand::RngExt as _;
@@ -40,7 +40,7 @@ mod market;
 use batch::Running;
 pub use batch::{Batch, PathOutputs, PathRecord, Scratch, Stage};
 pub use draws::Strata;
-use draws::{DrawAt, DrawColumns, DrawSlot, LaneDraws};
+use draws::{DrawAt, DrawColumns, DrawSlot, LaneDraws, lane_normals};
 use market::MarketSteps;
 
 /// The fixed part of a run: model, grid and derived constants.
@@ -67,6 +67,10 @@ pub struct PathSimulator<'m> {
     sampling: Sampling,
     /// [`parameter_id`] of every parameter, in `Model::parameters` order (computed once).
     parameter_ids: Vec<u64>,
+    /// The parameters drawn as a function of one standard normal from their own streams (not
+    /// from a copula, not constant), by index in `Model::parameters`: drawn on every lane at
+    /// once ([`Self::draw_lane_normals`]).
+    lane_normals: Vec<(usize, OfStandardNormal)>,
     /// The market factor's constants, with a `[market]`.
     market: Option<MarketSteps>,
     isa: Isa,
@@ -161,6 +165,7 @@ impl<'m> PathSimulator<'m> {
                 a.weight / total
             })
             .collect();
+        let mut columns = DrawColumns::new(model);
         let parameter_ids: Vec<u64> = model
             .parameters()
             .iter()
@@ -223,7 +228,8 @@ impl<'m> PathSimulator<'m> {
             factor: model.correlation.factor.clone(),
             constant_growth,
             rf_per_step: model.risk_free_rate / k,
-            columns: DrawColumns::new(model),
+            lane_normals: lane_normals(model, &mut columns),
+            columns,
             sampling,
             parameter_ids,
             market: MarketSteps::new(model, dt),
@@ -374,6 +380,8 @@ impl<'m> PathSimulator<'m> {
             copula_normals: vec![0.0; underlying],
             copula_uniforms: vec![0.0; copula],
             parameter_keys: vec![ParameterKey::default(); self.parameter_ids.len()],
+            normal_draws: vec![splat(0.0); self.parameter_ids.len()],
+            normal_accepted: vec![[false; W]; self.parameter_ids.len()],
             market_rng: LaneRng::new(0, [0; W], Stream::Market),
             market: splat(0.0),
         }
@@ -442,6 +450,53 @@ impl<'m> PathSimulator<'m> {
         }
     }
 
+    /// Each lane's path, whose streams it draws from: an antithetic pair draws from its first
+    /// path's streams (the second with every shock negated).
+    #[inline(always)]
+    fn base_paths(&self, first: u64) -> [u64; W] {
+        std::array::from_fn(|lane| {
+            let path = first + lane as u64;
+            if self.sampling.antithetic {
+                path & !1
+            } else {
+                path
+            }
+        })
+    }
+
+    /// Each parameter's stream key for this seed (once for the batch's W paths), and the draws
+    /// of [`Self::lane_normals`] on every lane at once where the ziggurat's first try is
+    /// accepted (about 99% of lanes; [`LaneDraws`] draws the others, and every other parameter,
+    /// lane by lane): the same values as lane by lane, in vector instructions. Not with Latin
+    /// hypercube sampling, whose draws come from strata.
+    #[inline(always)]
+    fn draw_lane_normals(
+        &self,
+        seed: u64,
+        first: u64,
+        strata: Option<&Strata>,
+        scratch: &mut Scratch,
+    ) {
+        for (key, &id) in scratch.parameter_keys.iter_mut().zip(&self.parameter_ids) {
+            *key = ParameterKey::new(seed, id);
+        }
+        if strata.is_some() {
+            return;
+        }
+        let paths = self.base_paths(first);
+        for &(index, form) in &self.lane_normals {
+            let words = scratch.parameter_keys[index].first_words(&paths);
+            let (z, accepted) = sampling::standard_normal_first_try(&words);
+            let x = lanes(|i| form.affine(z[i]));
+            scratch.normal_draws[index] = if form.exponentiated() {
+                math::exp_lanes(x)
+            } else {
+                x
+            };
+            scratch.normal_accepted[index] = accepted;
+        }
+    }
+
     /// Draws every lane's parameters (in file order) and each asset's failure step, and seeds
     /// the lanes' shock streams.
     fn draw_parameters(
@@ -454,16 +509,11 @@ impl<'m> PathSimulator<'m> {
     ) {
         let model = self.model;
         let columns = &self.columns;
-        // An antithetic pair draws from its first path's streams, the second with every shock
-        // negated.
-        let base = |lane: usize| {
-            let path = first + lane as u64;
-            if self.sampling.antithetic {
-                path & !1
-            } else {
-                path
-            }
-        };
+        self.isa.run(
+            #[inline(always)]
+            || self.draw_lane_normals(seed, first, strata, scratch),
+        );
+        let paths = self.base_paths(first);
         scratch.sign = lanes(|i| {
             let odd = (first + i as u64) & 1 == 1;
             if self.sampling.antithetic && odd {
@@ -473,23 +523,18 @@ impl<'m> PathSimulator<'m> {
             }
         });
         let lane_rng = |stream| {
-            let rng = LaneRng::new(seed, std::array::from_fn(base), stream);
+            let rng = LaneRng::new(seed, paths, stream);
             if self.reference_normals {
                 rng.reference()
             } else {
                 rng
             }
         };
-        // Each parameter's stream key for this seed, once for the batch's W paths.
-        for (key, &id) in scratch.parameter_keys.iter_mut().zip(&self.parameter_ids) {
-            *key = ParameterKey::new(seed, id);
-        }
         scratch.rng = lane_rng(Stream::Boom);
         if self.market.is_some() {
             scratch.market_rng = lane_rng(Stream::Market);
         }
-        for lane in 0..W {
-            let path = base(lane);
+        for (lane, &path) in paths.iter().enumerate() {
             if !model.copulas.is_empty() {
                 // Each table's uniforms from its underlying independent draws: plain draws
                 // from the path's copula stream, or (Latin hypercube) their strata.
@@ -521,6 +566,7 @@ impl<'m> PathSimulator<'m> {
                 at: DrawAt {
                     keys: &scratch.parameter_keys,
                     path,
+                    normals: (&scratch.normal_draws, &scratch.normal_accepted),
                     strata: strata.map(|s| (s, path as usize % CHUNK_PATHS)),
                 },
                 lane,
@@ -874,6 +920,74 @@ mod tests {
     /// The kernel's outcomes (every lane, drawdowns by cross-multiplication, step returns by
     /// shifted one-pass sums) agree with the scalar definitions of docs/model.md §4 applied to each
     /// path's series.
+    #[test]
+    fn lane_draws_are_each_parameters_own_stream() {
+        // Every uncertain parameter's recorded draw on every lane is its own stream's sample
+        // (`Distribution::sample` on `parameter_rng(seed, path, id)`), for the draws made on
+        // all lanes at once (normals, lognormals, a Student t drawn as a normal, a baseline's
+        // override) and for the lanes whose first try was rejected, plainly and in
+        // antithetic pairs (the second path of a pair draws from the first's streams).
+        let text = DEFAULT_MODEL_TEXT.replacen(
+            "elasticity = \"normal(0.8, 0.2)\"",
+            "elasticity = \"student_t(1e7, 0.8, 0.2)\"",
+            1,
+        );
+        let model = parse_model(&text, "python-5x.toml").expect("model");
+        let forms: Vec<_> = model
+            .uncertain_parameters()
+            .iter()
+            .filter_map(|p| p.distribution.of_standard_normal())
+            .collect();
+        assert!(forms.iter().any(|f| f.exponentiated()));
+        assert!(
+            forms
+                .iter()
+                .any(|f| matches!(f, OfStandardNormal::ScaledNormal { .. }))
+        );
+        for antithetic in [false, true] {
+            let sampling = Sampling {
+                antithetic,
+                ..Sampling::default()
+            };
+            let sim = PathSimulator::new(&model, sampling);
+            assert!(sim.lane_normals.len() >= forms.len());
+            let (mut scratch, mut batch) = (sim.scratch(), sim.batch());
+            let mut rejected = 0;
+            for first in (0..2048).step_by(W) {
+                sim.simulate_until(
+                    Stage::Parameters,
+                    3,
+                    first as u64,
+                    None,
+                    &mut scratch,
+                    &mut batch,
+                );
+                for &(index, _) in &sim.lane_normals {
+                    rejected += scratch.normal_accepted[index]
+                        .iter()
+                        .filter(|a| !**a)
+                        .count();
+                }
+                for (column, p) in model.uncertain_parameters().iter().enumerate() {
+                    for lane in 0..W {
+                        let path = first + lane;
+                        let base = if antithetic { path & !1 } else { path };
+                        let mut rng = parameter_rng(3, base as u64, parameter_id(&p.path));
+                        let want = p.distribution.sample(&mut rng);
+                        assert_eq!(
+                            batch.draws[column][lane].to_bits(),
+                            want.to_bits(),
+                            "{} on path {path}",
+                            p.path
+                        );
+                    }
+                }
+            }
+            // About 1% of first tries are rejected: the lane-by-lane fallback ran.
+            assert!(rejected > 50, "{rejected} rejected first tries");
+        }
+    }
+
     #[test]
     fn outcomes_match_the_scalar_definitions() {
         let model = parse_model(DEFAULT_MODEL_TEXT, "python-5x.toml").expect("default model");
