@@ -43,8 +43,8 @@ impl Accumulator for Exact {
         usize::MAX
     }
 
-    fn absorb(&mut self, batch: Simulation) {
-        self.paths.push(batch);
+    fn absorb(&mut self, batch: Simulation) -> Option<Simulation> {
+        self.paths.push(batch)
     }
 }
 
@@ -160,7 +160,8 @@ impl Summariser for Exact {
             return Err(PATHS_FILE);
         }
         let part = load_paths(shape, bytes).ok_or(PATHS_FILE)?;
-        self.paths.push(part);
+        // A restored part is dropped once copied: nothing simulates into it.
+        let _copied = self.paths.push(part);
         Ok(())
     }
 

@@ -532,7 +532,7 @@ impl Accumulator for Sketched {
         block_end(start).min(start + self.part_chunks)
     }
 
-    fn absorb(&mut self, batch: Simulation) {
+    fn absorb(&mut self, batch: Simulation) -> Option<Simulation> {
         let (e, steps, baseline) = self.shape;
         let start = batch.first_path / CHUNK_PATHS;
         let end = start + batch.pools.len();
@@ -572,7 +572,9 @@ impl Accumulator for Sketched {
         }
         // The reservoir's paths, or (for a shard past them) one batch's shapes with no path.
         if self.reservoir.wants() {
-            self.reservoir.push(batch);
+            self.reservoir.push(batch)
+        } else {
+            Some(batch)
         }
     }
 }
@@ -634,7 +636,8 @@ impl Summariser for Sketched {
             self.absorb_block(block);
         }
         if self.reservoir.wants() {
-            self.reservoir.push(kept);
+            // Restored paths are dropped once copied: nothing simulates into them.
+            let _copied = self.reservoir.push(kept);
         }
         Ok(())
     }
