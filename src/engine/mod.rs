@@ -214,7 +214,6 @@ impl Columns {
         self.paths = paths;
     }
 
-    /// Copies the first `take` paths of every column of `part` to paths `at..at + take`.
     /// Copies the first `take` paths of `part`'s last `self.width` columns (all of them, or
     /// the horizon alone of an adoption path) to paths `at..at + take`.
     fn place(&mut self, at: usize, part: &Columns, take: usize) {
@@ -690,9 +689,8 @@ impl Simulation {
         }
     }
 
-    /// A run of `paths` paths of zeros shaped like `part`, from its first path, with no pool.
-    /// Zeros shaped like `part` for `paths` paths, each adoption path its horizon alone when
-    /// `at_horizon`.
+    /// A run of `paths` paths of zeros shaped like `part`, from its first path, with no pool;
+    /// each adoption path its horizon alone when `at_horizon`.
     fn zeroed_like(part: &Simulation, paths: usize, at_horizon: bool) -> Simulation {
         let zeroed = |c: &Columns| Columns::zeroed(c.width(), paths);
         let adoption = |c: &Columns| Columns::zeroed(if at_horizon { 1 } else { c.width() }, paths);
