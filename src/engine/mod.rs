@@ -846,6 +846,11 @@ impl Gathered {
 mod tests {
     use super::*;
 
+    fn default_model() -> Model {
+        crate::model::parse_model(crate::model::DEFAULT_MODEL_TEXT, "python-5x.toml")
+            .expect("default model")
+    }
+
     /// Hands every batch back, recording where its returns were written and what they were.
     struct Recycler {
         blocks: usize,
@@ -870,8 +875,7 @@ mod tests {
         // Four batches of two chunks and a last one of one: each full batch after the first
         // is written where the one before was, with the values a fresh simulation gives
         // (nothing stale left from the batch before); the short last one gets its own.
-        let model = crate::model::parse_model(crate::model::DEFAULT_MODEL_TEXT, "python-5x.toml")
-            .expect("default model");
+        let model = default_model();
         let config = RunConfig {
             paths: 9 * CHUNK_PATHS,
             seed: 11,
@@ -928,8 +932,7 @@ mod tests {
 
     #[test]
     fn gathered_parts_are_the_first_paths_of_one_run() {
-        let model = crate::model::parse_model(crate::model::DEFAULT_MODEL_TEXT, "python-5x.toml")
-            .expect("default model");
+        let model = default_model();
         let config = RunConfig {
             paths: 3 * CHUNK_PATHS,
             seed: 5,
