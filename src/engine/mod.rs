@@ -217,7 +217,10 @@ impl Columns {
     /// Copies the first `take` paths of `part`'s last `self.width` columns (all of them, or
     /// the horizon alone of an adoption path) to paths `at..at + take`.
     fn place(&mut self, at: usize, part: &Columns, take: usize) {
-        debug_assert!(self.width <= part.width, "a part has every column a whole keeps");
+        debug_assert!(
+            self.width <= part.width,
+            "a part has every column a whole keeps"
+        );
         let skip = part.width - self.width;
         for k in 0..self.width {
             let from = &part.column(skip + k)[..take];
