@@ -5,7 +5,7 @@ use rand::distr::Open01;
 use rand_distr::Distribution as Sample;
 
 use super::super::CHUNK_PATHS;
-use super::super::math::{Lanes, W};
+use super::super::math::{Lanes, W, lanes, splat};
 use crate::distribution::{Distribution, OfStandardNormal};
 use crate::model::{Model, Slot};
 use crate::random::ParameterKey;
@@ -102,61 +102,60 @@ pub struct Strata {
     pub(super) copula_ids: Vec<Vec<u64>>,
 }
 
-/// Where one lane draws from: its parameters' stream keys (one per parameter, in
-/// `Model::parameters` order, for the run's seed), its (antithetic) base path, and its LHS
-/// stratum.
-#[derive(Clone, Copy)]
-pub(super) struct DrawAt<'a> {
+/// Where the W lanes of a batch draw from, and where their draws are recorded: the
+/// parameters' stream keys (one per parameter, in `Model::parameters` order, for the run's
+/// seed), each lane's (antithetic) base path, the draws made on every lane at once, the Latin
+/// hypercube strata and the copulas' uniforms of every lane.
+pub(super) struct BatchDraws<'a> {
     pub(super) keys: &'a [ParameterKey],
-    pub(super) path: u64,
+    pub(super) paths: [u64; W],
     /// The draws made on every lane at once, and on which lanes they hold, by parameter
     /// index ([`lane_normals`]).
     pub(super) normals: (&'a [Lanes], &'a [[bool; W]]),
-    pub(super) strata: Option<(&'a Strata, usize)>,
-}
-
-/// One lane's parameter draws, and where they are recorded.
-pub(super) struct LaneDraws<'a> {
-    pub(super) at: DrawAt<'a>,
-    pub(super) lane: usize,
+    pub(super) strata: Option<&'a Strata>,
+    /// Every lane's copula uniforms, lane after lane, `width` each.
     pub(super) uniforms: &'a [f64],
+    pub(super) width: usize,
     pub(super) draws: &'a mut [Lanes],
 }
 
-impl LaneDraws<'_> {
-    /// One parameter's draw: its value when constant and not in the copula (most of a
-    /// model), else [`Self::uncertain`].
+impl BatchDraws<'_> {
+    /// One parameter's draw on every lane: its value when constant and not in the copula
+    /// (most of a model), else [`Self::uncertain`].
     #[inline(always)]
-    pub(super) fn draw(&mut self, d: &Distribution, slot: DrawSlot) -> f64 {
+    pub(super) fn draw(&mut self, d: &Distribution, slot: DrawSlot) -> Lanes {
         match slot.constant {
-            Some(value) if slot.copula.is_none() => value,
+            Some(value) if slot.copula.is_none() => splat(value),
             _ => self.uncertain(d, slot),
         }
     }
 
-    /// A parameter's draw: from the copula's uniform when it is correlated, from its stratum
-    /// when Latin-hypercube sampling, else a sample from its own stream; recorded when
-    /// uncertain.
-    pub(super) fn uncertain(&mut self, d: &Distribution, slot: DrawSlot) -> f64 {
-        let at = self.at;
-        let value = match (slot.copula, at.strata) {
-            (Some(i), _) => d.quantile(self.uniforms[i]),
-            (None, Some((strata, i))) => {
-                let v: f64 = Open01.sample(&mut at.keys[slot.index].rng(at.path));
-                let k = f64::from(strata.perms[slot.index][i]);
+    /// A parameter's draw on every lane: from the copula's uniform when it is correlated, from
+    /// its stratum when Latin-hypercube sampling, else a sample from its own stream (the one
+    /// made on every lane at once where it held); recorded when uncertain.
+    pub(super) fn uncertain(&mut self, d: &Distribution, slot: DrawSlot) -> Lanes {
+        let (key, paths) = (&self.keys[slot.index], self.paths);
+        let value = match (slot.copula, self.strata) {
+            (Some(i), _) => lanes(|l| d.quantile(self.uniforms[l * self.width + i])),
+            (None, Some(strata)) => lanes(|l| {
+                let v: f64 = Open01.sample(&mut key.rng(paths[l]));
+                let k = f64::from(strata.perms[slot.index][paths[l] as usize % CHUNK_PATHS]);
                 d.quantile((k + v) / CHUNK_PATHS as f64)
-            }
+            }),
             (None, None) => {
-                let (values, accepted) = at.normals;
-                if accepted[slot.index][self.lane] {
-                    values[slot.index][self.lane]
-                } else {
-                    d.sample(&mut at.keys[slot.index].rng(at.path))
-                }
+                let (values, accepted) = self.normals;
+                let (values, accepted) = (values[slot.index], accepted[slot.index]);
+                lanes(|l| {
+                    if accepted[l] {
+                        values[l]
+                    } else {
+                        d.sample(&mut key.rng(paths[l]))
+                    }
+                })
             }
         };
         if let Some(c) = slot.column {
-            self.draws[c][self.lane] = value;
+            self.draws[c] = value;
         }
         value
     }

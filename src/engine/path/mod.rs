@@ -40,7 +40,7 @@ mod market;
 use batch::Running;
 pub use batch::{Batch, PathOutputs, PathRecord, Scratch, Stage};
 pub use draws::Strata;
-use draws::{DrawAt, DrawColumns, DrawSlot, LaneDraws, lane_normals};
+use draws::{BatchDraws, DrawColumns, DrawSlot, lane_normals};
 use market::MarketSteps;
 
 /// The fixed part of a run: model, grid and derived constants.
@@ -378,7 +378,7 @@ impl<'m> PathSimulator<'m> {
             baseline_terminal: zeros(e),
             baseline_revenue: zeros(s),
             copula_normals: vec![0.0; underlying],
-            copula_uniforms: vec![0.0; copula],
+            copula_uniforms: vec![0.0; copula * W],
             parameter_keys: vec![ParameterKey::default(); self.parameter_ids.len()],
             normal_draws: vec![splat(0.0); self.parameter_ids.len()],
             normal_accepted: vec![[false; W]; self.parameter_ids.len()],
@@ -466,7 +466,7 @@ impl<'m> PathSimulator<'m> {
 
     /// Each parameter's stream key for this seed (once for the batch's W paths), and the draws
     /// of [`Self::lane_normals`] on every lane at once where the ziggurat's first try is
-    /// accepted (about 99% of lanes; [`LaneDraws`] draws the others, and every other parameter,
+    /// accepted (about 99% of lanes; [`BatchDraws`] draws the others, and every other parameter,
     /// lane by lane): the same values as lane by lane, in vector instructions. Not with Latin
     /// hypercube sampling, whose draws come from strata.
     #[inline(always)]
@@ -534,12 +534,14 @@ impl<'m> PathSimulator<'m> {
         if self.market.is_some() {
             scratch.market_rng = lane_rng(Stream::Market);
         }
-        for (lane, &path) in paths.iter().enumerate() {
-            if !model.copulas.is_empty() {
-                // Each table's uniforms from its underlying independent draws: plain draws
-                // from the path's copula stream, or (Latin hypercube) their strata.
+        // Each lane's copula uniforms (lane after lane), from the tables' underlying
+        // independent draws: plain draws from the path's copula stream, or (Latin hypercube)
+        // their strata.
+        let width = scratch.copula_uniforms.len() / W;
+        if !model.copulas.is_empty() {
+            for (lane, &path) in paths.iter().enumerate() {
                 let copula_rng = &mut path_rng(seed, path, Stream::Copula);
-                let mut offset = 0;
+                let mut offset = lane * width;
                 for (t, table) in model.copulas.iter().enumerate() {
                     let m = table.slots.len();
                     let out = &mut scratch.copula_uniforms[offset..offset + m];
@@ -562,66 +564,65 @@ impl<'m> PathSimulator<'m> {
                     offset += m;
                 }
             }
-            let mut at = LaneDraws {
-                at: DrawAt {
-                    keys: &scratch.parameter_keys,
-                    path,
-                    normals: (&scratch.normal_draws, &scratch.normal_accepted),
-                    strata: strata.map(|s| (s, path as usize % CHUNK_PATHS)),
-                },
-                lane,
-                uniforms: &scratch.copula_uniforms,
-                draws,
+        }
+        // Then each parameter on every lane at once (a constant is one splat, a draw made
+        // on every lane a copy), in file order.
+        let mut at = BatchDraws {
+            keys: &scratch.parameter_keys,
+            paths,
+            normals: (&scratch.normal_draws, &scratch.normal_accepted),
+            strata,
+            uniforms: &scratch.copula_uniforms,
+            width,
+            draws,
+        };
+        for (key, d) in model.adoption.parameters() {
+            let slot = columns.adoption[key as usize];
+            scratch.adoption[key as usize] = at.draw(d, slot);
+        }
+        if let Some(baseline) = &model.baseline {
+            scratch.baseline = scratch.adoption;
+            for (key, d) in baseline.overrides() {
+                // The baseline's keys are drawn on their own, never from the copula.
+                let slot = DrawSlot {
+                    copula: None,
+                    ..columns.baseline[key as usize]
+                };
+                scratch.baseline[key as usize] = at.draw(d, slot);
+            }
+        }
+        for (s, sector) in model.sectors.iter().enumerate() {
+            for (f, (_, d)) in sector.parameters().into_iter().enumerate() {
+                scratch.sector[s][f] = at.draw(d, columns.sectors[s][f]);
+            }
+        }
+        for (a, asset) in model.assets.iter().enumerate() {
+            let mut v = [splat(0.0); 5];
+            for (f, (_, d)) in asset.parameters().into_iter().enumerate() {
+                v[f] = at.draw(d, columns.assets[a][f]);
+            }
+            let [
+                other_growth,
+                priced_in,
+                expected_return,
+                volatility,
+                failure_rate,
+            ] = v;
+            let drift =
+                lanes(|i| expected_return[i] - priced_in[i] - volatility[i] * volatility[i] / 2.0);
+            scratch.price_drift[a] = match &self.market {
+                Some(m) => lanes(|i| drift[i] - m.compensator[a]),
+                None => drift,
             };
-            for (key, d) in model.adoption.parameters() {
-                let slot = columns.adoption[key as usize];
-                scratch.adoption[key as usize][lane] = at.draw(d, slot);
-            }
-            if let Some(baseline) = &model.baseline {
-                for k in 0..6 {
-                    scratch.baseline[k][lane] = scratch.adoption[k][lane];
-                }
-                for (key, d) in baseline.overrides() {
-                    // The baseline's keys are drawn on their own, never from the copula.
-                    let slot = DrawSlot {
-                        copula: None,
-                        ..columns.baseline[key as usize]
-                    };
-                    scratch.baseline[key as usize][lane] = at.draw(d, slot);
-                }
-            }
-            for (s, sector) in model.sectors.iter().enumerate() {
-                for (f, (_, d)) in sector.parameters().into_iter().enumerate() {
-                    scratch.sector[s][f][lane] = at.draw(d, columns.sectors[s][f]);
-                }
-            }
-            for (a, asset) in model.assets.iter().enumerate() {
-                let mut v = [0.0; 5];
-                for (f, (_, d)) in asset.parameters().into_iter().enumerate() {
-                    v[f] = at.draw(d, columns.assets[a][f]);
-                }
-                let [
-                    other_growth,
-                    priced_in,
-                    expected_return,
-                    volatility,
-                    failure_rate,
-                ] = v;
-                let drift = expected_return - priced_in - volatility * volatility / 2.0;
-                scratch.price_drift[a][lane] = match &self.market {
-                    Some(m) => drift - m.compensator[a],
-                    None => drift,
-                };
-                scratch.volatility[a][lane] = volatility;
-                // exp(h_a dt), per path only when h_a is drawn (else a table per run).
-                scratch.growth_step[a][lane] = if self.constant_growth[a].is_some() {
-                    1.0
-                } else {
-                    math::exp(other_growth * self.dt)
-                };
-                // tau = E / lambda below, once the lanes' streams give E.
-                scratch.failure_step[a][lane] = failure_rate;
-            }
+            scratch.volatility[a] = volatility;
+            // exp(h_a dt), per path only when h_a is drawn (else a table per run).
+            scratch.growth_step[a] = if self.constant_growth[a].is_some() {
+                splat(1.0)
+            } else {
+                lanes(|i| math::exp(other_growth[i] * self.dt))
+            };
+            // tau = E / lambda below, once the lanes' streams give E.
+            scratch.failure_step[a] = failure_rate;
         }
         // tau ~ Exponential(lambda) = E / lambda with E ~ Exp(1) from the path's stream:
         // always drawn, so the stream does not depend on lambda.
