@@ -8,7 +8,8 @@
 //! (summaries across paths) -> [`output`] (run folders: CSV, JSON, report; the terminal)
 //! -> [`run`] (one run, shards, sweeps: what the command line asks for). [`input`],
 //! [`number`] (the numbers a user types), [`exit`] (exit codes), [`spelling`], [`random`] and [`elementary`] (exp and
-//! ln with the same bits on every machine) are foundations every stage may use.
+//! ln with the same bits on every machine) are foundations every stage may use; [`keyword`]
+//! writes messages in the Python package's terms.
 //! `docs/model.md` defines every number.
 
 pub mod distribution;
@@ -16,6 +17,7 @@ pub mod elementary;
 pub mod engine;
 pub mod exit;
 pub mod input;
+pub mod keyword;
 pub mod model;
 pub mod number;
 pub mod output;

@@ -44,13 +44,24 @@ fn source(path: Option<String>, text: Option<String>) -> ModelSource {
     }
 }
 
-/// A [`ModelError`] exception with the first problem's location as attributes.
+/// A message of the library in this package's terms: the flags it names as the keyword
+/// arguments a caller wrote (`--paths 0` as `paths=0`), and `--out` as `out`, what this
+/// call names the folder it writes (`boomsim::keyword::in_keyword_terms`).
+fn in_python_terms(message: &str, out: &str) -> String {
+    boomsim::keyword::in_keyword_terms(message, out)
+}
+
+/// A [`ModelError`] exception with the first problem's location as attributes (settings
+/// given as `set=` or `vary=` located in `set` or `vary`).
 fn model_error(py: Python<'_>, e: &Invalid) -> PyErr {
-    let err = ModelError::new_err(e.to_string());
+    let err = ModelError::new_err(boomsim::keyword::diagnostics_in_keyword_terms(
+        &e.to_string(),
+    ));
     if let Some(d) = e.diagnostics.first() {
         let at = e.sources.locate(d.span.start);
         let value = err.value(py);
-        let _ = value.setattr("file", at.name);
+        let file = boomsim::keyword::keyword(at.name).unwrap_or(at.name);
+        let _ = value.setattr("file", file);
         let _ = value.setattr("line", at.line);
         let _ = value.setattr("column", at.column);
         let _ = value.setattr("key", d.key.as_str());
@@ -60,11 +71,11 @@ fn model_error(py: Python<'_>, e: &Invalid) -> PyErr {
 }
 
 /// A run's error as a Python exception: an invalid model as [`ModelError`], anything else as
-/// [`library_error`] says.
-fn run_error(py: Python<'_>, e: &RunError) -> PyErr {
+/// [`library_error`] says (`out`: what the call names the folder it writes).
+fn run_error(py: Python<'_>, e: &RunError, out: &str) -> PyErr {
     match e {
         RunError::Load(LoadError::Invalid(invalid)) => model_error(py, invalid),
-        e => library_error(e),
+        e => library_error(e, out),
     }
 }
 
@@ -256,7 +267,7 @@ impl RunHandle {
         })?;
         written
             .map(|(files, _)| files)
-            .map_err(|e| Python::attach(|py| run_error(py, &e)))
+            .map_err(|e| Python::attach(|py| run_error(py, &e, "path")))
     }
 }
 
@@ -301,7 +312,7 @@ fn run(
     let result = interruptible(py, &cancel, move || compute(&request))?;
     result
         .map(|finished| RunHandle { finished })
-        .map_err(|e| run_error(py, &e))
+        .map_err(|e| run_error(py, &e, "out"))
 }
 
 /// Validates a model and returns what `boomsim check` prints.
@@ -316,7 +327,7 @@ fn check(
     let source = source(path, text);
     let (model, _) = source
         .load(&Override::sets(&sets))
-        .map_err(|e| run_error(py, &RunError::Load(e)))?;
+        .map_err(|e| run_error(py, &RunError::Load(e), "out"))?;
     Ok(model_summary(&model, &source.display()))
 }
 
@@ -333,19 +344,23 @@ fn dist(text: &str, bins: i64) -> PyResult<String> {
 
 /// Any other error of the library as a Python exception: an interrupt as KeyboardInterrupt, a
 /// usage error (a setting out of range, a name the model lacks) as ValueError.
-fn library_error<E: std::fmt::Display + boomsim::exit::ExitStatus>(e: &E) -> PyErr {
+fn library_error<E: std::fmt::Display + boomsim::exit::ExitStatus>(e: &E, out: &str) -> PyErr {
+    let message = in_python_terms(&e.to_string(), out);
     match e.exit_code() {
         boomsim::exit::INTERRUPTED => {
             PyKeyboardInterrupt::new_err("interrupted: nothing was written")
         }
-        boomsim::exit::USAGE => PyValueError::new_err(e.to_string()),
-        _ => BoomsimError::new_err(e.to_string()),
+        boomsim::exit::USAGE => PyValueError::new_err(message),
+        _ => BoomsimError::new_err(message),
     }
 }
 
 /// A setting through the command line's own parser for the same flag (named in the message).
 fn setting<T>(name: &str, value: &str, parse: fn(&str) -> Result<T, String>) -> PyResult<T> {
-    parse(value).map_err(|e| PyValueError::new_err(format!("{name}={value}: {e}")))
+    parse(value).map_err(|e| {
+        let e = in_python_terms(&e, "out");
+        PyValueError::new_err(format!("{name}={value}: {e}"))
+    })
 }
 
 /// Runs a sweep and writes its folder; returns (the folder, the warnings, the failed scenarios).
@@ -367,8 +382,10 @@ fn sweep(
     let varies = varies
         .iter()
         .map(|v| {
-            boomsim::run::sweep::Vary::parse(v)
-                .map_err(|e| PyValueError::new_err(format!("vary {v}: {}", e.message_and_help())))
+            boomsim::run::sweep::Vary::parse(v).map_err(|e| {
+                let e = in_python_terms(&e.message_and_help(), "out");
+                PyValueError::new_err(format!("vary {v}: {e}"))
+            })
         })
         .collect::<PyResult<Vec<_>>>()?;
     let cancel = Arc::new(AtomicBool::new(false));
@@ -395,7 +412,7 @@ fn sweep(
         varies,
     };
     let result = interruptible(py, &cancel, move || boomsim::run::sweep::sweep(&request))?;
-    let outcome = result.map_err(|e| run_error(py, &e))?;
+    let outcome = result.map_err(|e| run_error(py, &e, "out"))?;
     let failed = outcome
         .failed
         .iter()
@@ -474,8 +491,8 @@ fn allocate(
         boomsim::run::allocate::allocate(&request)
     })?;
     let o = result.map_err(|e| match &e {
-        boomsim::run::allocate::AllocateError::Run(run) => run_error(py, run),
-        e => library_error(e),
+        boomsim::run::allocate::AllocateError::Run(run) => run_error(py, run, "out"),
+        e => library_error(e, "out"),
     })?;
     let text = boomsim::output::terminal::AllocateText {
         named: &o.named,

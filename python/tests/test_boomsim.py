@@ -127,6 +127,32 @@ def test_errors_are_exceptions_that_locate_the_problem(tmp_path):
     assert (tmp_path / "mine" / "notes.txt").read_text() == "mine"
 
 
+def test_errors_name_the_keyword_arguments_not_the_command_lines_flags(tmp_path):
+    def message(call, kind=Exception):
+        with pytest.raises(kind) as caught:
+            call()
+        return str(caught.value)
+
+    text = message(lambda: boomsim.run(paths=100, where="adoption_multiple > 1000"))
+    assert 'where="adoption_multiple > 1000"' in text and "--where" not in text
+    with pytest.raises(boomsim.ModelError) as caught:
+        boomsim.run(paths=100, set={"adoption.ceiling": "x"})
+    assert caught.value.file == "set" and str(caught.value).startswith("set:1:")
+    text = message(lambda: boomsim.sweep(vary={"adoption.ceilin": ["2 to 5"]}, paths=100,
+                                         out=tmp_path / "sweep"))
+    assert text.startswith("vary:1:") and "--vary" not in text
+    text = message(lambda: boomsim.allocate(paths=1000, test_paths=4096,
+                                            groups={"nope": (0, 0.2)}, out=tmp_path / "a"))
+    assert text.startswith("groups: the model has no group") and "--group" not in text
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    text = message(lambda: boomsim.run(paths=100).write(tmp_path / "mine"))
+    assert "choose another path" in text and "--out" not in text
+    text = message(lambda: boomsim.sweep(vary={"adoption.ceiling": ["2 to 5"]}, paths=100,
+                                         out=tmp_path / "mine"))
+    assert "choose another out" in text and "--out" not in text
+
+
 def test_ctrl_c_raises_keyboard_interrupt_within_a_second(tmp_path):
     script = (
         "import boomsim, sys\n"
