@@ -18,7 +18,7 @@ pub use overflow::Overflow;
 
 pub use math::Isa;
 pub use math::W;
-pub use path::{Batch, PathOutputs, PathRecord, PathSimulator, Scratch, Stage, Strata};
+pub use path::{Batch, PathOutputs, PathRecord, PathSimulator, Records, Scratch, Stage, Strata};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -328,13 +328,20 @@ pub fn simulate(model: &Model, config: &RunConfig) -> Result<Simulation, EngineE
     pool.install(|| simulate_paths(model, config, None, &Hooks::default()))
 }
 
-/// Bytes of per-path outcomes a run of `paths` paths keeps.
-pub fn outcome_bytes(model: &Model, paths: usize) -> usize {
+/// How many columns each per-path quantity of `model` has, in [`Simulation::quantities`]
+/// order: each entity's total return, drawdown and uplift (none without a baseline), A(t_j)
+/// for j = 0..=T and the baseline's (none without one), and the drivers.
+pub fn quantity_widths(model: &Model) -> [usize; QUANTITIES] {
     let e = model.groups.len() + model.assets.len();
     let n = model.steps() + 1;
     let b = usize::from(model.baseline.is_some());
-    let p = model.drivers().len();
-    paths.saturating_mul((2 + b) * e + (1 + b) * n + p) * std::mem::size_of::<f64>()
+    [e, e, e * b, n, n * b, model.drivers().len()]
+}
+
+/// Bytes of per-path outcomes a run of `paths` paths keeps.
+pub fn outcome_bytes(model: &Model, paths: usize) -> usize {
+    let columns: usize = quantity_widths(model).iter().sum();
+    paths.saturating_mul(columns) * std::mem::size_of::<f64>()
 }
 
 /// Memory the system can still give, in bytes (Linux's MemAvailable; `None` elsewhere).
@@ -484,10 +491,8 @@ fn simulate_chunks_into(
     let n = sim.steps() + 1;
     let p = model.drivers().len();
     let has_baseline = model.baseline.is_some();
-    let b = usize::from(has_baseline);
     check_memory(model, paths)?;
-    // Widths in `Simulation::quantities` order; without a baseline its two have no column.
-    let widths = [e, e, e * b, n, n * b, p];
+    let widths = quantity_widths(model);
     let mut spare = spare.map_or_else(Default::default, Simulation::into_quantities);
     let mut quantities: [Columns; QUANTITIES] = std::array::from_fn(|q| match spare[q].take() {
         Some(c) if c.width == widths[q] && c.paths == paths => c,

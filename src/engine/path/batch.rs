@@ -1,5 +1,5 @@
 //! What a batch of paths records ([`Batch`], or one path's [`PathRecord`] and
-//! [`PathOutputs`]), the stages a batch runs through ([`Stage`]), and one worker's reusable
+//! [`PathOutputs`]: one [`Records`] shape), the stages a batch runs through ([`Stage`]), and one worker's reusable
 //! state of a batch ([`Scratch`]: one vector of lanes per quantity, and each entity's running
 //! outcomes).
 
@@ -53,93 +53,72 @@ impl Stage {
     }
 }
 
-/// What a batch of [`W`] paths records, one [`Lanes`] vector per quantity (lane i is path
+/// What paths record, quantity by quantity, in one shape for a batch and for one path: `C`
+/// holds one quantity's values (one [`Lanes`] vector per column for a [`Batch`], one value per
+/// column for [`PathOutputs`] and [`PathRecord`]), `S` every entity's step returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Records<C, S> {
+    /// total_return of each entity.
+    pub total_return: C,
+    /// max_drawdown of each entity.
+    pub max_drawdown: C,
+    /// uplift of each entity (empty without a baseline).
+    pub uplift: C,
+    /// A(t_j) for j = 0..=T.
+    pub adoption: C,
+    /// Baseline A(t_j) (empty without a baseline).
+    pub baseline_adoption: C,
+    /// The draw of each uncertain parameter (`Model::uncertain_parameters` order), and the
+    /// market's total log-return when the model has one (`Model::drivers`).
+    pub draws: C,
+    /// The step returns of each entity (for a batch, `[entity][lane]`).
+    pub step_returns: S,
+}
+
+/// What a batch of [`W`] paths records, one [`Lanes`] vector per column (lane i is path
 /// `first + i`).
-#[derive(Debug, Clone)]
-pub struct Batch {
-    /// total_return of each entity.
-    pub total_return: Vec<Lanes>,
-    /// max_drawdown of each entity.
-    pub max_drawdown: Vec<Lanes>,
-    /// uplift of each entity (empty without a baseline).
-    pub uplift: Vec<Lanes>,
-    /// A(t_j) for j = 0..=T.
-    pub adoption: Vec<Lanes>,
-    /// Baseline A(t_j) (empty without a baseline).
-    pub baseline_adoption: Vec<Lanes>,
-    /// The draw of each uncertain parameter (`Model::uncertain_parameters` order).
-    pub draws: Vec<Lanes>,
-    /// Each path's step returns of each entity: `[entity][lane]`.
-    pub step_returns: Vec<[StepReturns; W]>,
-}
-
-impl Batch {
-    /// The per-path quantities, in [`crate::engine::Simulation::quantities`] order (empty where the
-    /// run has none): one vector of lanes per column.
-    pub fn quantities(&self) -> [&[Lanes]; crate::engine::QUANTITIES] {
-        [
-            &self.total_return,
-            &self.max_drawdown,
-            &self.uplift,
-            &self.adoption,
-            &self.baseline_adoption,
-            &self.draws,
-        ]
-    }
-}
-
-/// What one path records: the entity outcomes and the adoption index.
-pub struct PathRecord<'a> {
-    /// total_return of each entity.
-    pub total_return: &'a mut [f64],
-    /// max_drawdown of each entity.
-    pub max_drawdown: &'a mut [f64],
-    /// uplift of each entity (empty without a baseline).
-    pub uplift: &'a mut [f64],
-    /// A(t_j) for j = 0..=T.
-    pub adoption: &'a mut [f64],
-    /// Baseline A(t_j) (empty without a baseline).
-    pub baseline_adoption: &'a mut [f64],
-    /// The draw of each uncertain parameter (`Model::uncertain_parameters` order).
-    pub draws: &'a mut [f64],
-    /// This path's step returns of each entity (overwritten).
-    pub step_returns: &'a mut [StepReturns],
-}
+pub type Batch = Records<Vec<Lanes>, Vec<[StepReturns; W]>>;
 
 /// Owned buffers for one path's [`PathRecord`]: for simulating paths one at a time (tests,
 /// benchmarks, overflow diagnosis); the engine records whole batches instead.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PathOutputs {
-    /// total_return of each entity.
-    pub total_return: Vec<f64>,
-    /// max_drawdown of each entity.
-    pub max_drawdown: Vec<f64>,
-    /// uplift of each entity (empty without a baseline).
-    pub uplift: Vec<f64>,
-    /// A(t_j).
-    pub adoption: Vec<f64>,
-    /// Baseline A(t_j) (empty without a baseline).
-    pub baseline_adoption: Vec<f64>,
-    /// The draw of each uncertain parameter.
-    pub draws: Vec<f64>,
-    /// The step returns of each entity.
-    pub step_returns: Vec<StepReturns>,
+pub type PathOutputs = Records<Vec<f64>, Vec<StepReturns>>;
+
+/// What one path records, written into a [`PathOutputs`] ([`PathOutputs::record`]).
+pub type PathRecord<'a> = Records<&'a mut [f64], &'a mut [StepReturns]>;
+
+impl<C, S> Records<C, S> {
+    /// Records with column `q` (in [`crate::engine::Simulation::quantities`] order) from
+    /// `column(q)`, and `step_returns`.
+    pub(super) fn from_columns(mut column: impl FnMut(usize) -> C, step_returns: S) -> Self {
+        Records {
+            total_return: column(0),
+            max_drawdown: column(1),
+            uplift: column(2),
+            adoption: column(3),
+            baseline_adoption: column(4),
+            draws: column(5),
+            step_returns,
+        }
+    }
+
+    /// The per-path quantities, in [`crate::engine::Simulation::quantities`] order (empty where
+    /// the run has none).
+    pub fn quantities<T>(&self) -> [&[T]; crate::engine::QUANTITIES]
+    where
+        C: AsRef<[T]>,
+    {
+        [
+            self.total_return.as_ref(),
+            self.max_drawdown.as_ref(),
+            self.uplift.as_ref(),
+            self.adoption.as_ref(),
+            self.baseline_adoption.as_ref(),
+            self.draws.as_ref(),
+        ]
+    }
 }
 
 impl PathOutputs {
-    /// The per-path quantities, in [`crate::engine::Simulation::quantities`] order (empty where the
-    /// run has none).
-    pub fn quantities(&self) -> [&[f64]; crate::engine::QUANTITIES] {
-        [
-            &self.total_return,
-            &self.max_drawdown,
-            &self.uplift,
-            &self.adoption,
-            &self.baseline_adoption,
-            &self.draws,
-        ]
-    }
-
     /// The record a path writes into.
     pub fn record(&mut self) -> PathRecord<'_> {
         PathRecord {

@@ -38,7 +38,7 @@ mod draws;
 mod market;
 
 use batch::Running;
-pub use batch::{Batch, PathOutputs, PathRecord, Scratch, Stage};
+pub use batch::{Batch, PathOutputs, PathRecord, Records, Scratch, Stage};
 pub use draws::Strata;
 use draws::{BatchDraws, DrawColumns, DrawSlot, lane_normals};
 use market::MarketSteps;
@@ -308,33 +308,20 @@ impl<'m> PathSimulator<'m> {
 
     /// Owned buffers for one path's outputs, sized for this model.
     pub fn outputs(&self) -> PathOutputs {
-        let (e, n) = (self.entities(), self.steps + 1);
-        let baseline = usize::from(self.model.baseline.is_some());
-        PathOutputs {
-            total_return: vec![0.0; e],
-            max_drawdown: vec![0.0; e],
-            uplift: vec![0.0; e * baseline],
-            adoption: vec![0.0; n],
-            baseline_adoption: vec![0.0; n * baseline],
-            draws: vec![0.0; self.model.drivers().len()],
-            step_returns: vec![StepReturns::default(); e],
-        }
+        let widths = crate::engine::quantity_widths(self.model);
+        PathOutputs::from_columns(
+            |q| vec![0.0; widths[q]],
+            vec![StepReturns::default(); self.entities()],
+        )
     }
 
     /// Buffers for one batch's outputs, sized for this model.
     pub fn batch(&self) -> Batch {
-        let (e, n) = (self.entities(), self.steps + 1);
-        let baseline = usize::from(self.model.baseline.is_some());
-        let zeros = |len: usize| vec![splat(0.0); len];
-        Batch {
-            total_return: zeros(e),
-            max_drawdown: zeros(e),
-            uplift: zeros(e * baseline),
-            adoption: zeros(n),
-            baseline_adoption: zeros(n * baseline),
-            draws: zeros(self.model.drivers().len()),
-            step_returns: vec![[StepReturns::default(); W]; e],
-        }
+        let widths = crate::engine::quantity_widths(self.model);
+        Batch::from_columns(
+            |q| vec![splat(0.0); widths[q]],
+            vec![[StepReturns::default(); W]; self.entities()],
+        )
     }
 
     /// Fresh state for one worker.
