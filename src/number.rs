@@ -57,10 +57,21 @@ pub fn finite(text: &str) -> Result<f64, String> {
     } else {
         None
     };
+    // A percent sign: every number here is a fraction or a plain number, so say which
+    // fraction it meant (`95%` -> 0.95) rather than only that it is not a number.
+    let percent = t
+        .strip_suffix('%')
+        .filter(|p| plain_decimal(p.trim_end()))
+        .and_then(|p| p.trim_end().parse::<f64>().ok())
+        .filter(|p| p.is_finite());
     match parsed {
         Some(x) if x.is_finite() => Ok(x),
         Some(_) => Err(format!("`{t}` is too large for a 64-bit number")),
         None if t.is_empty() => Err("expected a number, got nothing".into()),
+        None if let Some(p) = percent => Err(format!(
+            "`{t}` is a percent: write the fraction {} (0.2 = 20%)",
+            shown(p / 100.0)
+        )),
         None => Err(format!(
             "expected a finite number such as 0.25 or -3, got `{t}`"
         )),
@@ -228,6 +239,18 @@ mod tests {
             "5%", "1e400",
         ] {
             assert!(finite(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_percent_sign_gets_the_fraction_it_meant() {
+        let e = finite("95%").unwrap_err();
+        assert!(e.contains("write the fraction 0.95"), "{e}");
+        let e = finite("-2.5 %").unwrap_err();
+        assert!(e.contains("write the fraction -0.025"), "{e}");
+        for bad in ["%", "nan%", "inf%", "5%%", "1e400%"] {
+            let e = finite(bad).unwrap_err();
+            assert!(!e.contains("write the fraction"), "{bad}: {e}");
         }
     }
 
