@@ -757,6 +757,22 @@ mod tests {
     }
 
     #[test]
+    fn several_entities_swings_are_each_entitys_own() {
+        let n = 1000;
+        let draws: Vec<Vec<f64>> = (1..=5).map(|seed| column(n, seed, 0)).collect();
+        let deciles: Vec<Deciles> = draws.iter().map(|d| Deciles::ordered(d).1).collect();
+        let entities: Vec<Vec<f64>> = (10..13).map(|seed| column(n, seed, 7)).collect();
+        let values: Vec<&[f64]> = entities.iter().map(Vec::as_slice).collect();
+        let together = swings_of(&deciles, &values);
+        assert_eq!(together.len(), 3);
+        for (e, swings_of_e) in together.iter().enumerate() {
+            assert_eq!(swings_of_e, &swings(&deciles, &entities[e]), "entity {e}");
+        }
+        // No parameters: an empty list for each entity.
+        assert_eq!(swings_of(&[], &values), vec![Vec::<Swing>::new(); 3]);
+    }
+
+    #[test]
     fn deciles_follow_type_7_percentiles() {
         // 0..=20: q10 = 2, q90 = 18.
         let draws: Vec<f64> = (0..=20).map(f64::from).collect();
