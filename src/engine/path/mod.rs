@@ -453,9 +453,9 @@ impl<'m> PathSimulator<'m> {
 
     /// Each parameter's stream key for this seed (once for the batch's W paths), and the draws
     /// of [`Self::lane_normals`] on every lane at once where the ziggurat's first try is
-    /// accepted (about 99% of lanes; [`BatchDraws`] draws the others, and every other parameter,
-    /// lane by lane): the same values as lane by lane, in vector instructions. Not with Latin
-    /// hypercube sampling, whose draws come from strata.
+    /// accepted (about 99% of lanes; [`BatchDraws`] draws the rejected lanes, and the other
+    /// families, lane by lane): the same values as lane by lane, in vector instructions. Not
+    /// with Latin hypercube sampling, whose draws come from strata.
     #[inline(always)]
     fn draw_lane_normals(
         &self,
