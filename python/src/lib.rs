@@ -51,6 +51,11 @@ fn in_python_terms(message: &str, out: &str) -> String {
     boomsim::keyword::in_keyword_terms(message, out)
 }
 
+/// Warnings in this package's terms ([`in_python_terms`]).
+fn python_warnings(warnings: &[String]) -> Vec<String> {
+    warnings.iter().map(|w| in_python_terms(w, "out")).collect()
+}
+
 /// A [`ModelError`] exception with the first problem's location as attributes (settings
 /// given as `set=` or `vary=` located in `set` or `vary`).
 fn model_error(py: Python<'_>, e: &Invalid) -> PyErr {
@@ -243,7 +248,7 @@ impl RunHandle {
 
     /// Warnings the command line would print.
     fn warnings(&self) -> Vec<String> {
-        self.finished.warnings.clone()
+        python_warnings(&self.finished.warnings)
     }
 
     /// Writes the run folder whole to `path` (never over a folder boomsim may not replace);
@@ -416,11 +421,11 @@ fn sweep(
     let failed = outcome
         .failed
         .iter()
-        .map(|(scenario, why)| format!("{}: {why}", scenario.id))
+        .map(|(scenario, why)| in_python_terms(&format!("{}: {why}", scenario.id), "out"))
         .collect();
     Ok((
         outcome.out_dir.display().to_string(),
-        outcome.warnings,
+        python_warnings(&outcome.warnings),
         failed,
     ))
 }
@@ -507,7 +512,11 @@ fn allocate(
         out_dir: &o.out_dir,
     }
     .render();
-    Ok((o.out_dir.display().to_string(), o.warnings.clone(), text))
+    Ok((
+        o.out_dir.display().to_string(),
+        python_warnings(&o.warnings),
+        text,
+    ))
 }
 
 #[pymodule]

@@ -151,6 +151,9 @@ def test_errors_name_the_keyword_arguments_not_the_command_lines_flags(tmp_path)
     text = message(lambda: boomsim.sweep(vary={"adoption.ceiling": ["2 to 5"]}, paths=100,
                                          out=tmp_path / "mine"))
     assert "choose another out" in text and "--out" not in text
+    # Warnings too.
+    [warning] = boomsim.run(paths=100_500, summary="sketch", samples=True).warnings
+    assert 'summary="exact" keeps every path' in warning and "--summary" not in warning
 
 
 def test_ctrl_c_raises_keyboard_interrupt_within_a_second(tmp_path):
