@@ -12,6 +12,7 @@ use std::time::Duration;
 use boomsim::distribution::Distribution;
 use boomsim::distribution::describe::describe;
 use boomsim::engine::{Hooks, RunConfig, Sampling};
+use boomsim::keyword::in_keyword_terms;
 use boomsim::model::{LoadError, ModelError as Invalid, Override};
 use boomsim::output::samples::sample_columns;
 use boomsim::output::terminal::{RunText, dist_report, model_summary};
@@ -44,16 +45,13 @@ fn source(path: Option<String>, text: Option<String>) -> ModelSource {
     }
 }
 
-/// A message of the library in this package's terms: the flags it names as the keyword
-/// arguments a caller wrote (`--paths 0` as `paths=0`), and `--out` as `out`, what this
-/// call names the folder it writes (`boomsim::keyword::in_keyword_terms`).
-fn in_python_terms(message: &str, out: &str) -> String {
-    boomsim::keyword::in_keyword_terms(message, out)
-}
-
-/// Warnings in this package's terms ([`in_python_terms`]).
+/// Warnings in this package's terms: the flags they name as the keyword arguments a caller
+/// wrote ([`in_keyword_terms`]).
 fn python_warnings(warnings: &[String]) -> Vec<String> {
-    warnings.iter().map(|w| in_python_terms(w, "out")).collect()
+    warnings
+        .iter()
+        .map(|w| in_keyword_terms(w, "out"))
+        .collect()
 }
 
 /// A [`ModelError`] exception with the first problem's location as attributes (settings
@@ -76,7 +74,8 @@ fn model_error(py: Python<'_>, e: &Invalid) -> PyErr {
 }
 
 /// A run's error as a Python exception: an invalid model as [`ModelError`], anything else as
-/// [`library_error`] says (`out`: what the call names the folder it writes).
+/// [`library_error`] says (`out`: what the call names the folder it writes, which `--out` in a
+/// message becomes).
 fn run_error(py: Python<'_>, e: &RunError, out: &str) -> PyErr {
     match e {
         RunError::Load(LoadError::Invalid(invalid)) => model_error(py, invalid),
@@ -350,7 +349,7 @@ fn dist(text: &str, bins: i64) -> PyResult<String> {
 /// Any other error of the library as a Python exception: an interrupt as KeyboardInterrupt, a
 /// usage error (a setting out of range, a name the model lacks) as ValueError.
 fn library_error<E: std::fmt::Display + boomsim::exit::ExitStatus>(e: &E, out: &str) -> PyErr {
-    let message = in_python_terms(&e.to_string(), out);
+    let message = in_keyword_terms(&e.to_string(), out);
     match e.exit_code() {
         boomsim::exit::INTERRUPTED => {
             PyKeyboardInterrupt::new_err("interrupted: nothing was written")
@@ -363,7 +362,7 @@ fn library_error<E: std::fmt::Display + boomsim::exit::ExitStatus>(e: &E, out: &
 /// A setting through the command line's own parser for the same flag (named in the message).
 fn setting<T>(name: &str, value: &str, parse: fn(&str) -> Result<T, String>) -> PyResult<T> {
     parse(value).map_err(|e| {
-        let e = in_python_terms(&e, "out");
+        let e = in_keyword_terms(&e, "out");
         PyValueError::new_err(format!("{name}={value}: {e}"))
     })
 }
@@ -388,7 +387,7 @@ fn sweep(
         .iter()
         .map(|v| {
             boomsim::run::sweep::Vary::parse(v).map_err(|e| {
-                let e = in_python_terms(&e.message_and_help(), "out");
+                let e = in_keyword_terms(&e.message_and_help(), "out");
                 PyValueError::new_err(format!("vary {v}: {e}"))
             })
         })
@@ -421,7 +420,7 @@ fn sweep(
     let failed = outcome
         .failed
         .iter()
-        .map(|(scenario, why)| in_python_terms(&format!("{}: {why}", scenario.id), "out"))
+        .map(|(scenario, why)| in_keyword_terms(&format!("{}: {why}", scenario.id), "out"))
         .collect();
     Ok((
         outcome.out_dir.display().to_string(),

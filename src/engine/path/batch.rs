@@ -1,7 +1,7 @@
 //! What a batch of paths records ([`Batch`], or one path's [`PathRecord`] and
-//! [`PathOutputs`]: one [`Records`] shape), the stages a batch runs through ([`Stage`]), and one worker's reusable
-//! state of a batch ([`Scratch`]: one vector of lanes per quantity, and each entity's running
-//! outcomes).
+//! [`PathOutputs`]: one [`Records`] shape), the stages a batch runs through ([`Stage`]), and
+//! one worker's reusable state of a batch ([`Scratch`]: one vector of lanes per quantity, and
+//! each entity's running outcomes).
 
 use super::super::math::{Lanes, W};
 use super::super::shocks::LaneRng;
