@@ -52,10 +52,15 @@ const KEYWORDS: &[(&str, &str, Value)] = &[
 /// The keyword argument a flag is given as (`--test-paths` -> `test_paths`), if a Python
 /// function takes it.
 pub fn keyword(flag: &str) -> Option<&'static str> {
+    entry(flag).map(|(k, _)| k)
+}
+
+/// A flag's keyword argument and what may follow it in a message.
+fn entry(flag: &str) -> Option<(&'static str, Value)> {
     KEYWORDS
         .iter()
         .find(|(f, _, _)| *f == flag)
-        .map(|&(_, k, _)| k)
+        .map(|&(_, k, v)| (k, v))
 }
 
 /// `message` with every flag a Python function takes written as its keyword argument: with
@@ -82,10 +87,7 @@ pub fn in_keyword_terms(message: &str, out: &str) -> String {
             let flag = &rest[..flag_end];
             let found = match flag {
                 "--out" => Some((out, Value::Nothing)),
-                _ => KEYWORDS
-                    .iter()
-                    .find(|(f, _, _)| *f == flag)
-                    .map(|&(_, k, v)| (k, v)),
+                _ => entry(flag),
             };
             if let Some((name, value)) = found {
                 let after = &rest[flag_end..];
